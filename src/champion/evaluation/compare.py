@@ -1,0 +1,249 @@
+"""``compare``: several models on the same rows, each against a baseline, with paired tests."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from champion.errors import DataError
+from champion.evaluation.bootstrap import percentile_interval, two_sided_p
+from champion.evaluation.delong import DelongTest, paired_delong
+from champion.evaluation.estimates import optional
+from champion.evaluation.inputs import (
+    BoolArray,
+    FloatArray,
+    binary_labels,
+    names_in_order,
+)
+from champion.evaluation.inputs import (
+    scores as validated_scores,
+)
+from champion.evaluation.inputs import (
+    weights as validated_weights,
+)
+from champion.evaluation.metrics import METRICS, MetricSpec
+from champion.evaluation.report import EvaluationReport, evaluate_models, settings
+from champion.evaluation.stats import McNemarTest, mcnemar
+
+BETTER, WORSE, NO_DIFFERENCE, UNDEFINED = (
+    "better",
+    "worse",
+    "no significant difference",
+    "undefined",
+)
+
+
+@dataclass(frozen=True)
+class MetricDelta:
+    """challenger - baseline for one metric, with a paired interval, a p-value and a verdict.
+
+    method: "delong" (roc_auc), "mcnemar" (accuracy: p from McNemar, interval from the paired
+    bootstrap) or "bootstrap". verdict is "better" / "worse" when p < 1 - confidence, judged by
+    the metric's direction (lower log loss and Brier are better), else "no significant
+    difference"; "undefined" when a value or the test is missing. reason says why in words.
+    """
+
+    metric: str
+    delta: float | None
+    ci_low: float | None
+    ci_high: float | None
+    p_value: float | None
+    method: str
+    verdict: str
+    reason: str
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "delta": self.delta,
+            "ci_low": self.ci_low,
+            "ci_high": self.ci_high,
+            "p_value": self.p_value,
+            "method": self.method,
+            "verdict": self.verdict,
+            "reason": self.reason,
+        }
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """Paired correctness at the threshold (row counts): the table McNemar's test reads."""
+
+    both_correct: int
+    baseline_only: int
+    challenger_only: int
+    both_wrong: int
+
+    def to_dict(self) -> dict[str, int]:
+        return {
+            "both_correct": self.both_correct,
+            "baseline_only_correct": self.baseline_only,
+            "challenger_only_correct": self.challenger_only,
+            "both_wrong": self.both_wrong,
+        }
+
+
+@dataclass(frozen=True)
+class ModelComparison:
+    """One challenger against the baseline on the same rows."""
+
+    name: str
+    baseline: str
+    deltas: Mapping[str, MetricDelta]
+    agreement: Agreement
+    delong: DelongTest
+    mcnemar: McNemarTest
+
+    def to_dict(self) -> dict[str, Any]:
+        entry: dict[str, Any] = {name: d.to_dict() for name, d in self.deltas.items()}
+        entry["agreement"] = self.agreement.to_dict()
+        entry["delong"] = {
+            "delta": optional(self.delong.delta),
+            "z": optional(self.delong.z),
+            "p_value": optional(self.delong.p_value),
+            "ci_low": optional(self.delong.ci_low),
+            "ci_high": optional(self.delong.ci_high),
+            "note": self.delong.note,
+        }
+        entry["mcnemar"] = self.mcnemar.to_dict()
+        return entry
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Reports of every model and, for each non-baseline model, its paired comparison."""
+
+    baseline: str
+    models: Mapping[str, EvaluationReport]
+    comparisons: Mapping[str, ModelComparison]
+
+    @property
+    def baseline_report(self) -> EvaluationReport:
+        return self.models[self.baseline]
+
+    def to_dict(self, curves: bool = False, max_points: int = 1000) -> dict[str, Any]:
+        """JSON-ready: header, "models", "baseline", "comparisons" (see EvaluationReport)."""
+        return {
+            **self.baseline_report.header_dict(),
+            "models": {n: r.model_dict(curves, max_points) for n, r in self.models.items()},
+            "baseline": self.baseline,
+            "comparisons": {n: c.to_dict() for n, c in self.comparisons.items()},
+        }
+
+
+def _verdict(spec: MetricSpec, delta: float, p_value: float, alpha: float) -> tuple[str, str]:
+    if math.isnan(delta) or math.isnan(p_value):
+        return UNDEFINED, f"{spec.label}: no paired test is possible here"
+    if p_value >= alpha:
+        return (
+            NO_DIFFERENCE,
+            f"{spec.label}: difference {delta:+.4f}, p = {p_value:.3g} >= {alpha:g}",
+        )
+    improved = (delta > 0) == spec.greater_is_better
+    verdict = BETTER if improved else WORSE
+    return verdict, f"{spec.label}: {verdict} by {abs(delta):.4f}, p = {p_value:.3g} < {alpha:g}"
+
+
+def _compare_one(
+    name: str,
+    baseline: str,
+    reports: Mapping[str, EvaluationReport],
+    data: tuple[BoolArray, Mapping[str, FloatArray], bool],
+    distributions: tuple[dict[str, FloatArray], dict[str, FloatArray]] | None,
+    confidence: float,
+) -> ModelComparison:
+    y, scores, weighted = data
+    base, chal = reports[baseline], reports[name]
+    threshold = base.threshold
+    base_right = (scores[baseline] >= threshold) == y
+    chal_right = (scores[name] >= threshold) == y
+    agreement = Agreement(
+        both_correct=int(np.count_nonzero(base_right & chal_right)),
+        baseline_only=int(np.count_nonzero(base_right & ~chal_right)),
+        challenger_only=int(np.count_nonzero(~base_right & chal_right)),
+        both_wrong=int(np.count_nonzero(~base_right & ~chal_right)),
+    )
+    test_mcnemar = mcnemar(agreement.baseline_only, agreement.challenger_only)
+    test_delong = paired_delong(
+        (base.counts, scores[baseline]), (chal.counts, scores[name]), y, confidence
+    )
+    alpha = 1.0 - confidence
+    deltas: dict[str, MetricDelta] = {}
+    for spec in METRICS:
+        b_value, c_value = base.metrics[spec.name].value, chal.metrics[spec.name].value
+        delta = math.nan if b_value is None or c_value is None else c_value - b_value
+        low = high = p_value = math.nan
+        if distributions is not None:
+            resampled = distributions[1][spec.name] - distributions[0][spec.name]
+            interval = percentile_interval(resampled, confidence)
+            low, high, p_value = interval.low, interval.high, two_sided_p(resampled)
+        method = "bootstrap"
+        if spec.name == "roc_auc" and not weighted:
+            method = "delong"
+            low, high, p_value = test_delong.ci_low, test_delong.ci_high, test_delong.p_value
+        elif spec.name == "accuracy" and not weighted:
+            method, p_value = "mcnemar", test_mcnemar.p_value
+        if math.isnan(delta):
+            low = high = p_value = math.nan
+        verdict, reason = _verdict(spec, delta, p_value, alpha)
+        deltas[spec.name] = MetricDelta(
+            spec.name,
+            optional(delta),
+            optional(low),
+            optional(high),
+            optional(p_value),
+            method,
+            verdict,
+            reason,
+        )
+    return ModelComparison(name, baseline, deltas, agreement, test_delong, test_mcnemar)
+
+
+def compare(
+    y_true: Any,
+    scores: Mapping[str, Any],
+    *,
+    baseline: str | None = None,
+    pos_label: Any = 1,
+    threshold: float = 0.5,
+    sample_weight: Any = None,
+    confidence: float = 0.95,
+    n_boot: int = 1000,
+    random_state: int | None = 0,
+) -> Comparison:
+    """Evaluate several models' scores on the same rows and compare each with the baseline.
+
+    scores maps a model name to its scores (n,); baseline defaults to the first name. Deltas are
+    challenger - baseline with a paired bootstrap interval and p-value (the same resamples for
+    every model), the paired DeLong test for ROC AUC and McNemar's test for accuracy.
+    """
+    if not scores:
+        raise DataError("compare needs at least one model's scores.")
+    names = [str(name) for name in scores]
+    if len(set(names)) != len(names):
+        raise DataError(f"model names must be unique; got {names}.")
+    chosen = names[0] if baseline is None else str(baseline)
+    if chosen not in names:
+        raise DataError(f"baseline {chosen!r} is not among the models: {', '.join(names)}.")
+    y = binary_labels(y_true, pos_label)
+    by_name = {
+        str(n): validated_scores(s, y.size, name=f"scores of {n!r}") for n, s in scores.items()
+    }
+    ordered = {name: by_name[name] for name in names_in_order(names, chosen)}
+    weight = validated_weights(sample_weight, y.size)
+    config = settings(threshold, confidence, n_boot, random_state, pos_label)
+    reports, distributions = evaluate_models(y, ordered, weight, config)
+    position = {name: i for i, name in enumerate(ordered)}
+    comparisons = {}
+    for name in ordered:
+        if name == chosen:
+            continue
+        pair = None
+        if distributions is not None:
+            pair = (distributions[position[chosen]], distributions[position[name]])
+        data = (y, ordered, weight is not None)
+        comparisons[name] = _compare_one(name, chosen, reports, data, pair, config.confidence)
+    return Comparison(chosen, reports, comparisons)
