@@ -32,7 +32,7 @@ _BLOCK_CELLS = 4_000_000
 class ResampleModel:
     """One model's per-row data for resampling.
 
-    group: (n,) intp, index k of the row's score in counts.thresholds (D groups);
+    group: (n,) intp, index k of the row's score in counts.scores (D groups);
     predicted: (n,) float64, 1.0 where score >= threshold; log_loss, squared_error: (n,) float64
     per-row losses, or None when the scores are not probabilities.
     """
@@ -51,11 +51,11 @@ def prepare(
     group = counts.group_of(score)
     log_loss = squared = None
     if probabilities:
-        positive_loss, negative_loss = clipped_log_losses(counts.thresholds)
+        positive_loss, negative_loss = clipped_log_losses(counts.scores)
         log_loss = np.where(y, positive_loss[group], negative_loss[group])
         squared = (y - score) ** 2
     predicted = (score >= threshold).astype(np.float64)
-    return ResampleModel(group, counts.thresholds.size, predicted, log_loss, squared)
+    return ResampleModel(group, counts.scores.size, predicted, log_loss, squared)
 
 
 def resample_chunks(
@@ -95,7 +95,7 @@ def resampled_metrics(
     negatives = total - positives
     tp = counts @ (y * model.predicted)
     fp = counts @ ((1.0 - y) * model.predicted)
-    values = threshold_metrics(tp, fp, positives - tp, negatives - fp)
+    values = threshold_metrics(tp, fp, positives, negatives)
     if model.log_loss is not None and model.squared_error is not None:
         values["log_loss"] = (counts @ model.log_loss) / total
         values["brier"] = (counts @ model.squared_error) / total

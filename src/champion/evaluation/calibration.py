@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -49,8 +50,9 @@ def calibration(counts: BinaryCounts, n_bins: int = 10, strategy: str = "uniform
     """
     if n_bins < 1:
         raise DataError(f"n_bins must be at least 1; got {n_bins}.")
-    scores = counts.thresholds
-    require_probabilities(scores, "Calibration")
+    scores = counts.scores
+    if scores[-1] < 0.0 or scores[0] > 1.0:  # sorted: the extremes tell
+        require_probabilities(scores, "Calibration")
     if strategy == "uniform":
         edges = np.linspace(0.0, 1.0, n_bins + 1)
     elif strategy == "quantile":
@@ -58,14 +60,25 @@ def calibration(counts: BinaryCounts, n_bins: int = 10, strategy: str = "uniform
     else:
         raise DataError(f"strategy must be 'uniform' or 'quantile'; got {strategy!r}.")
     n_bins = edges.size - 1  # quantile edges may merge on ties
-    bins = np.searchsorted(edges[1:-1], scores, side="left")
-    weight = counts.group_tps + counts.group_fps
-    count = np.bincount(bins, weights=weight, minlength=n_bins).astype(np.float64)
-    positive = np.bincount(bins, weights=counts.group_tps, minlength=n_bins)
-    predicted = np.bincount(bins, weights=weight * scores, minlength=n_bins)
+    # bins are (lo, hi], the first [0, hi]: sum what scores above each edge, then difference
+    # row k of the kernel counts the scores >= thresholds[k]; pick, per edge, the row of "> edge"
+    above = scores.size - np.searchsorted(counts.ascending, edges, side="right")
+    above[0] = scores.size  # every probability is >= 0: the first bin is closed on the left
+    count = counts.tps[above] + counts.fps[above]
+    count = count[:-1] - count[1:]
+    positive = counts.tps[above]
+    positive = positive[:-1] - positive[1:]
+    # each bin is a contiguous run of the sorted distinct scores
+    group_tps, group_fps = counts.group_tps, counts.group_fps
+    predicted = np.array(
+        [
+            np.dot(scores[hi:lo], group_tps[hi:lo]) + np.dot(scores[hi:lo], group_fps[hi:lo])
+            for lo, hi in itertools.pairwise(above)
+        ]
+    )
     mean_predicted = np.full(n_bins, np.nan)
     fraction_positive = np.full(n_bins, np.nan)
-    filled = count > 0
+    filled = count > 1e-12 * counts.total  # differences of weighted sums may leave dust
     mean_predicted[filled] = predicted[filled] / count[filled]
     fraction_positive[filled] = positive[filled] / count[filled]
     gaps = np.abs(fraction_positive[filled] - mean_predicted[filled])

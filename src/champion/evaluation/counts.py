@@ -4,6 +4,9 @@ With the scores sorted and grouped by distinct value, the weighted number of pos
 negatives scoring at or above each distinct value gives, by indexing alone: ROC and PR curves,
 AUC, average precision, every threshold metric at every threshold, calibration bins, log loss
 and Brier score. Ties are grouped exactly as scikit-learn's ``confusion_matrix_at_thresholds``.
+
+The arrays start with the "nothing predicted positive" row (threshold +inf, no counts), so the
+ROC curve, the threshold sweep and the gain curve share them without copying.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
+import numpy.typing as npt
 
 from champion.evaluation.inputs import BoolArray, FloatArray
 
@@ -31,11 +35,11 @@ class Confusion:
 
 @dataclass(frozen=True)
 class BinaryCounts:
-    """Cumulative counts at each distinct score, highest score first.
+    """Cumulative counts at each candidate threshold, highest first.
 
-    thresholds: (D,) float64, strictly decreasing distinct scores.
-    tps, fps:   (D,) float64, weight of positives / negatives with score >= thresholds[k]
-                (non-decreasing; tps[-1] and fps[-1] are the class totals).
+    thresholds: (D+1,) float64, +inf then the D distinct scores, strictly decreasing.
+    tps, fps:   (D+1,) float64, weight of positives / negatives with score >= thresholds[k]
+                (0 at +inf, non-decreasing; tps[-1] and fps[-1] are the class totals).
     weighted:   whether non-unit sample weights were used (DeLong and Wilson need plain counts).
     """
 
@@ -56,35 +60,40 @@ class BinaryCounts:
     def total(self) -> float:
         return self.positives + self.negatives
 
+    @property
+    def scores(self) -> FloatArray:
+        """The D distinct scores, decreasing (a view)."""
+        return self.thresholds[1:]
+
     @cached_property
     def ascending(self) -> FloatArray:
-        """Distinct scores in increasing order, shape (D,) (a view, for searchsorted)."""
-        return self.thresholds[::-1]
+        """The D distinct scores, increasing (a view, for searchsorted)."""
+        return self.thresholds[:0:-1]
 
     @cached_property
     def group_tps(self) -> FloatArray:
-        """Weight of positives scoring exactly thresholds[k], shape (D,)."""
-        return np.diff(self.tps, prepend=0.0)
+        """Weight of positives scoring exactly scores[k], shape (D,)."""
+        return np.diff(self.tps)
 
     @cached_property
     def group_fps(self) -> FloatArray:
-        """Weight of negatives scoring exactly thresholds[k], shape (D,)."""
-        return np.diff(self.fps, prepend=0.0)
+        """Weight of negatives scoring exactly scores[k], shape (D,)."""
+        return np.diff(self.fps)
 
-    def n_at_or_above(self, threshold: float) -> int:
-        """Number of distinct scores >= threshold (so tps[k - 1] counts the predicted positives)."""
+    def index_at(self, threshold: float) -> int:
+        """Row k of the arrays that holds the counts for "score >= threshold"."""
         return int(self.ascending.size - np.searchsorted(self.ascending, threshold, side="left"))
 
     def confusion_at(self, threshold: float) -> Confusion:
         """Confusion counts when rows with score >= threshold are predicted positive."""
-        k = self.n_at_or_above(threshold)
-        tp = float(self.tps[k - 1]) if k else 0.0
-        fp = float(self.fps[k - 1]) if k else 0.0
+        k = self.index_at(threshold)
+        tp, fp = float(self.tps[k]), float(self.fps[k])
         return Confusion(tn=self.negatives - fp, fp=fp, fn=self.positives - tp, tp=tp)
 
-    def group_of(self, score: FloatArray) -> np.ndarray:
-        """Index k of thresholds[k] == score for each score of the evaluated rows, shape (n,)."""
-        return self.thresholds.size - 1 - np.searchsorted(self.ascending, score, side="left")
+    def group_of(self, score: FloatArray) -> npt.NDArray[np.intp]:
+        """Index k of scores[k] == score for each score of the evaluated rows, shape (n,)."""
+        d = self.ascending.size
+        return d - 1 - np.searchsorted(self.ascending, score, side="left")
 
 
 def count_by_threshold(y: BoolArray, score: FloatArray, weight: FloatArray | None) -> BinaryCounts:
@@ -98,19 +107,34 @@ def count_by_threshold(y: BoolArray, score: FloatArray, weight: FloatArray | Non
     return _count_weighted(y, score, weight)
 
 
+def _with_start(first: float, values: FloatArray) -> FloatArray:
+    out = np.empty(values.size + 1)
+    out[0] = first
+    out[1:] = values
+    return out
+
+
 def _count_unweighted(y: BoolArray, score: FloatArray) -> BinaryCounts:
-    positives = np.sort(score[y])
     everything = np.sort(score)
     last_of_run = np.empty(everything.size, dtype=bool)
     np.not_equal(everything[1:], everything[:-1], out=last_of_run[:-1])
     last_of_run[-1] = True
-    distinct = everything[last_of_run]
-    # rows scoring >= distinct[j] = n - (rows scoring < distinct[j]); likewise for positives
-    at_or_above = everything.size - np.flatnonzero(np.r_[True, last_of_run[:-1]])
-    pos_at_or_above = positives.size - np.searchsorted(positives, distinct, side="left")
-    tps = pos_at_or_above[::-1].astype(np.float64)
-    fps = at_or_above[::-1].astype(np.float64) - tps
-    return BinaryCounts(thresholds=distinct[::-1].copy(), tps=tps, fps=fps)
+    ends = np.flatnonzero(last_of_run)
+    distinct = everything[ends]
+    # the smaller class is placed among the distinct scores; the other follows by subtraction
+    minority = bool(np.count_nonzero(y) * 2 <= y.size)
+    members = np.sort(score[y] if minority else score[~y])
+    per_score = np.bincount(np.searchsorted(distinct, members), minlength=distinct.size)
+    at_or_above = np.empty(distinct.size + 1)
+    at_or_above[0] = 0.0
+    np.cumsum(per_score[::-1], out=at_or_above[1:])
+    # rows scoring >= distinct[j] = n - (index where distinct[j]'s run starts)
+    rows = np.empty(distinct.size + 1)
+    rows[0] = 0.0
+    np.subtract(everything.size - 1, np.concatenate(([-1], ends[:-1]))[::-1], out=rows[1:])
+    other = rows - at_or_above
+    tps, fps = (at_or_above, other) if minority else (other, at_or_above)
+    return BinaryCounts(thresholds=_with_start(np.inf, distinct[::-1]), tps=tps, fps=fps)
 
 
 def _count_weighted(y: BoolArray, score: FloatArray, weight: FloatArray) -> BinaryCounts:
@@ -121,4 +145,9 @@ def _count_weighted(y: BoolArray, score: FloatArray, weight: FloatArray) -> Bina
     ends = np.flatnonzero(np.r_[sorted_score[1:] != sorted_score[:-1], True])
     tps = np.cumsum(np.where(sorted_y, sorted_weight, 0.0))[ends]
     fps = np.cumsum(np.where(sorted_y, 0.0, sorted_weight))[ends]
-    return BinaryCounts(thresholds=sorted_score[ends], tps=tps, fps=fps, weighted=True)
+    return BinaryCounts(
+        thresholds=_with_start(np.inf, sorted_score[ends]),
+        tps=_with_start(0.0, tps),
+        fps=_with_start(0.0, fps),
+        weighted=True,
+    )

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 from champion.evaluation.counts import BinaryCounts
 from champion.evaluation.inputs import FloatArray
@@ -62,7 +63,10 @@ class RocCurve:
 
 @dataclass(frozen=True)
 class PrCurve:
-    """precision (D+1,), recall (D+1,) ending at (1, 0); thresholds (D,) increasing, as sklearn."""
+    """precision (D+1,), recall (D+1,) ending at (1, 0); thresholds (D,) increasing, as sklearn.
+
+    Arrays may be views of the kernel's: copy before writing to them.
+    """
 
     precision: FloatArray
     recall: FloatArray
@@ -74,7 +78,7 @@ class PrCurve:
 
     def downsample(self, max_points: int = 1000) -> CurveView:
         # the final (recall 0, precision 1) point has no threshold; +inf marks "predict nothing"
-        thresholds = np.r_[self.thresholds, np.inf]
+        thresholds = np.concatenate((self.thresholds, [np.inf]))
         return downsample(self.recall, self.precision, thresholds, max_points)
 
 
@@ -96,72 +100,88 @@ class GainCurve:
 
 
 def roc_curve(counts: BinaryCounts) -> RocCurve:
-    """ROC points at every distinct threshold, plus the (0, 0) start at threshold +inf."""
-    tps = np.r_[0.0, counts.tps]
-    fps = np.r_[0.0, counts.fps]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        fpr = fps / fps[-1] if fps[-1] > 0 else np.full(fps.shape, np.nan)
-        tpr = tps / tps[-1] if tps[-1] > 0 else np.full(tps.shape, np.nan)
-    return RocCurve(fpr=fpr, tpr=tpr, thresholds=np.r_[np.inf, counts.thresholds])
-
-
-def pr_curve(counts: BinaryCounts) -> PrCurve:
-    """Precision and recall at every distinct threshold, lowest threshold first (sklearn order)."""
-    predicted = counts.tps + counts.fps
-    precision = np.zeros_like(counts.tps)
-    np.divide(counts.tps, predicted, out=precision, where=predicted != 0)
-    recall = counts.tps / counts.positives if counts.positives > 0 else np.ones_like(counts.tps)
-    return PrCurve(
-        precision=np.r_[precision[::-1], 1.0],
-        recall=np.r_[recall[::-1], 0.0],
-        thresholds=counts.thresholds[::-1].copy(),
+    """ROC points at +inf and at every distinct threshold (the kernel's thresholds, shared)."""
+    return RocCurve(
+        fpr=_rate(counts.fps, counts.negatives),
+        tpr=_rate(counts.tps, counts.positives),
+        thresholds=counts.thresholds,
     )
 
 
-def gain_curve(counts: BinaryCounts) -> GainCurve:
-    """Cumulative gain and lift at every distinct threshold, starting from (0, 0)."""
-    fraction = np.r_[0.0, (counts.tps + counts.fps) / counts.total]
+def _rate(cumulative: FloatArray, total: float) -> FloatArray:
+    """cumulative / total, all NaN when total is 0 (the class is missing)."""
+    if total > 0:
+        return cumulative / total
+    return np.full(cumulative.shape, np.nan)
+
+
+def pr_curve(counts: BinaryCounts, roc: RocCurve) -> PrCurve:
+    """Precision and recall at every distinct threshold, lowest threshold first (sklearn order).
+
+    recall is the ROC's tpr reversed (its leading 0 becomes the final recall 0), a view.
+    """
+    d = counts.scores.size
+    precision = np.empty(d + 1)
+    # at a distinct score at least one row is predicted positive, so tps + fps > 0
+    np.add(counts.tps[:0:-1], counts.fps[:0:-1], out=precision[:d])
+    np.divide(counts.tps[:0:-1], precision[:d], out=precision[:d])
+    precision[d] = 1.0
     if counts.positives > 0:
-        gain = np.r_[0.0, counts.tps / counts.positives]
+        recall = roc.tpr[::-1]
     else:
-        gain = np.full(fraction.shape, np.nan)
+        recall = np.ones(d + 1)  # as scikit-learn (which warns)
+        recall[d] = 0.0
+    return PrCurve(precision, recall, counts.ascending)
+
+
+def gain_curve(counts: BinaryCounts, roc: RocCurve) -> GainCurve:
+    """Cumulative gain (the ROC's tpr, shared) and lift at every threshold, from (0, 0)."""
+    fraction = (counts.tps + counts.fps) / counts.total
     lift = np.full(fraction.shape, np.nan)
-    np.divide(gain, fraction, out=lift, where=fraction > 0)
-    return GainCurve(fraction, gain, lift, np.r_[np.inf, counts.thresholds])
+    np.divide(roc.tpr[1:], fraction[1:], out=lift[1:])
+    return GainCurve(fraction, roc.tpr, lift, counts.thresholds)
 
 
 def downsample(x: FloatArray, y: FloatArray, thresholds: FloatArray, max_points: int) -> CurveView:
     """Keep at most max_points points of the curve (x, y), endpoints included.
 
     Points are picked evenly along the path length |dx| + |dy|, keeping both ends of every
-    crossing step, so each dropped stretch is shorter than the spacing and a long single step is
-    kept exactly. x must be monotone (ROC fpr, PR recall, gain fraction). NaN curves (a class is
-    missing) are returned whole.
+    step that crosses a pick, so each dropped stretch is shorter than the spacing and a long
+    single step is kept exactly. x must be monotone (ROC fpr, PR recall, gain fraction). An
+    undefined (NaN) curve, when a class is missing, is thinned evenly by index.
     """
-    if max_points < 2:
-        raise ValueError("max_points must be at least 2")
+    if max_points < 4:
+        raise ValueError("max_points must be at least 4")
     n = x.size
-    if n <= max_points or not (np.isfinite(x).all() and np.isfinite(y).all()):
+    if n <= max_points:
         return CurveView(x.copy(), y.copy(), thresholds.copy(), 0.0, n)
-    path = np.r_[0.0, np.cumsum(np.abs(np.diff(x)) + np.abs(np.diff(y)))]
-    targets = np.linspace(0.0, path[-1], max_points // 2)
-    after = np.clip(np.searchsorted(path, targets, side="left"), 0, n - 1)
-    keep = np.unique(np.r_[0, after, np.maximum(after - 1, 0), n - 1])
+    if not (np.isfinite(x).all() and np.isfinite(y).all()):
+        keep = np.unique(np.linspace(0, n - 1, max_points).astype(np.intp))
+        return CurveView(x[keep], y[keep], thresholds[keep], float("nan"), n)
+    steps = np.abs(np.diff(x))
+    steps += np.abs(np.diff(y))
+    path = np.empty(n)
+    path[0] = 0.0
+    np.cumsum(steps, out=path[1:])
+    targets = np.linspace(0.0, path[-1], (max_points - 2) // 2)
+    after = np.searchsorted(path, targets, side="left")
+    keep = np.unique(np.concatenate(([0, n - 1], after, np.maximum(after - 1, 0))))
     return CurveView(x[keep], y[keep], thresholds[keep], _max_deviation(x, y, keep), n)
 
 
-def _max_deviation(x: FloatArray, y: FloatArray, keep: np.ndarray) -> float:
+def _max_deviation(x: FloatArray, y: FloatArray, keep: npt.NDArray[np.intp]) -> float:
     """Largest vertical gap between the full curve and the polyline through x[keep], y[keep]."""
-    right = np.searchsorted(keep, np.arange(x.size), side="left")
-    right = np.clip(right, 1, keep.size - 1)
-    j, k = keep[right - 1], keep[right]
+    # point i lies on segment s when keep[s] <= i < keep[s + 1]; the last point is kept itself
+    segment = np.repeat(np.arange(keep.size - 1), np.diff(keep))
+    j, k = keep[segment], keep[segment + 1]
+    xi, yi = x[: segment.size], y[: segment.size]
     dx = x[k] - x[j]
     flat = dx == 0
-    with np.errstate(invalid="ignore", divide="ignore"):
-        along = np.where(flat, 0.0, (x - x[j]) / np.where(flat, 1.0, dx))
-    line = y[j] + along * (y[k] - y[j])
-    gap = np.abs(y - line)
+    along = np.divide(xi - x[j], dx, out=np.zeros_like(dx), where=~flat)
+    gap = np.abs(yi - (y[j] + along * (y[k] - y[j])))
     # over a vertical segment the polyline covers every y between its two ends
-    low, high = np.minimum(y[j], y[k]), np.maximum(y[j], y[k])
-    vertical_gap = np.maximum(np.maximum(low - y, y - high), 0.0)
-    return float(np.max(np.where(flat, vertical_gap, gap)))
+    if flat.any():
+        low, high = np.minimum(y[j], y[k]), np.maximum(y[j], y[k])
+        vertical_gap = np.maximum(np.maximum(low - yi, yi - high), 0.0)
+        gap = np.where(flat, vertical_gap, gap)
+    return float(gap.max()) if gap.size else 0.0

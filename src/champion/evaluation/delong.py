@@ -18,9 +18,13 @@ from champion.evaluation.stats import two_sided_normal_p, z_quantile
 
 
 def group_placements(counts: BinaryCounts) -> tuple[FloatArray, FloatArray]:
-    """Placement of a positive (V10) and of a negative (V01) scoring thresholds[k]; (D,) each."""
-    v10 = (counts.negatives - counts.fps + 0.5 * counts.group_fps) / counts.negatives
-    v01 = (counts.tps - 0.5 * counts.group_tps) / counts.positives
+    """Placement of a positive (V10) and of a negative (V01) scoring scores[k]; (D,) each."""
+    # negatives strictly below scores[k] = N - fps[k + 1]; ties count one half
+    v10 = counts.negatives - counts.fps[1:]
+    v10 += 0.5 * counts.group_fps
+    v10 /= counts.negatives
+    v01 = counts.tps[1:] - 0.5 * counts.group_tps
+    v01 /= counts.positives
     return v10, v01
 
 
@@ -36,8 +40,10 @@ def auc_and_variance(counts: BinaryCounts) -> tuple[float, float]:
     auc = float(np.dot(counts.group_tps, v10) / positives)
     if positives < 2 or negatives < 2:
         return auc, math.nan
-    s10 = float(np.dot(counts.group_tps, (v10 - auc) ** 2)) / (positives - 1)
-    s01 = float(np.dot(counts.group_fps, (v01 - auc) ** 2)) / (negatives - 1)
+    v10 -= auc
+    v01 -= auc
+    s10 = float(np.dot(counts.group_tps, v10 * v10)) / (positives - 1)
+    s01 = float(np.dot(counts.group_fps, v01 * v01)) / (negatives - 1)
     return auc, s10 / positives + s01 / negatives
 
 

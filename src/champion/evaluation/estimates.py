@@ -58,8 +58,9 @@ def point_values(
 ) -> tuple[dict[str, float], dict[str, str]]:
     """Every metric's value (NaN when undefined) and the reason for each undefined one."""
     c = confusion
-    values = {k: float(v) for k, v in threshold_metrics(c.tp, c.fp, c.fn, c.tn).items()}
-    notes = threshold_metric_notes(c.tp, c.fp, c.fn, c.tn)
+    totals = (c.tp, c.fp, counts.positives, counts.negatives)
+    values = {k: float(v) for k, v in threshold_metrics(*totals).items()}
+    notes = threshold_metric_notes(*totals)
     if counts.positives > 0 and counts.negatives > 0:
         values["roc_auc"] = roc.auc()
         values["average_precision"] = pr.average_precision()

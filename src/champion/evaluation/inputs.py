@@ -69,11 +69,17 @@ def binary_labels(y_true: Any, pos_label: Any = 1) -> BoolArray:
             f"y_true has {int(missing.sum())} missing labels (rows {_rows(missing)}); "
             "drop those rows or fill them before evaluating."
         )
-    distinct = np.unique(labels.astype(str) if labels.dtype.kind == "O" else labels)
-    if labels.dtype.kind == "O":
-        positive: BoolArray = labels.astype(str) == str(pos_label)
+    if labels.dtype.kind in "OUS":
+        labels = labels.astype(str)
+        positive: BoolArray = labels == str(pos_label)
     else:
         positive = np.asarray(labels == pos_label, dtype=bool)
+    rest = labels[~positive]
+    # binary means every non-positive label is one and the same value (no sort needed)
+    binary = rest.size == 0 or not np.any(rest != rest[0])
+    if binary and positive.any():
+        return positive
+    distinct = np.unique(labels)
     if distinct.size > 2:
         listed = ", ".join(_label_text(v) for v in distinct[:10])
         raise DataError(

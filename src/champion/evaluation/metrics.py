@@ -49,49 +49,85 @@ THRESHOLD_METRICS: tuple[str, ...] = tuple(s.name for s in METRICS if s.kind is 
 _EPS = float(np.finfo(np.float64).eps)
 
 
-def _ratio(num: FloatArray, den: FloatArray) -> FloatArray:
-    out = np.full(np.broadcast(num, den).shape, np.nan)
-    np.divide(num, den, out=out, where=den != 0)
-    return out
+def _ratio(num: FloatArray, den: FloatArray | float) -> FloatArray:
+    """num / den, NaN where den == 0 (every ratio here has num == 0 wherever den == 0)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.asarray(np.true_divide(num, den), dtype=np.float64)
+
+
+Count = FloatArray | float
 
 
 def threshold_metrics(
-    tp: FloatArray | float, fp: FloatArray | float, fn: FloatArray | float, tn: FloatArray | float
+    tp: Count, fp: Count, positives: Count, negatives: Count
 ) -> dict[str, FloatArray]:
-    """Every threshold metric from confusion counts of any common shape (NaN = undefined)."""
-    tp, fp, fn, tn = (np.asarray(a, dtype=np.float64) for a in (tp, fp, fn, tn))
-    recall = _ratio(tp, tp + fn)
-    specificity = _ratio(tn, tn + fp)
-    # like scikit-learn, a class absent from y_true drops out of the balanced mean
-    balanced = np.where(
-        np.isnan(recall),
-        specificity,
-        np.where(np.isnan(specificity), recall, 0.5 * (recall + specificity)),
+    """Every threshold metric, NaN where undefined.
+
+    tp, fp: weight of positives / negatives predicted positive; positives, negatives: class
+    totals. Any shapes that broadcast together (scalars, a sweep's (D,), a bootstrap's (B,)).
+    """
+    shape = np.broadcast_shapes(
+        np.shape(tp), np.shape(fp), np.shape(positives), np.shape(negatives)
     )
-    mcc_den = np.sqrt((tp + fp) * (tp + fn) * (tn + fp) * (tn + fn))
-    return {
-        "accuracy": _ratio(tp + tn, tp + fp + fn + tn),
-        "precision": _ratio(tp, tp + fp),
+    # at least 1-d: in-place operations need arrays, and numpy turns 0-d results into scalars
+    tp, fp, positives, negatives = (
+        np.atleast_1d(np.asarray(a, dtype=np.float64)) for a in (tp, fp, positives, negatives)
+    )
+    total = positives + negatives
+    # written with in-place operations: on a sweep every temporary is a (D,) array
+    with np.errstate(divide="ignore", invalid="ignore"):
+        predicted = tp + fp
+        recall = tp / positives
+        specificity = negatives - fp
+        accuracy = tp + specificity
+        accuracy /= total
+        specificity /= negatives
+        precision = tp / predicted
+        f1 = predicted + positives
+        np.divide(tp, f1, out=f1)
+        f1 *= 2.0
+        balanced = recall + specificity
+        balanced *= 0.5
+        # like scikit-learn, a class absent from y_true drops out of the balanced mean
+        if np.any(positives == 0) or np.any(negatives == 0):
+            balanced = np.where(
+                positives == 0, specificity, np.where(negatives == 0, recall, balanced)
+            )
+        # tp * tn - fp * fn == tp * negatives - fp * positives
+        mcc = tp * negatives
+        mcc -= fp * positives
+        spread = total - predicted
+        spread *= predicted
+        spread *= positives * negatives
+        np.sqrt(spread, out=spread)
+        mcc /= spread
+    values = {
+        "accuracy": accuracy,
+        "precision": precision,
         "recall": recall,
         "specificity": specificity,
-        "f1": _ratio(2.0 * tp, 2.0 * tp + fp + fn),
+        "f1": f1,
         "balanced_accuracy": balanced,
-        "mcc": _ratio(tp * tn - fp * fn, mcc_den),
+        "mcc": mcc,
     }
+    return {name: array.reshape(shape) for name, array in values.items()}
 
 
-def threshold_metric_notes(tp: float, fp: float, fn: float, tn: float) -> dict[str, str]:
+def threshold_metric_notes(
+    tp: float, fp: float, positives: float, negatives: float
+) -> dict[str, str]:
     """Why each undefined threshold metric is undefined, for the counts at one threshold."""
     notes: dict[str, str] = {}
-    if tp + fp == 0:
+    predicted = tp + fp
+    if predicted == 0:
         notes["precision"] = "undefined: no row is predicted positive at this threshold"
-    if tp + fn == 0:
+    if positives == 0:
         notes["recall"] = "undefined: the test set has no positive rows"
-    if tn + fp == 0:
+    if negatives == 0:
         notes["specificity"] = "undefined: the test set has no negative rows"
-    if 2 * tp + fp + fn == 0:
+    if predicted + positives == 0:
         notes["f1"] = "undefined: no positive rows and none predicted positive"
-    if (tp + fp) * (tp + fn) * (tn + fp) * (tn + fn) == 0:
+    if predicted * (positives + negatives - predicted) * positives * negatives == 0:
         notes["mcc"] = "undefined: labels or predictions fall in a single class"
     return notes
 
@@ -118,22 +154,29 @@ def average_precision_from_groups(group_tps: FloatArray, group_fps: FloatArray) 
     return _ratio(np.sum(steps, axis=-1), cum_tps[..., -1])
 
 
-def clipped_log_losses(thresholds: FloatArray) -> tuple[FloatArray, FloatArray]:
-    """Per-row log loss of a positive and of a negative row at each score (clipped as sklearn)."""
-    positive = -np.log(np.clip(thresholds, _EPS, 1.0 - _EPS))
-    negative = -np.log(np.clip(1.0 - thresholds, _EPS, 1.0 - _EPS))
+def clipped_log_losses(scores: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Log loss of a positive and a negative row at each score (clipped as sklearn); (D,) each."""
+    positive = np.clip(scores, _EPS, 1.0 - _EPS)
+    np.log(positive, out=positive)
+    positive *= -1.0
+    negative = np.subtract(1.0, scores)
+    np.clip(negative, _EPS, 1.0 - _EPS, out=negative)
+    np.log(negative, out=negative)
+    negative *= -1.0
     return positive, negative
 
 
 def log_loss(counts: BinaryCounts) -> float:
     """Weighted mean cross-entropy, clipped to [eps, 1 - eps] like scikit-learn's log_loss."""
-    positive, negative = clipped_log_losses(counts.thresholds)
+    positive, negative = clipped_log_losses(counts.scores)
     total = np.dot(counts.group_tps, positive) + np.dot(counts.group_fps, negative)
     return float(total / counts.total)
 
 
 def brier(counts: BinaryCounts) -> float:
     """Weighted mean squared difference between the score and the 0/1 label."""
-    s = counts.thresholds
-    total = np.dot(counts.group_tps, (1.0 - s) ** 2) + np.dot(counts.group_fps, s**2)
+    s = counts.scores
+    miss = 1.0 - s
+    miss *= miss
+    total = np.dot(counts.group_tps, miss) + np.dot(counts.group_fps, s * s)
     return float(total / counts.total)

@@ -81,7 +81,7 @@ class EvaluationReport:
 
     @cached_property
     def gain(self) -> GainCurve:
-        return gain_curve(self.counts)
+        return gain_curve(self.counts, self.roc)
 
     @cached_property
     def calibration(self) -> Calibration | None:
@@ -96,9 +96,9 @@ class EvaluationReport:
         """Confusion counts and threshold metrics when score >= threshold is predicted positive."""
         t = threshold_value(threshold)
         c = self.counts.confusion_at(t)
-        values = threshold_metrics(c.tp, c.fp, c.fn, c.tn)
-        metrics = {name: optional(float(v)) for name, v in values.items()}
-        return ThresholdPoint(t, c, metrics, threshold_metric_notes(c.tp, c.fp, c.fn, c.tn))
+        totals = (c.tp, c.fp, self.counts.positives, self.counts.negatives)
+        metrics = {name: optional(float(v)) for name, v in threshold_metrics(*totals).items()}
+        return ThresholdPoint(t, c, metrics, threshold_metric_notes(*totals))
 
     def youden(self) -> OperatingPoint:
         return self.sweep.youden()
@@ -185,7 +185,7 @@ def evaluate_models(
     """Reports for several models on the same validated rows, plus their shared-resample
     bootstrap distributions (None when n_boot == 0)."""
     counts = {name: count_by_threshold(y, s, weight) for name, s in scores.items()}
-    outside = {name: outside_unit_interval(s) for name, s in scores.items()}
+    outside = {name: _outside(counts[name], s) for name, s in scores.items()}
     distributions = None
     if config.n_boot > 0:
         prepared = [
@@ -201,6 +201,13 @@ def evaluate_models(
     return reports, distributions
 
 
+def _outside(counts: BinaryCounts, score: FloatArray) -> int:
+    """Rows whose score lies outside [0, 1]; the sorted distinct scores answer the usual case."""
+    if counts.scores[-1] >= 0.0 and counts.scores[0] <= 1.0:
+        return 0
+    return outside_unit_interval(score)
+
+
 def _fresh_seed() -> int:
     return int(np.random.SeedSequence().generate_state(1)[0])
 
@@ -214,7 +221,8 @@ def _report(
     distribution: dict[str, FloatArray] | None,
 ) -> EvaluationReport:
     confusion = counts.confusion_at(config.threshold)
-    roc, pr = roc_curve(counts), pr_curve(counts)
+    roc = roc_curve(counts)
+    pr = pr_curve(counts, roc)
     values, notes = point_values(counts, confusion, roc, pr, outside == 0)
     estimates, remarks = estimate_metrics(
         counts, confusion, values, notes, config.confidence, distribution

@@ -50,30 +50,35 @@ class ThresholdSweep:
     """Confusion counts and threshold metrics at every candidate threshold.
 
     thresholds (D+1,): +inf (nothing predicted positive) then every distinct score, decreasing.
-    tp, fp, fn, tn (D+1,): weighted counts; metrics[name] (D+1,): NaN where undefined.
+    tp, fp (D+1,): weight of positives / negatives predicted positive; fn, tn likewise;
+    metrics[name] (D+1,): every threshold metric, NaN where undefined.
     """
 
     thresholds: FloatArray
     tp: FloatArray
     fp: FloatArray
-    fn: FloatArray
-    tn: FloatArray
+    positives: float
+    negatives: float
+
+    @cached_property
+    def fn(self) -> FloatArray:
+        return self.positives - self.tp
+
+    @cached_property
+    def tn(self) -> FloatArray:
+        return self.negatives - self.fp
 
     @cached_property
     def metrics(self) -> dict[str, FloatArray]:
-        return threshold_metrics(self.tp, self.fp, self.fn, self.tn)
+        return threshold_metrics(self.tp, self.fp, self.positives, self.negatives)
 
     @cached_property
     def fpr(self) -> FloatArray:
         return 1.0 - self.metrics["specificity"]
 
     def point(self, index: int, criterion: str, objective: float | None) -> OperatingPoint:
-        confusion = Confusion(
-            tn=float(self.tn[index]),
-            fp=float(self.fp[index]),
-            fn=float(self.fn[index]),
-            tp=float(self.tp[index]),
-        )
+        tp, fp = float(self.tp[index]), float(self.fp[index])
+        confusion = Confusion(tn=self.negatives - fp, fp=fp, fn=self.positives - tp, tp=tp)
         metrics = {name: _number(values[index]) for name, values in self.metrics.items()}
         return OperatingPoint(
             criterion, float(self.thresholds[index]), objective, confusion, metrics
@@ -99,8 +104,7 @@ class ThresholdSweep:
         """Threshold minimising the mean cost (cost_fp * FP + cost_fn * FN) / rows."""
         if cost_fp < 0 or cost_fn < 0:
             raise DataError(f"costs must be >= 0; got cost_fp={cost_fp}, cost_fn={cost_fn}.")
-        total = self.tp[0] + self.fp[0] + self.fn[0] + self.tn[0]
-        cost = (cost_fp * self.fp + cost_fn * self.fn) / total
+        cost = (cost_fp * self.fp + cost_fn * self.fn) / (self.positives + self.negatives)
         return self._best(cost, f"min_cost(fp={cost_fp:g},fn={cost_fn:g})", maximise=False)
 
     def max_recall_at_precision(self, min_precision: float) -> OperatingPoint:
@@ -130,13 +134,11 @@ def _infeasible(criterion: str, reason: str) -> OperatingPoint:
 
 
 def threshold_sweep(counts: BinaryCounts) -> ThresholdSweep:
-    """Counts at +inf and at every distinct score of the kernel."""
-    tp = np.r_[0.0, counts.tps]
-    fp = np.r_[0.0, counts.fps]
+    """Counts at +inf and at every distinct score: the kernel's own arrays, shared."""
     return ThresholdSweep(
-        thresholds=np.r_[np.inf, counts.thresholds],
-        tp=tp,
-        fp=fp,
-        fn=counts.positives - tp,
-        tn=counts.negatives - fp,
+        thresholds=counts.thresholds,
+        tp=counts.tps,
+        fp=counts.fps,
+        positives=counts.positives,
+        negatives=counts.negatives,
     )
