@@ -18,9 +18,8 @@ import numpy.typing as npt
 from champion.evaluation.counts import BinaryCounts
 from champion.evaluation.inputs import BoolArray, FloatArray
 from champion.evaluation.metrics import (
-    average_precision_from_groups,
     clipped_log_losses,
-    roc_auc_from_groups,
+    ranking_metrics_from_cumulative,
     threshold_metrics,
 )
 
@@ -32,13 +31,16 @@ _BLOCK_CELLS = 4_000_000
 class ResampleModel:
     """One model's per-row data for resampling.
 
-    group: (n,) intp, index k of the row's score in counts.scores (D groups);
-    predicted: (n,) float64, 1.0 where score >= threshold; log_loss, squared_error: (n,) float64
-    per-row losses, or None when the scores are not probabilities.
+    order: (n,) intp, rows by decreasing score; y_sorted: (n,) float64 labels in that order;
+    ends: (D,) intp, where each distinct score's run ends in that order, or None when every
+    score is distinct; predicted: (n,) float64, 1.0 where score >= threshold (row order);
+    log_loss, squared_error: (n,) float64 per-row losses, or None when the scores are not
+    probabilities.
     """
 
-    group: npt.NDArray[np.intp]
-    n_groups: int
+    order: npt.NDArray[np.intp]
+    y_sorted: FloatArray
+    ends: npt.NDArray[np.intp] | None
     predicted: FloatArray
     log_loss: FloatArray | None
     squared_error: FloatArray | None
@@ -48,14 +50,19 @@ def prepare(
     counts: BinaryCounts, y: BoolArray, score: FloatArray, threshold: float, probabilities: bool
 ) -> ResampleModel:
     """Per-row data of one model, for labels y (n,) and scores (n,)."""
-    group = counts.group_of(score)
+    order = np.argsort(score)[::-1]
+    sorted_score = score[order]
+    ends = None
+    if counts.scores.size < score.size:
+        ends = np.flatnonzero(np.r_[sorted_score[1:] != sorted_score[:-1], True])
     log_loss = squared = None
     if probabilities:
-        positive_loss, negative_loss = clipped_log_losses(counts.scores)
-        log_loss = np.where(y, positive_loss[group], negative_loss[group])
+        positive_loss, negative_loss = clipped_log_losses(score)
+        log_loss = np.where(y, positive_loss, negative_loss)
         squared = (y - score) ** 2
     predicted = (score >= threshold).astype(np.float64)
-    return ResampleModel(group, counts.scores.size, predicted, log_loss, squared)
+    y_sorted = y[order].astype(np.float64)
+    return ResampleModel(order, y_sorted, ends, predicted, log_loss, squared)
 
 
 def resample_chunks(
@@ -63,6 +70,7 @@ def resample_chunks(
 ) -> Iterator[FloatArray]:
     """Yield (b, n) row-count matrices of ordinary (multinomial) bootstrap resamples, B in all.
 
+    Row j holds how often each row of the data is drawn in resample j (times its weight).
     The stream of random draws does not depend on the chunk size, so the same random_state gives
     the same resamples for one model alone and for that model inside a comparison.
     """
@@ -80,32 +88,30 @@ def resample_chunks(
         yield counts
 
 
-def _sums(keys: npt.NDArray[np.intp], weights: FloatArray, size: int) -> FloatArray:
-    """Weighted counts per key (bincount with float weights returns float64)."""
-    return np.asarray(np.bincount(keys, weights, size), dtype=np.float64)
-
-
 def resampled_metrics(
     model: ResampleModel, y: FloatArray, counts: FloatArray
 ) -> dict[str, FloatArray]:
     """Every metric of one model under each resample: y (n,) 0/1 floats, counts (b, n) -> (b,)."""
-    b = counts.shape[0]
     positives = counts @ y
     total = counts.sum(axis=1)
-    negatives = total - positives
     tp = counts @ (y * model.predicted)
-    fp = counts @ ((1.0 - y) * model.predicted)
-    values = threshold_metrics(tp, fp, positives, negatives)
+    fp = counts @ model.predicted - tp
+    values = threshold_metrics(tp, fp, positives, total - positives)
     if model.log_loss is not None and model.squared_error is not None:
         values["log_loss"] = (counts @ model.log_loss) / total
         values["brier"] = (counts @ model.squared_error) / total
-    keys = (model.group + (np.arange(b) * model.n_groups)[:, None]).ravel()
-    size = b * model.n_groups
-    shape = (b, model.n_groups)
-    group_tps = _sums(keys, (counts * y).ravel(), size).reshape(shape)
-    group_fps = _sums(keys, (counts * (1.0 - y)).ravel(), size).reshape(shape)
-    values["roc_auc"] = roc_auc_from_groups(group_tps, group_fps)
-    values["average_precision"] = average_precision_from_groups(group_tps, group_fps)
+    # cumulative counts down the sorted rows, read at the end of each run of tied scores
+    cum_all = np.take(counts, model.order, axis=1)
+    cum_tps = cum_all * model.y_sorted
+    np.cumsum(cum_tps, axis=1, out=cum_tps)
+    np.cumsum(cum_all, axis=1, out=cum_all)
+    if model.ends is not None:
+        cum_tps = cum_tps[:, model.ends]
+        cum_all = cum_all[:, model.ends]
+    cum_all -= cum_tps
+    values["roc_auc"], values["average_precision"] = ranking_metrics_from_cumulative(
+        cum_tps, cum_all
+    )
     return values
 
 

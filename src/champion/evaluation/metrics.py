@@ -132,26 +132,32 @@ def threshold_metric_notes(
     return notes
 
 
-def roc_auc_from_groups(group_tps: FloatArray, group_fps: FloatArray) -> FloatArray:
-    """AUC from per-distinct-score counts of shape (..., D), highest score first.
+def ranking_metrics_from_cumulative(
+    cum_tps: FloatArray, cum_fps: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """ROC AUC and average precision from cumulative counts of shape (..., D).
 
-    AUC = sum over groups of tp_g * (negatives strictly below + half the tied negatives) / (P N),
-    the Mann-Whitney form of the trapezoidal area. Shape (...,).
+    cum_tps[..., k], cum_fps[..., k]: weight of positives / negatives scoring at or above the
+    k-th distinct score, highest first (no leading zero). AUC is the trapezoidal area,
+    1 - sum_k tp_k * (F_k + F_{k-1}) / (2 P N); average precision is scikit-learn's step-wise
+    sum_k tp_k / P * precision_k. Returns two (...,) arrays, NaN where a class is absent. The
+    arrays are used as scratch space: pass copies if they are still needed.
     """
-    cum_fps = np.cumsum(group_fps, axis=-1)
-    negatives = cum_fps[..., -1:]
-    below = negatives - cum_fps + 0.5 * group_fps
-    area = np.sum(group_tps * below, axis=-1)
-    return _ratio(area, np.sum(group_tps, axis=-1) * negatives[..., 0])
-
-
-def average_precision_from_groups(group_tps: FloatArray, group_fps: FloatArray) -> FloatArray:
-    """Average precision (scikit-learn's step-wise definition) from counts of shape (..., D)."""
-    cum_tps = np.cumsum(group_tps, axis=-1)
-    cum_fps = np.cumsum(group_fps, axis=-1)
-    precision = _ratio(cum_tps, cum_tps + cum_fps)
-    steps = np.where(group_tps > 0, group_tps * np.nan_to_num(precision), 0.0)
-    return _ratio(np.sum(steps, axis=-1), cum_tps[..., -1])
+    positives = cum_tps[..., -1].copy()
+    negatives = cum_fps[..., -1].copy()
+    group_tps = np.diff(cum_tps, axis=-1, prepend=0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        both = cum_fps.copy()
+        both[..., 1:] += cum_fps[..., :-1]
+        both *= group_tps
+        auc = 1.0 - both.sum(axis=-1) / (2.0 * positives * negatives)
+        # precision where tp_k > 0 (there cum_tps + cum_fps > 0); elsewhere 0 * anything = 0
+        cum_fps += cum_tps
+        np.maximum(cum_fps, np.finfo(np.float64).tiny, out=cum_fps)
+        cum_tps /= cum_fps
+        cum_tps *= group_tps
+        average_precision = cum_tps.sum(axis=-1) / positives
+    return np.asarray(auc, dtype=np.float64), np.asarray(average_precision, dtype=np.float64)
 
 
 def clipped_log_losses(scores: FloatArray) -> tuple[FloatArray, FloatArray]:
