@@ -176,7 +176,8 @@ def _compare_one(
         b_value, c_value = base.metrics[spec.name].value, chal.metrics[spec.name].value
         delta = math.nan if b_value is None or c_value is None else c_value - b_value
         low = high = p_value = math.nan
-        if distributions is not None:
+        # a model whose scores are not probabilities has no log loss / Brier resamples
+        if distributions is not None and all(spec.name in d for d in distributions):
             resampled = distributions[1][spec.name] - distributions[0][spec.name]
             interval = percentile_interval(resampled, confidence)
             low, high, p_value = interval.low, interval.high, two_sided_p(resampled)

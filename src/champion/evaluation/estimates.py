@@ -23,8 +23,8 @@ WILSON_METRICS = ("accuracy", "precision", "recall", "specificity")
 
 
 def optional(value: float) -> float | None:
-    """NaN -> None (JSON null), anything else -> float."""
-    return None if math.isnan(value) else float(value)
+    """NaN and infinities -> None (JSON has neither), anything else -> float."""
+    return float(value) if math.isfinite(value) else None
 
 
 @dataclass(frozen=True)

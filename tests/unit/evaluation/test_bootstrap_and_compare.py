@@ -154,3 +154,23 @@ def test_compare_refuses_unknown_baseline_and_mismatched_models() -> None:
         compare(y, {"a": [0.1, 0.9, 0.2, 0.8], "b": [0.2, 0.7, 0.3]})
     with pytest.raises(DataError, match="at least one model"):
         compare(y, {})
+
+
+def test_comparing_margins_with_probabilities_leaves_probability_deltas_undefined() -> None:
+    p = make_problem(200, seed=6, pos_rate=0.4, ties="none", weighted=False)
+    margins = np.log(p.score / (1 - p.score))
+    result = compare(p.y, {"proba": p.score, "margin": margins}, n_boot=100)
+    deltas = result.comparisons["margin"].deltas
+    for name in ("log_loss", "brier"):
+        assert deltas[name].delta is None
+        assert deltas[name].verdict == "undefined"
+    # the ranking is the same, so the AUC difference is exactly zero
+    assert deltas["roc_auc"].delta == 0.0
+
+
+def test_an_infinite_test_statistic_is_null_in_json() -> None:
+    result = compare([1, 1, 0, 0], {"a": [0.5] * 4, "b": [0.9, 0.8, 0.1, 0.2]}, n_boot=0)
+    assert result.comparisons["b"].delong.z == float("inf")
+    data = result.to_dict()
+    json.dumps(data, allow_nan=False)
+    assert data["comparisons"]["b"]["delong"]["z"] is None

@@ -1,0 +1,174 @@
+"""Reading prediction tables (CSV, gzip-compressed CSV, Parquet) and picking their columns.
+
+Every problem a user can cause (missing file, unsupported or corrupt file, duplicate or unknown
+column, empty table, a label the target cannot hold) raises :class:`champion.errors.DataError`
+with a message that names the file or column and says what to do.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+
+from champion.errors import DataError
+
+CSV_SUFFIXES = (".csv", ".csv.gz")
+PARQUET_SUFFIXES = (".parquet", ".pq")
+SUPPORTED_SUFFIXES = CSV_SUFFIXES + PARQUET_SUFFIXES
+
+_MAX_COLUMNS_LISTED = 20
+_TRUE_WORDS = frozenset({"1", "true", "t", "yes", "y"})
+_FALSE_WORDS = frozenset({"0", "false", "f", "no", "n"})
+
+
+def _format(path: Path) -> str:
+    """ "csv" or "parquet" from the file name (case-insensitive), else DataError."""
+    name = path.name.lower()
+    if name.endswith(CSV_SUFFIXES):
+        return "csv"
+    if name.endswith(PARQUET_SUFFIXES):
+        return "parquet"
+    raise DataError(
+        f"cannot read {str(path)!r}: unsupported file type; supported are "
+        f"{', '.join(SUPPORTED_SUFFIXES)}."
+    )
+
+
+def _refuse_duplicates(path: Path, names: list[Any]) -> None:
+    duplicated = [str(name) for name, count in Counter(names).items() if count > 1]
+    if duplicated:
+        raise DataError(
+            f"{str(path)!r} has duplicate column names: {', '.join(map(repr, duplicated))}; "
+            "rename them so every column has a unique name."
+        )
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    # pandas renames duplicate headers ("a", "a.1"): read the raw header row to catch them
+    header = pd.read_csv(path, header=None, nrows=1, dtype=str, keep_default_na=False)
+    if len(header):
+        _refuse_duplicates(path, list(header.iloc[0]))
+    return pd.read_csv(path)
+
+
+def _read_parquet(path: Path) -> pd.DataFrame:
+    with pq.ParquetFile(path) as file:
+        _refuse_duplicates(path, list(file.schema_arrow.names))
+        frame: pd.DataFrame = file.read().to_pandas()
+    return frame
+
+
+def read_table(path: str | Path) -> pd.DataFrame:
+    """Read a .csv, .csv.gz, .parquet or .pq file into a DataFrame (rows x named columns).
+
+    Raises DataError when the file is missing, of an unsupported type, unreadable or corrupt,
+    has duplicate column names, or holds no rows.
+    """
+    file = Path(path)
+    kind = _format(file)
+    if not file.exists():
+        raise DataError(f"file not found: {str(file)!r}; check the path.")
+    if not file.is_file():
+        raise DataError(f"{str(file)!r} is not a file (a directory?); pass a {kind} file.")
+    try:
+        frame = _read_csv(file) if kind == "csv" else _read_parquet(file)
+    except DataError:
+        raise
+    except pd.errors.EmptyDataError:
+        raise DataError(f"{str(file)!r} is empty: it has no header and no rows.") from None
+    except Exception as exc:  # pandas, pyarrow, gzip and codecs raise many kinds
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DataError(
+            f"cannot read {str(file)!r} as {kind}: {reason}. Check that the file is a valid, "
+            f"complete {kind} file."
+        ) from None
+    if frame.shape[1] == 0:
+        raise DataError(f"{str(file)!r} has no columns.")
+    if frame.shape[0] == 0:
+        raise DataError(
+            f"{str(file)!r} has no rows (only a header with columns "
+            f"{_listed(list(frame.columns))}): there is nothing to evaluate."
+        )
+    return frame
+
+
+def _listed(names: list[Any]) -> str:
+    shown = ", ".join(str(name) for name in names[:_MAX_COLUMNS_LISTED])
+    extra = len(names) - _MAX_COLUMNS_LISTED
+    return f"{shown} (and {extra} more)" if extra > 0 else shown
+
+
+def column(frame: pd.DataFrame, name: str, role: str) -> pd.Series:
+    """The column called name, as a Series (rows,); role ("target", "score", ...) names its use.
+
+    Raises DataError naming the missing column, listing the available ones and suggesting the
+    closest name.
+    """
+    if name in frame.columns:
+        return frame[name]
+    names = [str(c) for c in frame.columns]
+    message = f"{role} column {name!r} not found; columns are: {_listed(names)}"
+    close = difflib.get_close_matches(name, names, n=1)
+    if not close:
+        folded = {n.lower(): n for n in names}
+        close = [folded[name.lower()]] if name.lower() in folded else []
+    if close:
+        message += f"; did you mean {close[0]!r}?"
+    else:
+        message += "."
+    raise DataError(message)
+
+
+def parse_label(values: pd.Series, text: str) -> Any:
+    """The label text (e.g. from --pos-label) converted to the type of the column values.
+
+    bool columns take true/false, yes/no, 1/0; integer columns take whole numbers; float
+    columns take numbers; any other column keeps the text. Raises DataError when the text
+    cannot be such a value.
+    """
+    kind = values.dtype.kind
+    where = f"column {str(values.name)!r}" if values.name is not None else "the target"
+    if kind == "b":
+        word = text.strip().lower()
+        if word in _TRUE_WORDS:
+            return True
+        if word in _FALSE_WORDS:
+            return False
+        raise DataError(
+            f"positive label {text!r} is not a boolean, but {where} holds true/false values; "
+            "pass --pos-label true or --pos-label false."
+        )
+    if kind in "iuf":
+        try:
+            number = float(text)
+        except ValueError:
+            number = math.nan
+        if math.isnan(number):
+            present = ", ".join(str(v) for v in pd.unique(values.dropna())[:10])
+            raise DataError(
+                f"positive label {text!r} is not a number, but {where} is numeric "
+                f"(values {present}); pass one of those values to --pos-label."
+            )
+        return int(number) if number.is_integer() else number
+    return text
+
+
+def values_of(series: pd.Series) -> np.ndarray:
+    """A column as a numpy array (rows,) with every missing value as NaN (numbers) or None.
+
+    pandas' nullable types (Int64, boolean, string) hold pd.NA, which numpy code cannot see as
+    missing; numeric ones become float64 with NaN, the others object arrays with None.
+    """
+    if not series.isna().any():
+        return series.to_numpy()
+    if series.dtype.kind in "iufb":
+        return series.to_numpy(dtype=np.float64, na_value=np.nan)
+    missing = series.isna().to_numpy()
+    return np.array([None if gone else v for v, gone in zip(series, missing, strict=True)], object)

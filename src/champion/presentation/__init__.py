@@ -1,0 +1,41 @@
+"""Results as display data (rows of strings, markdown): pure Python, no click/rich/dash."""
+
+from champion.presentation.tables import (
+    AgreementRow,
+    DeltaRow,
+    MetricCell,
+    MetricRow,
+    Summary,
+    agreement_rows,
+    badge,
+    comparison_markdown,
+    delta_rows,
+    fmt_interval,
+    fmt_number,
+    fmt_p,
+    fmt_percent,
+    mark,
+    metric_rows,
+    notes,
+    summary,
+)
+
+__all__ = [
+    "AgreementRow",
+    "DeltaRow",
+    "MetricCell",
+    "MetricRow",
+    "Summary",
+    "agreement_rows",
+    "badge",
+    "comparison_markdown",
+    "delta_rows",
+    "fmt_interval",
+    "fmt_number",
+    "fmt_p",
+    "fmt_percent",
+    "mark",
+    "metric_rows",
+    "notes",
+    "summary",
+]
