@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -214,12 +214,14 @@ def compare(
     confidence: float = 0.95,
     n_boot: int = 1000,
     random_state: int | None = 0,
+    labels_only: Collection[str] = (),
 ) -> Comparison:
     """Evaluate several models' scores on the same rows and compare each with the baseline.
 
     scores maps a model name to its scores (n,); baseline defaults to the first name. Deltas are
     challenger - baseline with a paired bootstrap interval and p-value (the same resamples for
     every model), the paired DeLong test for ROC AUC and McNemar's test for accuracy.
+    labels_only names the models whose scores are predicted labels (1.0 / 0.0).
     """
     if not scores:
         raise DataError("compare needs at least one model's scores.")
@@ -235,7 +237,12 @@ def compare(
     }
     ordered = {name: by_name[name] for name in names_in_order(names, chosen)}
     weight = validated_weights(sample_weight, y.size)
-    config = settings(threshold, confidence, n_boot, random_state, pos_label)
+    unknown = set(labels_only) - set(names)
+    if unknown:
+        raise DataError(f"labels_only names unknown models: {', '.join(sorted(unknown))}.")
+    config = settings(
+        threshold, confidence, n_boot, random_state, pos_label, frozenset(labels_only)
+    )
     reports, distributions = evaluate_models(y, ordered, weight, config)
     position = {name: i for i, name in enumerate(ordered)}
     comparisons = {}

@@ -53,8 +53,19 @@ class MetricEstimate:
         }
 
 
+LABELS_ONLY_NOTE = (
+    "unavailable: the model gives labels only, not scores, so ranking metrics, curves, "
+    "log loss and Brier score cannot be computed"
+)
+
+
 def point_values(
-    counts: BinaryCounts, confusion: Confusion, roc: RocCurve, pr: PrCurve, probabilities: bool
+    counts: BinaryCounts,
+    confusion: Confusion,
+    roc: RocCurve,
+    pr: PrCurve,
+    probabilities: bool,
+    labels_only: bool = False,
 ) -> tuple[dict[str, float], dict[str, str]]:
     """Every metric's value (NaN when undefined) and the reason for each undefined one."""
     c = confusion
@@ -76,6 +87,10 @@ def point_values(
         for name in ("log_loss", "brier"):
             values[name] = math.nan
             notes[name] = "undefined: scores outside [0, 1] are not probabilities"
+    if labels_only:
+        for name in ("roc_auc", "average_precision", "log_loss", "brier"):
+            values[name] = math.nan
+            notes[name] = LABELS_ONLY_NOTE
     return values, notes
 
 

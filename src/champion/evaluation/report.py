@@ -65,6 +65,7 @@ class EvaluationReport:
     pr: PrCurve
     scores_outside_unit_interval: int
     notes: tuple[str, ...] = ()
+    labels_only: bool = False
 
     @property
     def negatives(self) -> int:
@@ -72,8 +73,13 @@ class EvaluationReport:
 
     @property
     def probabilities(self) -> bool:
-        """Whether every score lies in [0, 1] (needed by log loss, Brier and calibration)."""
-        return self.scores_outside_unit_interval == 0
+        """Whether the scores are probabilities (needed by log loss, Brier and calibration)."""
+        return self.scores_outside_unit_interval == 0 and not self.labels_only
+
+    @property
+    def curves_available(self) -> bool:
+        """False for a labels-only model: its "curves" would be two points, not a ranking."""
+        return not self.labels_only
 
     @cached_property
     def sweep(self) -> ThresholdSweep:
@@ -125,6 +131,7 @@ class EvaluationReport:
                 "max_f1": self.max_f1().to_dict(),
             },
             "notes": list(self.notes),
+            "labels_only": self.labels_only,
         }
         if curves:
             calib = self.calibration
@@ -161,10 +168,16 @@ class Settings:
     n_boot: int
     random_state: int | None
     pos_label: Any
+    labels_only: frozenset[str] = frozenset()
 
 
 def settings(
-    threshold: float, confidence: float, n_boot: int, random_state: int | None, pos_label: Any
+    threshold: float,
+    confidence: float,
+    n_boot: int,
+    random_state: int | None,
+    pos_label: Any,
+    labels_only: frozenset[str] = frozenset(),
 ) -> Settings:
     if isinstance(n_boot, bool) or not isinstance(n_boot, (int, np.integer)) or n_boot < 0:
         raise DataError(
@@ -176,6 +189,7 @@ def settings(
         int(n_boot),
         random_state,
         pos_label,
+        labels_only,
     )
 
 
@@ -184,12 +198,20 @@ def evaluate_models(
 ) -> tuple[dict[str, EvaluationReport], list[dict[str, FloatArray]] | None]:
     """Reports for several models on the same validated rows, plus their shared-resample
     bootstrap distributions (None when n_boot == 0)."""
+    for name in config.labels_only & set(scores):
+        _require_labels(name, scores[name])
     counts = {name: count_by_threshold(y, s, weight) for name, s in scores.items()}
     outside = {name: _outside(counts[name], s) for name, s in scores.items()}
     distributions = None
     if config.n_boot > 0:
         prepared = [
-            boot.prepare(counts[name], y, s, config.threshold, outside[name] == 0)
+            boot.prepare(
+                counts[name],
+                y,
+                s,
+                config.threshold,
+                outside[name] == 0 and name not in config.labels_only,
+            )
             for name, s in scores.items()
         ]
         seed = _fresh_seed() if config.random_state is None else config.random_state
@@ -199,6 +221,15 @@ def evaluate_models(
         dist = None if distributions is None else distributions[i]
         reports[name] = _report(name, y, counts[name], outside[name], config, dist)
     return reports, distributions
+
+
+def _require_labels(name: str, score: FloatArray) -> None:
+    """A labels-only model's scores must be its predictions: 1.0 positive, 0.0 negative."""
+    if not np.all((score == 0.0) | (score == 1.0)):
+        raise DataError(
+            f"{name!r} is marked labels-only, but its values are not all 0 or 1: pass 1.0 where "
+            "it predicts the positive class and 0.0 elsewhere."
+        )
 
 
 def _outside(counts: BinaryCounts, score: FloatArray) -> int:
@@ -223,11 +254,12 @@ def _report(
     confusion = counts.confusion_at(config.threshold)
     roc = roc_curve(counts)
     pr = pr_curve(counts, roc)
-    values, notes = point_values(counts, confusion, roc, pr, outside == 0)
+    labels_only = name in config.labels_only
+    values, notes = point_values(counts, confusion, roc, pr, outside == 0, labels_only)
     estimates, remarks = estimate_metrics(
         counts, confusion, values, notes, config.confidence, distribution
     )
-    if outside:
+    if outside and not labels_only:
         remarks.append(
             f"{outside} scores lie outside [0, 1]: log loss, Brier score and calibration need "
             "probabilities; ranking metrics and curves are unaffected"
@@ -251,6 +283,7 @@ def _report(
         pr=pr,
         scores_outside_unit_interval=outside,
         notes=tuple(remarks),
+        labels_only=labels_only,
     )
 
 
@@ -265,14 +298,18 @@ def evaluate(
     n_boot: int = 1000,
     random_state: int | None = 0,
     name: str = "model",
+    labels_only: bool = False,
 ) -> EvaluationReport:
     """Evaluate one model's scores y_score (n,) against labels y_true (n,).
 
     A row is predicted positive when its score >= threshold. Every metric carries a confidence
     interval at the given level (DeLong for ROC AUC, Wilson for proportions of unweighted data,
-    a percentile bootstrap of n_boot resamples otherwise). Bad input raises DataError.
+    a percentile bootstrap of n_boot resamples otherwise). labels_only says y_score holds
+    predicted labels (1.0 positive, 0.0 negative) rather than scores: ranking and probability
+    metrics are then null with a note. Bad input raises DataError.
     """
     data = validated(y_true, y_score, pos_label, sample_weight)
-    config = settings(threshold, confidence, n_boot, random_state, pos_label)
+    only = frozenset({name}) if labels_only else frozenset()
+    config = settings(threshold, confidence, n_boot, random_state, pos_label, only)
     reports, _ = evaluate_models(data.y, {name: data.score}, data.weight, config)
     return reports[name]

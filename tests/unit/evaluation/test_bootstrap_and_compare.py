@@ -174,3 +174,23 @@ def test_an_infinite_test_statistic_is_null_in_json() -> None:
     data = result.to_dict()
     json.dumps(data, allow_nan=False)
     assert data["comparisons"]["b"]["delong"]["z"] is None
+
+
+def test_labels_only_model_gets_label_metrics_and_a_note() -> None:
+    p = make_problem(300, seed=12, pos_rate=0.4, ties="none", weighted=False)
+    labels = (p.score >= 0.5).astype(float)
+    result = compare(p.y, {"scores": p.score, "labels": labels}, labels_only=["labels"], n_boot=100)
+    report = result.models["labels"]
+    assert report.labels_only
+    assert not report.curves_available
+    assert report.calibration is None
+    assert report.metrics["accuracy"].value == result.models["scores"].metrics["accuracy"].value
+    for name in ("roc_auc", "average_precision", "log_loss", "brier"):
+        assert report.metrics[name].value is None
+        assert "labels only" in (report.metrics[name].note or "")
+        assert result.comparisons["labels"].deltas[name].verdict == "undefined"
+    assert result.comparisons["labels"].deltas["accuracy"].delta == 0.0
+    with pytest.raises(DataError, match="labels-only, but its values are not all 0 or 1"):
+        evaluate(p.y, p.score, labels_only=True)
+    with pytest.raises(DataError, match="labels_only names unknown models: x"):
+        compare(p.y, {"a": p.score}, labels_only=["x"])
