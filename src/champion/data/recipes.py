@@ -1,0 +1,115 @@
+"""Recipes: named preprocessing that turns a raw file into the test set a model was trained for.
+
+A :class:`Recipe` names the columns it needs, its target and features, and a ``prepare`` function
+from the raw frame to the evaluated rows. :data:`RECIPES` is the registry; add one with
+``RECIPES[recipe.name] = recipe``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from champion.data.tables import _listed
+from champion.errors import DataError
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """A named preprocessing of a raw table.
+
+    columns: the raw columns prepare needs; target, features: the columns of its result.
+    prepare: raw frame (rows x columns, holding at least ``columns``) -> evaluated frame
+    (m rows x target and features, index 0..m-1); it may return no rows.
+    """
+
+    name: str
+    description: str
+    columns: tuple[str, ...]
+    target: str
+    features: tuple[str, ...]
+    prepare: Callable[[pd.DataFrame], pd.DataFrame]
+
+
+def split_test_rows(n: int, test_size: float, random_state: int) -> npt.NDArray[np.intp]:
+    """Positions (n_test,) of the test rows of ``train_test_split(..., shuffle=True)``.
+
+    Exactly scikit-learn's ShuffleSplit: ``n_test = ceil(test_size * n)`` and the test rows are
+    the first n_test of ``RandomState(random_state).permutation(n)``, in that order. Raises
+    DataError when train or test would be empty (scikit-learn raises ValueError).
+    """
+    n_test = math.ceil(test_size * n)
+    if n_test < 1 or n - n_test < 1:
+        raise DataError(
+            f"cannot split {n} rows into train and test parts with test_size={test_size}: "
+            "the data needs more complete rows."
+        )
+    permutation = np.random.RandomState(random_state).permutation(n)
+    return np.asarray(permutation[:n_test], dtype=np.intp)
+
+
+TITANIC_COLUMNS = ("Survived", "Pclass", "Sex", "Age", "Fare")
+
+
+def _titanic(frame: pd.DataFrame) -> pd.DataFrame:
+    """Kaggle Titanic rows -> the test part (Survived, Pclass, Sex, Age, Fare), as the seed did.
+
+    Sex male -> 0, female -> 1 (anything else becomes NaN); rows with any NaN are dropped;
+    ``train_test_split(test_size=0.2, random_state=42)`` keeps its test part, in its order.
+    """
+    kept = frame[list(TITANIC_COLUMNS)].copy()
+    kept["Sex"] = kept["Sex"].map({"male": 0, "female": 1})
+    kept = kept.dropna()
+    if kept.empty:
+        return kept.reset_index(drop=True)
+    return kept.iloc[split_test_rows(len(kept), 0.2, 42)].reset_index(drop=True)
+
+
+TITANIC = Recipe(
+    name="titanic",
+    description=(
+        "Kaggle Titanic: Survived, Pclass, Sex (male 0, female 1), Age, Fare; rows with missing "
+        "values dropped; the 20% test part of train_test_split(random_state=42)."
+    ),
+    columns=TITANIC_COLUMNS,
+    target="Survived",
+    features=("Pclass", "Sex", "Age", "Fare"),
+    prepare=_titanic,
+)
+
+RECIPES: dict[str, Recipe] = {TITANIC.name: TITANIC}
+
+
+def get_recipe(name: str) -> Recipe:
+    """The registered recipe called name (case-insensitive), else DataError listing them."""
+    recipe = RECIPES.get(name) or RECIPES.get(name.strip().lower())
+    if recipe is None:
+        known = ", ".join(sorted(RECIPES)) or "none"
+        raise DataError(f"unknown recipe {name!r}; known recipes are: {known}.")
+    return recipe
+
+
+def apply_recipe(recipe: Recipe, frame: pd.DataFrame, source: str) -> pd.DataFrame:
+    """The evaluated rows (m rows x recipe columns, index 0..m-1) of a raw frame.
+
+    Raises DataError when the frame lacks columns the recipe needs or nothing is left.
+    """
+    missing = [name for name in recipe.columns if name not in frame.columns]
+    if missing:
+        raise DataError(
+            f"recipe {recipe.name!r} needs the columns {', '.join(map(repr, missing))}, which "
+            f"{source!r} lacks; its columns are: {_listed(list(frame.columns))}. Pass the "
+            "file the recipe is meant for, or no recipe."
+        )
+    prepared = recipe.prepare(frame)
+    if prepared.shape[0] == 0:
+        raise DataError(
+            f"no rows of {source!r} are left after recipe {recipe.name!r} "
+            f"({recipe.description}); check that the file holds complete rows."
+        )
+    return prepared
