@@ -1,0 +1,1 @@
+"""Integration tests against real MLflow stores (sqlite and a local tracking server)."""

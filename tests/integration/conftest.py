@@ -1,0 +1,235 @@
+"""Real MLflow stores for the integration tests: a sqlite file and an ``mlflow server``.
+
+Both are session-scoped and built once (``store.build_titanic_like_store``); ``registry_store``
+parametrizes a test over both. ``http_stub`` serves a fixed HTTP status for every request, to
+test how registry failures are reported. Everything listens on 127.0.0.1 only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.server
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from champion.models.connection import HTTP_DEFAULTS
+
+from .store import BuiltStore, build_titanic_like_store
+
+SERVER_START_TIMEOUT = 60.0
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _isolated_mlflow_env() -> Iterator[None]:
+    """Start from MLflow's defaults whatever the shell exports; keep loopback off proxies."""
+    with pytest.MonkeyPatch.context() as mp:
+        for name in (*HTTP_DEFAULTS, "MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI"):
+            mp.delenv(name, raising=False)
+        for name in (
+            "MLFLOW_TRACKING_USERNAME",
+            "MLFLOW_TRACKING_PASSWORD",
+            "MLFLOW_TRACKING_TOKEN",
+        ):
+            mp.delenv(name, raising=False)
+        for name in ("NO_PROXY", "no_proxy"):
+            mp.setenv(name, ",".join(filter(None, [os.environ.get(name), "127.0.0.1,localhost"])))
+        yield
+
+
+def free_port() -> int:
+    """A loopback port that nothing listens on (the OS picked it, then it was released)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def sqlite_store(tmp_path_factory: pytest.TempPathFactory) -> BuiltStore:
+    """A sqlite MLflow store with the six ``titanic`` versions; artifacts under the same tmp."""
+    root = tmp_path_factory.mktemp("sqlite-store")
+    return build_titanic_like_store(f"sqlite:///{root / 'mlflow.db'}", root / "artifacts")
+
+
+@dataclass(frozen=True)
+class RunningServer:
+    """A live ``mlflow server`` subprocess."""
+
+    url: str
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def log_tail(self, lines: int = 40) -> str:
+        """The end of the server's combined stdout and stderr."""
+        text = self.log.read_text(errors="replace") if self.log.exists() else ""
+        return "\n".join(text.splitlines()[-lines:])
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """Stop the server's whole process group (it forks uvicorn): SIGTERM, then SIGKILL.
+
+    The group is signalled even if its leader is gone, so no worker outlives the session.
+    """
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        process.poll()  # reap the leader, else it lingers as a zombie member of the group
+        if not _group_alive(process.pid):
+            return
+        time.sleep(0.1)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=10)
+
+
+def _wait_until_healthy(server: RunningServer) -> None:
+    deadline = time.monotonic() + SERVER_START_TIMEOUT
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            pytest.fail(
+                f"mlflow server exited with code {server.process.returncode} before it was "
+                f"ready; log tail:\n{server.log_tail()}"
+            )
+        with (
+            contextlib.suppress(OSError),
+            urllib.request.urlopen(f"{server.url}/health", timeout=2) as response,
+        ):
+            if response.status == 200:
+                return
+        time.sleep(0.25)
+    pytest.fail(
+        f"mlflow server at {server.url} was not healthy within {SERVER_START_TIMEOUT:.0f} s; "
+        f"log tail:\n{server.log_tail()}"
+    )
+
+
+@pytest.fixture(scope="session")
+def _server_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+    """Launch ``mlflow server`` (not waiting for it); stop its process group at the end."""
+    root = tmp_path_factory.mktemp("mlflow-server")
+    port = free_port()
+    log = root / "server.log"
+    command = [
+        str(Path(sys.executable).with_name("mlflow")),
+        "server",
+        "--backend-store-uri",
+        f"sqlite:///{root / 'server.db'}",
+        "--artifacts-destination",
+        str(root / "artifacts"),
+        "--serve-artifacts",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        "1",
+    ]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MLFLOW_")}
+    env["MLFLOW_SERVER_ENABLE_JOB_EXECUTION"] = "false"  # no huey job runner processes
+    with log.open("wb") as sink:
+        process = subprocess.Popen(
+            command,
+            cwd=root,
+            env=env,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        yield RunningServer(url=f"http://127.0.0.1:{port}", process=process, log=log)
+    finally:
+        _stop(process)
+
+
+@pytest.fixture(scope="session")
+def mlflow_server(_server_process: RunningServer) -> RunningServer:
+    """A real ``mlflow server`` on a free loopback port (sqlite backend, proxied artifacts).
+
+    Waits for ``/health``; fails with the server's log tail if it exits or is not up in 60 s.
+    """
+    _wait_until_healthy(_server_process)
+    return _server_process
+
+
+@pytest.fixture(scope="session")
+def server_store(mlflow_server: RunningServer) -> BuiltStore:
+    """The six ``titanic`` versions registered through the tracking server."""
+    return build_titanic_like_store(mlflow_server.url, None)
+
+
+def _server_wanted(session: pytest.Session) -> bool:
+    return any(
+        getattr(item, "callspec", None) is not None
+        and item.callspec.params.get("registry_store") == "server"  # type: ignore[attr-defined]
+        for item in session.items
+    )
+
+
+@pytest.fixture(scope="session", params=["sqlite", "server"])
+def registry_store(request: pytest.FixtureRequest) -> BuiltStore:
+    """Each test using it runs once against the sqlite store and once against the server.
+
+    When server tests will follow, the server is launched before the sqlite store is built, so
+    that its ~20 s start overlaps the build.
+    """
+    if request.param == "sqlite" and _server_wanted(request.session):
+        request.getfixturevalue("_server_process")
+    store: BuiltStore = request.getfixturevalue(f"{request.param}_store")
+    return store
+
+
+class _StubHandler(http.server.BaseHTTPRequestHandler):
+    """Answers every request with the server's ``status`` and a plain-text body."""
+
+    def _answer(self) -> None:
+        status: int = self.server.status  # type: ignore[attr-defined]
+        body = f"stub says {status}".encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _answer
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Stay quiet."""
+
+
+@pytest.fixture
+def http_stub() -> Iterator[Callable[[int], str]]:
+    """A factory: ``http_stub(503)`` starts a loopback server answering 503 and returns its URL."""
+    servers: list[http.server.ThreadingHTTPServer] = []
+
+    def start(status: int) -> str:
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _StubHandler)
+        server.status = status  # type: ignore[attr-defined]
+        server.daemon_threads = True
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_address[1]}"
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()
