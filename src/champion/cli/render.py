@@ -6,6 +6,9 @@ metric cells on two lines (value, then interval) and the deltas without the test
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
@@ -115,3 +118,24 @@ def comparison_renderable(cmp: Comparison, width: int = 100) -> Group:
 
 def print_comparison(cmp: Comparison, console: Console) -> None:
     console.print(comparison_renderable(cmp, console.width))
+
+
+def print_scored(scored: Mapping[str, Any], dataset: Mapping[str, Any], console: Console) -> None:
+    """Which test set, and for each model whether its scores came from the cache."""
+    recipe = f", recipe {dataset['recipe']}" if dataset.get("recipe") else ""
+    console.print(
+        Text(
+            f"test set {dataset['source']}{recipe}: {dataset['rows']} rows, "
+            f"fingerprint {str(dataset['fingerprint'])[:12]}",
+            style="bold",
+        )
+    )
+    table = _table("Models")
+    for header in ("model", "version", "scores", "note"):
+        table.add_column(header, overflow="fold")
+    for uri, s in scored.items():
+        version = f"{s.resolved.name} v{s.resolved.version}" if s.resolved.version else "—"
+        source = "cache" if s.from_cache else "scored now"
+        table.add_row(uri, version, f"{s.kind} ({source})", s.note or "")
+    console.print(table)
+    console.print()

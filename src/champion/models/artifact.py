@@ -31,7 +31,7 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, Literal, cast
 
 import yaml
@@ -230,7 +230,9 @@ def _pyfunc_files(
     """(format, model files, model class) for a model scored through python_function."""
     loader = conf.get("loader_module")
     if isinstance(conf.get("model_code_path"), str):
-        return "code", (str(conf["model_code_path"]),), None
+        # MLflow records the path the code had when logged, copies the file into the model
+        # directory and loads it from there by its base name
+        return "code", (PurePosixPath(str(conf["model_code_path"])).name,), None
     if isinstance(conf.get("python_model"), str):
         files = [str(conf["python_model"])]
         artifacts = conf.get("artifacts")

@@ -1,0 +1,179 @@
+"""On-disk cache of per-row scores: a model is scored once per test set.
+
+An entry is keyed by the model's identity (name, version, model id or run id), the checksum of
+its artifact files, the dataset fingerprint and the positive label. Entries are Parquet files
+(one "score" column, the rest as schema metadata) written atomically, so several processes can
+share one cache directory. The checksum of a model identity is remembered once computed: model
+versions are immutable in the registry, and a warm lookup then needs no download at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from champion.errors import ChampionError
+
+CACHE_ENV = "CHAMPION_CACHE_DIR"
+_FORMAT = 1
+
+
+def default_cache_dir() -> Path:
+    """$CHAMPION_CACHE_DIR, else $XDG_CACHE_HOME/champion, else ~/.cache/champion."""
+    if os.environ.get(CACHE_ENV):
+        return Path(os.environ[CACHE_ENV])
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "champion"
+
+
+@dataclass(frozen=True)
+class ScoreKey:
+    """What a cached score vector depends on."""
+
+    model_identity: str
+    artifact_checksum: str
+    dataset_fingerprint: str
+    pos_label: str
+
+    def digest(self) -> str:
+        text = json.dumps(
+            [
+                _FORMAT,
+                self.model_identity,
+                self.artifact_checksum,
+                self.dataset_fingerprint,
+                self.pos_label,
+            ]
+        )
+        return hashlib.sha256(text.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class CachedScores:
+    """values (n,) float64 in the dataset's row order; kind "probability" or "label"."""
+
+    values: npt.NDArray[np.float64]
+    kind: str
+    note: str | None
+    meta: Mapping[str, Any] = field(default_factory=dict)
+
+
+class ScoreCache:
+    """Scores on disk under ``root`` (see default_cache_dir)."""
+
+    def __init__(self, root: Path | None = None) -> None:
+        self.root = Path(root) if root is not None else default_cache_dir()
+
+    @property
+    def _scores(self) -> Path:
+        return self.root / "scores"
+
+    @property
+    def _checksums(self) -> Path:
+        return self.root / "checksums"
+
+    def _path(self, key: ScoreKey) -> Path:
+        return self._scores / f"{key.digest()}.parquet"
+
+    def get(self, key: ScoreKey) -> CachedScores | None:
+        """The cached scores for key, or None (a damaged entry counts as missing)."""
+        path = self._path(key)
+        if not path.exists():
+            return None
+        try:
+            table = pq.read_table(path)
+            raw = (table.schema.metadata or {}).get(b"champion", b"{}")
+            meta = json.loads(raw)
+            values = table.column("score").to_numpy().astype(np.float64)
+        except (OSError, ValueError, KeyError, pa.ArrowException):
+            return None
+        return CachedScores(values, str(meta.get("kind", "probability")), meta.get("note"), meta)
+
+    def put(
+        self,
+        key: ScoreKey,
+        values: npt.NDArray[np.float64],
+        kind: str,
+        note: str | None,
+        meta: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Store scores (n,) for key, atomically (readers never see a partial file)."""
+        record = {
+            **dict(meta or {}),
+            "kind": kind,
+            "note": note,
+            "model_identity": key.model_identity,
+            "artifact_checksum": key.artifact_checksum,
+            "dataset_fingerprint": key.dataset_fingerprint,
+            "pos_label": key.pos_label,
+            "rows": int(values.size),
+            "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
+        table = pa.table({"score": pa.array(np.asarray(values, dtype=np.float64))})
+        table = table.replace_schema_metadata({"champion": json.dumps(record)})
+        self._write(self._path(key), lambda tmp: pq.write_table(table, tmp))
+
+    def checksum_of(self, model_identity: str) -> str | None:
+        """The artifact checksum remembered for a model identity, if any."""
+        path = self._checksums / f"{_name(model_identity)}.txt"
+        try:
+            return path.read_text().strip() or None
+        except OSError:
+            return None
+
+    def remember_checksum(self, model_identity: str, checksum: str) -> None:
+        path = self._checksums / f"{_name(model_identity)}.txt"
+        self._write(path, lambda tmp: Path(tmp).write_text(checksum))
+
+    def entries(self) -> list[dict[str, Any]]:
+        """Metadata of every cached score vector."""
+        found = []
+        for path in sorted(self._scores.glob("*.parquet")):
+            try:
+                raw = (pq.read_schema(path).metadata or {}).get(b"champion", b"{}")
+                found.append({**json.loads(raw), "path": str(path)})
+            except (OSError, ValueError, pa.ArrowException):
+                continue
+        return found
+
+    def clear(self) -> int:
+        """Remove every cached entry; returns how many files were removed."""
+        removed = 0
+        for folder in (self._scores, self._checksums):
+            for path in folder.glob("*"):
+                if path.is_file():
+                    path.unlink(missing_ok=True)
+                    removed += 1
+        return removed
+
+    def _write(self, path: Path, writer: Any) -> None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            handle, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+            os.close(handle)
+            try:
+                writer(tmp)
+                os.replace(tmp, path)
+            finally:
+                Path(tmp).unlink(missing_ok=True)
+        except OSError as exc:
+            raise ChampionError(
+                f"cannot write to the score cache at {self.root} ({exc}); set "
+                f"{CACHE_ENV} to a writable folder or pass --no-cache."
+            ) from exc
+
+
+def _name(model_identity: str) -> str:
+    return hashlib.sha256(model_identity.encode()).hexdigest()

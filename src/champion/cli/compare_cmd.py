@@ -1,0 +1,210 @@
+"""``champion compare``: models from the registry scored on a test set, or stored predictions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+from rich.console import Console
+
+from champion.cli.common import (
+    FORMATS,
+    build_service,
+    data_options,
+    echo_json,
+    load_test_set,
+    scoring_options,
+    statistics_options,
+    tracking_option,
+)
+from champion.cli.progress import scoring_progress
+from champion.cli.render import print_comparison, print_scored
+from champion.data import column, parse_label, read_table, values_of
+from champion.errors import DataError
+from champion.evaluation import Comparison
+from champion.evaluation import compare as compare_models
+from champion.presentation import comparison_markdown
+
+
+def parse_score(text: str) -> tuple[str, str]:
+    """ "NAME=COLUMN" -> (name, column); DataError when malformed."""
+    name, sep, col = text.partition("=")
+    name, col = name.strip(), col.strip()
+    if not sep or not name or not col:
+        raise DataError(
+            f"--score {text!r} is malformed: write --score NAME=COLUMN, e.g. "
+            "--score initial=score_v1 (NAME is the model's name, COLUMN the column of its scores)."
+        )
+    return name, col
+
+
+def parse_scores(texts: tuple[str, ...]) -> dict[str, str]:
+    """Model name -> score column, in the order given; DataError on a repeated name."""
+    chosen: dict[str, str] = {}
+    for text in texts:
+        name, col = parse_score(text)
+        if name in chosen:
+            raise DataError(
+                f"model name {name!r} is given twice (--score {name}={chosen[name]} and "
+                f"--score {text}); give every model its own name."
+            )
+        chosen[name] = col
+    return chosen
+
+
+def in_context(message: str, path: str, target: str, score_columns: dict[str, str]) -> str:
+    """An engine message with the file's column names for the API names it uses ("y_true",
+    "scores of 'new'") and how its row numbers count."""
+    known = [f"y_true is column {target!r}"] if "y_true" in message else []
+    known += [
+        f"scores of {name!r} are column {col!r}"
+        for name, col in score_columns.items()
+        if f"scores of {name!r}" in message
+    ]
+    if "(rows " in message:
+        known.append("row numbers count data rows from 0")
+    return f"{message} (In {path}: {'; '.join(known)}.)" if known else message
+
+
+def compare_predictions(
+    path: str,
+    target: str | None,
+    score_options: tuple[str, ...],
+    baseline: str | None,
+    pos_label: str,
+    statistics: dict[str, Any],
+) -> Comparison:
+    """The comparison of score columns of a stored predictions table."""
+    if not target:
+        raise DataError("--predictions needs --target COL, the column of the true labels.")
+    if not score_options:
+        raise DataError("--predictions needs --score NAME=COL for each model (at least one).")
+    score_columns = parse_scores(score_options)
+    names = list(score_columns)
+    chosen = names[0] if baseline is None else baseline
+    if chosen not in score_columns:
+        raise DataError(
+            f"--baseline {chosen!r} is not one of the models given with --score: "
+            f"{', '.join(names)}."
+        )
+    frame = read_table(path)
+    labels = column(frame, target, "target")
+    scores = {name: values_of(column(frame, col, "score")) for name, col in score_columns.items()}
+    try:
+        return compare_models(
+            values_of(labels),
+            scores,
+            baseline=chosen,
+            pos_label=parse_label(labels, pos_label),
+            **statistics,
+        )
+    except DataError as err:
+        raise DataError(in_context(str(err), path, target, score_columns)) from err
+
+
+@click.command(short_help="Compare models on the same rows, with paired tests.")
+@click.argument("model_uris", nargs=-1, metavar="[MODEL_URI]...")
+@tracking_option
+@data_options
+@click.option(
+    "--predictions",
+    "predictions",
+    metavar="FILE",
+    help="Instead of MODEL_URIs: a table of labels and stored scores (.csv/.parquet).",
+)
+@click.option(
+    "--score",
+    "score_options",
+    multiple=True,
+    metavar="NAME=COL",
+    help="With --predictions: a model's name and its score column; repeat for each model.",
+)
+@click.option(
+    "--baseline",
+    metavar="URI|@ALIAS|NAME",
+    help="The model the others are compared with [the @champion version, else the first].",
+)
+@statistics_options
+@scoring_options
+@click.option("--format", "output", type=FORMATS, default="table", show_default=True)
+def compare(
+    model_uris: tuple[str, ...],
+    tracking_uri: str | None,
+    data_source: str | None,
+    recipe: str | None,
+    target: str | None,
+    features: str | None,
+    pos_label: str,
+    predictions: str | None,
+    score_options: tuple[str, ...],
+    baseline: str | None,
+    threshold: float,
+    confidence: float,
+    n_boot: int,
+    seed: int,
+    trust_types: tuple[str, ...],
+    allow_pickle: bool,
+    timeout: float,
+    no_cache: bool,
+    cache_dir: Any,
+    output: str,
+) -> None:
+    """Compare registered models (models:/NAME@ALIAS, models:/NAME/VERSION, models:/MODEL_ID,
+    runs:/RUN/PATH) scored on one test set, or the score columns of a predictions table, each
+    against the baseline with paired tests."""
+    statistics = {
+        "threshold": threshold,
+        "confidence": confidence,
+        "n_boot": n_boot,
+        "random_state": seed,
+    }
+    extra: dict[str, Any] = {}
+    scored: dict[str, Any] = {}
+    if predictions:
+        if model_uris:
+            raise DataError("give either MODEL_URIs (with --data) or --predictions, not both.")
+        result = compare_predictions(
+            predictions, target, score_options, baseline, pos_label, statistics
+        )
+    else:
+        if not model_uris:
+            raise DataError(
+                "name the models to compare (e.g. models:/titanic/1 models:/titanic/2) with "
+                "--data, or give --predictions FILE with --score NAME=COL."
+            )
+        dataset = load_test_set(data_source, recipe, target, features, pos_label)
+        with scoring_progress(output == "table") as progress:
+            service = build_service(
+                tracking_uri, trust_types, allow_pickle, timeout, no_cache, cache_dir, progress
+            )
+            result, scored = service.compare(
+                list(model_uris), dataset, baseline=baseline, **statistics
+            )
+        extra["dataset"] = {
+            "fingerprint": dataset.fingerprint,
+            "rows": dataset.n,
+            "source": dataset.source,
+            "recipe": dataset.recipe,
+            "target": dataset.target,
+        }
+        extra["scored"] = {
+            uri: {
+                "name": s.resolved.name,
+                "version": s.resolved.version,
+                "model_id": s.resolved.model_id,
+                "run_id": s.resolved.run_id,
+                "kind": s.kind,
+                "note": s.note,
+                "from_cache": s.from_cache,
+            }
+            for uri, s in scored.items()
+        }
+    if output == "json":
+        echo_json({**result.to_dict(), **extra})
+    elif output == "markdown":
+        click.echo(comparison_markdown(result), nl=False)
+    else:
+        console = Console(highlight=False)
+        if scored:
+            print_scored(scored, extra["dataset"], console)
+        print_comparison(result, console)
