@@ -151,8 +151,9 @@ def test_mismatched_signature_is_reported_per_model(
 
 
 def test_evaluate_log_leaves_a_run_whose_curves_can_be_read_back(
-    registry_store: BuiltStore, test_csv: Path, tmp_path: Path
+    registry_store: BuiltStore, test_csv: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.chdir(tmp_path)  # nothing may land in the current directory (./mlruns)
     result = run(
         "evaluate",
         "models:/titanic@champion",
@@ -188,6 +189,7 @@ def test_evaluate_log_leaves_a_run_whose_curves_can_be_read_back(
     assert roc_curve["x"][0] == 0.0
     assert roc_curve["y"][-1] == 1.0
     assert curves["dataset"]["fingerprint"] == output["dataset"]["fingerprint"]
+    assert not (tmp_path / "mlruns").exists()
 
 
 def test_models_command_lists_versions_and_aliases(registry_store: BuiltStore) -> None:

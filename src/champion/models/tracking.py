@@ -13,7 +13,9 @@ import sys
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlparse
 
 import pandas as pd
 from mlflow import MlflowClient
@@ -68,7 +70,13 @@ def _log(
 ) -> str:
     try:
         found = client.get_experiment_by_name(experiment)
-        experiment_id = found.experiment_id if found else client.create_experiment(experiment)
+        experiment_id = (
+            found.experiment_id
+            if found
+            else client.create_experiment(
+                experiment, artifact_location=_local_artifact_location(tracking_uri, experiment)
+            )
+        )
         tags = {
             "champion.model_uri": model.uri,
             "champion.dataset_fingerprint": record.dataset_digest,
@@ -122,6 +130,18 @@ def read_logged_result(tracking_uri: str, run_id: str) -> dict[str, Any]:
     except MlflowException as exc:
         raise RegistryError(f"run {run_id} has no champion evaluation: {exc.message}") from exc
     return data
+
+
+def _local_artifact_location(tracking_uri: str, experiment: str) -> str | None:
+    """Beside the database for a sqlite store (MLflow's default, ./mlruns, depends on the
+    current directory); None (the server's choice) for a tracking server."""
+    parsed = urlparse(tracking_uri)
+    if parsed.scheme != "sqlite":
+        return None
+    database = Path(unquote(tracking_uri.split("?", 1)[0].removeprefix("sqlite:///")))
+    if not database.is_absolute():
+        database = Path.cwd() / database
+    return (database.parent / "mlartifacts" / experiment).as_uri()
 
 
 def _note(model: ResolvedModel, record: EvaluationRecord) -> str:
