@@ -214,3 +214,30 @@ def test_unreachable_tracking_server_is_a_clear_error() -> None:
     assert result.exit_code == 2
     assert "cannot reach" in result.output
     assert "Traceback" not in result.output
+
+
+def test_compare_on_a_kaggle_titanic_file_with_the_seed_recipe(
+    registry_store: BuiltStore, tmp_path: Path
+) -> None:
+    from support.titanic import write_titanic_csv
+
+    data = write_titanic_csv(tmp_path / "titanic.csv", n=891, seed=3)
+    result = run(
+        "compare",
+        "models:/titanic/1",
+        "models:/titanic/2",
+        "--tracking-uri",
+        registry_store.tracking_uri,
+        "--data",
+        str(data),
+        "--recipe",
+        "titanic",
+        "--cache-dir",
+        str(tmp_path / "c"),
+        "--n-boot",
+        "100",
+    )
+    assert result.exit_code == 0, result.output
+    assert "recipe titanic" in result.stdout
+    assert "ROC AUC" in result.stdout
+    assert "models:/titanic/2 − models:/titanic/1" in result.stdout
