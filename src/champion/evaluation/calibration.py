@@ -10,6 +10,7 @@ import numpy as np
 from champion.errors import DataError
 from champion.evaluation.counts import BinaryCounts
 from champion.evaluation.inputs import FloatArray, require_probabilities
+from champion.evaluation.metrics import dot
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,7 @@ def calibration(counts: BinaryCounts, n_bins: int = 10, strategy: str = "uniform
     group_tps, group_fps = counts.group_tps, counts.group_fps
     predicted = np.array(
         [
-            np.dot(scores[hi:lo], group_tps[hi:lo]) + np.dot(scores[hi:lo], group_fps[hi:lo])
+            dot(scores[hi:lo], group_tps[hi:lo]) + dot(scores[hi:lo], group_fps[hi:lo])
             for lo, hi in itertools.pairwise(above)
         ]
     )
@@ -82,7 +83,7 @@ def calibration(counts: BinaryCounts, n_bins: int = 10, strategy: str = "uniform
     mean_predicted[filled] = predicted[filled] / count[filled]
     fraction_positive[filled] = positive[filled] / count[filled]
     gaps = np.abs(fraction_positive[filled] - mean_predicted[filled])
-    ece = float(np.dot(count[filled], gaps) / counts.total)
+    ece = float(dot(count[filled], gaps) / counts.total)
     return Calibration(edges, count, mean_predicted, fraction_positive, ece, strategy)
 
 

@@ -14,6 +14,7 @@ import numpy as np
 
 from champion.evaluation.counts import BinaryCounts
 from champion.evaluation.inputs import BoolArray, FloatArray
+from champion.evaluation.metrics import dot
 from champion.evaluation.stats import two_sided_normal_p, z_quantile
 
 
@@ -37,13 +38,13 @@ def auc_and_variance(counts: BinaryCounts) -> tuple[float, float]:
     if positives < 1 or negatives < 1:
         return math.nan, math.nan
     v10, v01 = group_placements(counts)
-    auc = float(np.dot(counts.group_tps, v10) / positives)
+    auc = float(dot(counts.group_tps, v10) / positives)
     if positives < 2 or negatives < 2:
         return auc, math.nan
     v10 -= auc
     v01 -= auc
-    s10 = float(np.dot(counts.group_tps, v10 * v10)) / (positives - 1)
-    s01 = float(np.dot(counts.group_fps, v01 * v01)) / (negatives - 1)
+    s10 = float(dot(counts.group_tps, v10 * v10)) / (positives - 1)
+    s01 = float(dot(counts.group_fps, v01 * v01)) / (negatives - 1)
     return auc, s10 / positives + s01 / negatives
 
 

@@ -49,6 +49,15 @@ THRESHOLD_METRICS: tuple[str, ...] = tuple(s.name for s in METRICS if s.kind is 
 _EPS = float(np.finfo(np.float64).eps)
 
 
+def dot(a: FloatArray, b: FloatArray) -> float:
+    """Inner product of two (D,) arrays without BLAS.
+
+    OpenBLAS splits even a vector dot product across threads, which stalls for milliseconds
+    whenever another process holds a core; einsum's own loop does not.
+    """
+    return float(np.einsum("i,i->", a, b))
+
+
 def _ratio(num: FloatArray, den: FloatArray | float) -> FloatArray:
     """num / den, NaN where den == 0 (every ratio here has num == 0 wherever den == 0)."""
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -175,7 +184,7 @@ def clipped_log_losses(scores: FloatArray) -> tuple[FloatArray, FloatArray]:
 def log_loss(counts: BinaryCounts) -> float:
     """Weighted mean cross-entropy, clipped to [eps, 1 - eps] like scikit-learn's log_loss."""
     positive, negative = clipped_log_losses(counts.scores)
-    total = np.dot(counts.group_tps, positive) + np.dot(counts.group_fps, negative)
+    total = dot(counts.group_tps, positive) + dot(counts.group_fps, negative)
     return float(total / counts.total)
 
 
@@ -184,5 +193,5 @@ def brier(counts: BinaryCounts) -> float:
     s = counts.scores
     miss = 1.0 - s
     miss *= miss
-    total = np.dot(counts.group_tps, miss) + np.dot(counts.group_fps, s * s)
+    total = dot(counts.group_tps, miss) + dot(counts.group_fps, s * s)
     return float(total / counts.total)
