@@ -11,6 +11,7 @@ import contextlib
 import json
 import sys
 import time
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,8 +57,10 @@ def log_evaluation(
     """Create a finished run in ``experiment`` holding the evaluation; return its run id."""
     apply_http_defaults()
     client = MlflowClient(tracking_uri=tracking_uri)
-    # MLflow prints "View run ... at: URL" on stdout, which would corrupt --format json
-    with contextlib.redirect_stdout(sys.stderr):
+    # MLflow prints "View run ... at: URL" on stdout, which would corrupt --format json, and
+    # warns about dataset sources and integer columns, which says nothing to our users
+    with contextlib.redirect_stdout(sys.stderr), warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
         return _log(client, tracking_uri, model, record, experiment)
 
 
