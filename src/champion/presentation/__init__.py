@@ -1,5 +1,27 @@
-"""Results as display data (rows of strings, markdown): pure Python, no click/rich/dash."""
+"""Results as display data: rows of strings and markdown (tables), texts in English and Japanese
+(i18n), and plotly figures (figures, theme). No click, rich or dash here."""
 
+from champion.presentation.figures import (
+    DEFAULT_BAR_METRICS,
+    calibration_figure,
+    confusion_figure,
+    gain_figure,
+    lift_figure,
+    metrics_bar,
+    pr_figure,
+    roc_figure,
+    threshold_metrics_figure,
+    trend_figure,
+)
+from champion.presentation.i18n import (
+    LANGUAGES,
+    TEXTS,
+    estimate_text,
+    metric_label,
+    t,
+    verdict_sentence,
+    verdict_word,
+)
 from champion.presentation.tables import (
     AgreementRow,
     DeltaRow,
@@ -19,8 +41,14 @@ from champion.presentation.tables import (
     notes,
     summary,
 )
+from champion.presentation.theme import PALETTE, TEMPLATE, model_colour, model_colours
 
 __all__ = [
+    "DEFAULT_BAR_METRICS",
+    "LANGUAGES",
+    "PALETTE",
+    "TEMPLATE",
+    "TEXTS",
     "AgreementRow",
     "DeltaRow",
     "MetricCell",
@@ -28,14 +56,30 @@ __all__ = [
     "Summary",
     "agreement_rows",
     "badge",
+    "calibration_figure",
     "comparison_markdown",
+    "confusion_figure",
     "delta_rows",
+    "estimate_text",
     "fmt_interval",
     "fmt_number",
     "fmt_p",
     "fmt_percent",
+    "gain_figure",
+    "lift_figure",
     "mark",
+    "metric_label",
     "metric_rows",
+    "metrics_bar",
+    "model_colour",
+    "model_colours",
     "notes",
+    "pr_figure",
+    "roc_figure",
     "summary",
+    "t",
+    "threshold_metrics_figure",
+    "trend_figure",
+    "verdict_sentence",
+    "verdict_word",
 ]

@@ -1,0 +1,349 @@
+"""Curve figures: ROC, precision-recall, calibration, cumulative gain, lift, metrics by threshold.
+
+Every function takes evaluation results (``{name: EvaluationReport}``), a language and optional
+``{name: colour}``, and returns a ``plotly.graph_objects.Figure`` with champion's template.
+Curves come from ``.downsample(max_points)``, rounded to 4 decimals (1e-4 of the axis) with
+repeated points dropped, so a figure stays light whatever the size of the test set: a ROC or PR
+figure of three models stays under 60 KB of JSON with max_points=1000. Hover texts are
+per-trace templates, never per-point strings; the threshold of each operating point is on its
+marker (and every threshold in threshold_metrics_figure).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+
+from champion.evaluation import Confusion, EvaluationReport, MetricEstimate
+from champion.presentation.i18n import estimate_text, t
+from champion.presentation.theme import (
+    REFERENCE_COLOUR,
+    colours_for,
+    legend_inside,
+    new_figure,
+    note_annotation,
+    rounded,
+    significant,
+    unit_axes,
+    without_repeats,
+)
+
+Reports = Mapping[str, EvaluationReport]
+
+
+def fmt_threshold(threshold: float) -> str:
+    return f"{threshold:.4g}"
+
+
+def _reference(x: Sequence[float], y: Sequence[float], name: str, dash: str = "dash") -> go.Scatter:
+    """A grey reference line (chance, prevalence, ideal model) without hover."""
+    return go.Scatter(
+        x=list(x),
+        y=list(y),
+        mode="lines",
+        name=name,
+        line={"color": REFERENCE_COLOUR, "dash": dash, "width": 1.5},
+        hoverinfo="skip",
+    )
+
+
+def _curve(
+    xy: tuple[list[float | None], list[float | None]],
+    name: str,
+    label: str,
+    colour: str,
+    titles: tuple[str, str],
+) -> go.Scatter:
+    """One model's curve through the points x, y (m,): rounded lists, repeats dropped."""
+    x, y = without_repeats(*xy)
+    return go.Scatter(
+        x=x,
+        y=y,
+        mode="lines",
+        name=label,
+        legendgroup=name,
+        line={"color": colour, "width": 2},
+        hovertemplate=(
+            f"<b>{name}</b><br>{titles[0]} %{{x:.3f}}<br>{titles[1]} %{{y:.3f}}<extra></extra>"
+        ),
+    )
+
+
+def _single(value: float | None) -> list[float | None]:
+    """One coordinate of a marker, rounded like the curves."""
+    return [None if value is None else round(value, 4)]
+
+
+def _marker(
+    name: str,
+    xy: tuple[float | None, float | None],
+    threshold: float,
+    colour: str,
+    titles: tuple[str, str],
+    lang: str,
+) -> go.Scatter:
+    """The model's operating point at the current threshold: one marker, grouped with its curve."""
+    at = t("hover.at_threshold", lang, threshold=fmt_threshold(threshold))
+    return go.Scatter(
+        x=_single(xy[0]),
+        y=_single(xy[1]),
+        mode="markers",
+        name=f"{name} ({at})",
+        legendgroup=name,
+        showlegend=False,
+        marker={"color": colour, "size": 11, "line": {"color": "white", "width": 1.5}},
+        hovertemplate=(
+            f"<b>{name}</b> — {at}<br>{titles[0]} %{{x:.3f}}<br>{titles[1]} %{{y:.3f}}"
+            "<extra></extra>"
+        ),
+    )
+
+
+def _labels_only_entry(
+    name: str, xy: tuple[float | None, float | None], colour: str, lang: str
+) -> go.Scatter:
+    """A labels-only model: no curve, only its single operating point, named as having no curve."""
+    return go.Scatter(
+        x=_single(xy[0]),
+        y=_single(xy[1]),
+        mode="markers",
+        name=t("legend.labels_only", lang, model=name),
+        legendgroup=name,
+        marker={"color": colour, "size": 11, "symbol": "x"},
+        hovertemplate=f"<b>{name}</b><br>%{{x:.3f}}, %{{y:.3f}}<extra></extra>",
+    )
+
+
+def _with_estimate(name: str, short: str, estimate: MetricEstimate) -> str:
+    """ "name — AUC 0.812 [0.735, 0.887]"."""
+    return f"{name} — {short} {estimate_text(estimate.value, estimate.ci_low, estimate.ci_high)}"
+
+
+def _ratio(num: float, den: float) -> float | None:
+    return num / den if den > 0 else None
+
+
+def _fpr(c: Confusion) -> float | None:
+    return _ratio(c.fp, c.fp + c.tn)
+
+
+def _share_targeted(c: Confusion) -> float | None:
+    return _ratio(c.tp + c.fp, c.tp + c.fp + c.tn + c.fn)
+
+
+def _prevalences(reports: Reports) -> list[float]:
+    """The distinct prevalences (positives / rows, by weight) of the reports' test sets."""
+    values = {round(r.counts.positives / r.counts.total, 12) for r in reports.values()}
+    return sorted(values)
+
+
+def _curve_figure(
+    reports: Reports,
+    kind: str,
+    threshold: float | None,
+    lang: str,
+    colours: Mapping[str, str] | None,
+    max_points: int,
+) -> go.Figure:
+    """ROC ("roc"), PR ("pr") or gain ("gain") curves of every model, with threshold markers."""
+    x_key, y_key = {
+        "roc": ("axis.fpr", "axis.tpr"),
+        "pr": ("axis.recall", "axis.precision"),
+        "gain": ("axis.share_targeted", "axis.share_captured"),
+    }[kind]
+    titles = (t(x_key, lang), t(y_key, lang))
+    fig = new_figure(t(f"chart.{kind}", lang), *titles)
+    palette = colours_for(list(reports), colours)
+    if kind == "roc":
+        fig.add_trace(_reference([0, 1], [0, 1], t("legend.chance", lang)))
+    elif kind == "pr":
+        for p in _prevalences(reports):
+            fig.add_trace(
+                _reference([0, 1], [p, p], t("legend.prevalence", lang, value=f"{p:.3f}"))
+            )
+    else:
+        fig.add_trace(_reference([0, 1], [0, 1], t("legend.random", lang)))
+        for p in _prevalences(reports):
+            fig.add_trace(_reference([0, p, 1], [0, 1, 1], t("legend.ideal", lang), dash="dot"))
+    for name, report in reports.items():
+        colour = palette[name]
+        point = report.at(report.threshold if threshold is None else threshold)
+        c, recall = point.confusion, point.metrics["recall"]
+        xy = {
+            "roc": (_fpr(c), recall),
+            "pr": (recall, point.metrics["precision"]),
+            "gain": (_share_targeted(c), recall),
+        }[kind]
+        if not report.curves_available:
+            fig.add_trace(_labels_only_entry(name, xy, colour, lang))
+            continue
+        if kind == "roc":
+            view = report.roc.downsample(max_points)
+            label = _with_estimate(name, "AUC", report.metrics["roc_auc"])
+        elif kind == "pr":
+            view = report.pr.downsample(max_points)
+            label = _with_estimate(name, "AP", report.metrics["average_precision"])
+        else:
+            view, label = report.gain.downsample(max_points), name
+        fig.add_trace(_curve((rounded(view.x), rounded(view.y)), name, label, colour, titles))
+        if xy[0] is not None and xy[1] is not None:
+            fig.add_trace(_marker(name, xy, point.threshold, colour, titles, lang))
+    unit_axes(fig)
+    legend_inside(fig, "bottom left" if kind == "pr" else "bottom right")
+    return fig
+
+
+def roc_figure(
+    reports: Reports,
+    threshold: float | None = None,
+    lang: str = "en",
+    colours: Mapping[str, str] | None = None,
+    max_points: int = 1000,
+) -> go.Figure:
+    """ROC curves of every model overlaid (false positive rate x, true positive rate y).
+
+    Traces: the dashed chance diagonal, then per model its curve (<= max_points points, legend
+    "name — AUC 0.812 [0.735, 0.887]") and a marker at the threshold (each report's own when
+    None; its hover names the threshold): fpr = fp / (fp + tn), tpr = recall. A
+    labels-only model has no curve: one "x" marker at its operating point, named "name — curves
+    unavailable (labels only)".
+    """
+    return _curve_figure(reports, "roc", threshold, lang, colours, max_points)
+
+
+def pr_figure(
+    reports: Reports,
+    threshold: float | None = None,
+    lang: str = "en",
+    colours: Mapping[str, str] | None = None,
+    max_points: int = 1000,
+) -> go.Figure:
+    """Precision-recall curves of every model overlaid (recall x, precision y).
+
+    Traces: a dashed horizontal line at the prevalence (the precision of random guessing; one per
+    distinct test set), then per model its curve (legend "name — AP 0.712 [0.650, 0.770]") and
+    a marker at (recall, precision) at the threshold. Labels-only models as in roc_figure.
+    """
+    return _curve_figure(reports, "pr", threshold, lang, colours, max_points)
+
+
+def gain_figure(
+    reports: Reports,
+    threshold: float | None = None,
+    lang: str = "en",
+    colours: Mapping[str, str] | None = None,
+    max_points: int = 1000,
+) -> go.Figure:
+    """Cumulative gain: share of rows targeted from the highest score down (x) against the share
+    of all positives captured (y).
+
+    Traces: the random-targeting diagonal, the ideal model (dotted, through (prevalence, 1)),
+    then per model its curve and a marker at the threshold (share predicted positive, recall).
+    """
+    return _curve_figure(reports, "gain", threshold, lang, colours, max_points)
+
+
+def lift_figure(
+    reports: Reports,
+    threshold: float | None = None,
+    lang: str = "en",
+    colours: Mapping[str, str] | None = None,
+    max_points: int = 1000,
+) -> go.Figure:
+    """Lift (share of positives captured / share of rows targeted) against the share targeted.
+
+    Traces: a dashed line at lift 1 (random targeting), then per model its lift curve (from the
+    downsampled gain curve, the point at 0 rows left out) and a marker at the threshold.
+    Labels-only models are listed in a note under the plot.
+    """
+    titles = (t("axis.share_targeted", lang), t("axis.lift", lang))
+    fig = new_figure(t("chart.lift", lang), *titles)
+    fig.add_trace(_reference([0, 1], [1, 1], t("legend.no_lift", lang)))
+    palette = colours_for(list(reports), colours)
+    skipped = []
+    for name, report in reports.items():
+        if not report.curves_available:
+            skipped.append(name)
+            continue
+        view = report.gain.downsample(max_points)
+        keep = view.x > 0
+        lift = significant(view.y[keep] / view.x[keep])
+        fig.add_trace(_curve((rounded(view.x[keep]), lift), name, name, palette[name], titles))
+        point = report.at(report.threshold if threshold is None else threshold)
+        share, recall = _share_targeted(point.confusion), point.metrics["recall"]
+        if share and recall is not None:
+            xy = (share, recall / share)
+            fig.add_trace(_marker(name, xy, point.threshold, palette[name], titles, lang))
+    fig.update_xaxes(range=[-0.02, 1.02])
+    fig.update_yaxes(rangemode="tozero")
+    legend_inside(fig, "top right")
+    if skipped:
+        note_annotation(fig, [t("note.labels_only", lang, models=", ".join(skipped))])
+    return fig
+
+
+def calibration_figure(
+    reports: Reports,
+    lang: str = "en",
+    colours: Mapping[str, str] | None = None,
+    n_bins: int = 10,
+    strategy: str = "uniform",
+) -> go.Figure:
+    """Reliability diagram: per bin of predicted probability, the mean predicted probability (x)
+    against the fraction of positive rows (y).
+
+    Traces: the dashed diagonal (perfect calibration), then per model its non-empty bins as
+    lines + markers, marker area growing with the bin's row count (hover shows the count),
+    legend "name — ECE 0.034". Models whose scores are not probabilities (or labels only) are
+    left out and named in a note under the plot.
+    """
+    fig = new_figure(
+        t("chart.calibration", lang),
+        t("axis.mean_predicted", lang),
+        t("axis.fraction_positive", lang),
+    )
+    fig.add_trace(_reference([0, 1], [0, 1], t("legend.perfect_calibration", lang)))
+    palette = colours_for(list(reports), colours)
+    default = (n_bins, strategy) == (10, "uniform")
+    bins = {
+        name: (r.calibration if default else r.calibration_bins(n_bins, strategy))
+        for name, r in reports.items()
+        if r.probabilities
+    }
+    largest = max((float(np.max(c.count)) for c in bins.values() if c is not None), default=1.0)
+    x_title, y_title = t("axis.mean_predicted", lang), t("axis.fraction_positive", lang)
+    for name, calib in bins.items():
+        if calib is None:
+            continue
+        filled = (calib.count > 0) & np.isfinite(calib.mean_predicted)
+        count = calib.count[filled]
+        sizes = 6.0 + 16.0 * np.sqrt(count / max(largest, 1e-300))
+        fig.add_trace(
+            go.Scatter(
+                x=rounded(calib.mean_predicted[filled]),
+                y=rounded(calib.fraction_positive[filled]),
+                customdata=significant(count, 6),
+                mode="lines+markers",
+                name=f"{name} — ECE {calib.ece:.3f}",
+                legendgroup=name,
+                line={"color": palette[name], "width": 1.5},
+                marker={"color": palette[name], "size": rounded(sizes, 1), "opacity": 0.85},
+                hovertemplate=(
+                    f"<b>{name}</b><br>{x_title} %{{x:.3f}}<br>{y_title} %{{y:.3f}}"
+                    f"<br>{t('axis.count', lang)} %{{customdata:,.0f}}<extra></extra>"
+                ),
+            )
+        )
+    notes = []
+    labels_only = [name for name, r in reports.items() if r.labels_only]
+    if labels_only:
+        notes.append(t("note.labels_only", lang, models=", ".join(labels_only)))
+    missing = [n for n, r in reports.items() if not r.probabilities and not r.labels_only]
+    if missing:
+        notes.append(t("note.no_probabilities", lang, models=", ".join(missing)))
+    unit_axes(fig)
+    legend_inside(fig, "top left")
+    note_annotation(fig, notes)
+    return fig

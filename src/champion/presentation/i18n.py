@@ -1,0 +1,302 @@
+"""Display texts in English and Japanese, and the verdict sentence built from a MetricDelta.
+
+``t(key, lang)`` looks a text up; a language it does not know, or a key missing from that
+language, falls back to English. Texts with ``{placeholders}`` are filled with ``str.format``.
+"""
+
+from __future__ import annotations
+
+from champion.evaluation import METRICS, MetricDelta
+from champion.presentation.tables import fmt_number, fmt_p, mark
+
+LANGUAGES: tuple[str, ...] = ("en", "ja")
+DEFAULT_LANGUAGE = "en"
+
+_EN: dict[str, str] = {
+    "title": "Model comparison dashboard",
+    # metrics (METRICS names)
+    "metric.accuracy": "Accuracy",
+    "metric.precision": "Precision",
+    "metric.recall": "Recall",
+    "metric.specificity": "Specificity",
+    "metric.f1": "F1",
+    "metric.balanced_accuracy": "Balanced accuracy",
+    "metric.mcc": "MCC",
+    "metric.roc_auc": "ROC AUC",
+    "metric.average_precision": "Average precision",
+    "metric.log_loss": "Log loss",
+    "metric.brier": "Brier score",
+    # axes
+    "axis.fpr": "False positive rate",
+    "axis.tpr": "True positive rate",
+    "axis.precision": "Precision",
+    "axis.recall": "Recall",
+    "axis.mean_predicted": "Mean predicted probability",
+    "axis.fraction_positive": "Fraction positive",
+    "axis.share_targeted": "Share of rows targeted",
+    "axis.share_captured": "Share of positives captured",
+    "axis.lift": "Lift",
+    "axis.threshold": "Threshold",
+    "axis.value": "Value",
+    "axis.metric": "Metric",
+    "axis.version": "Version",
+    "axis.actual": "Actual",
+    "axis.predicted": "Predicted",
+    "axis.count": "Rows",
+    # chart titles
+    "chart.metrics": "Metrics (error bars: {level} confidence interval)",
+    "chart.roc": "ROC curve",
+    "chart.pr": "Precision–recall curve",
+    "chart.calibration": "Calibration (reliability diagram)",
+    "chart.gain": "Cumulative gain",
+    "chart.lift": "Lift",
+    "chart.threshold_metrics": "Metrics by threshold",
+    "chart.confusion": "Confusion matrix",
+    "chart.confusion_of": "Confusion matrix — {model} at threshold {threshold}",
+    "chart.trend": "{metric} by registered version",
+    # legend entries and notes in figures
+    "legend.chance": "Chance",
+    "legend.perfect_calibration": "Perfectly calibrated",
+    "legend.prevalence": "Prevalence {value}",
+    "legend.random": "Random targeting",
+    "legend.ideal": "Ideal model",
+    "legend.no_lift": "No lift (1.0)",
+    "legend.labels_only": "{model} — curves unavailable (labels only)",
+    "hover.threshold": "threshold",
+    "hover.at_threshold": "at threshold {threshold}",
+    "hover.vs_baseline": "vs {baseline}",
+    "note.labels_only": "Curves unavailable for {models}: labels only, no scores",
+    "note.no_probabilities": "Not shown, scores are not probabilities: {models}",
+    "note.undefined_values": "Undefined (not drawn): {items}",
+    "note.undefined": "undefined",
+    "note.undefined_because": "{note}",
+    "word.positive": "Positive",
+    "word.negative": "Negative",
+    "confusion.tn": "True negative",
+    "confusion.fp": "False positive",
+    "confusion.fn": "False negative",
+    "confusion.tp": "True positive",
+    # verdicts
+    "verdict.better": "better",
+    "verdict.worse": "worse",
+    "verdict.no significant difference": "no significant difference",
+    "verdict.undefined": "undefined",
+    "sentence.verdict": "{challenger} vs {baseline}: {metric}{numbers} — {verdict} on {n} rows",
+    # dashboard words
+    "ui.overview": "Overview",
+    "ui.curves": "Curves",
+    "ui.threshold": "Threshold",
+    "ui.slices": "Slices",
+    "ui.disagreements": "Disagreements",
+    "ui.registry": "Registry",
+    "ui.model_picker": "Models to compare",
+    "ui.baseline_picker": "Baseline",
+    "ui.language": "Language",
+    "ui.champion": "champion",
+    "ui.challenger": "challenger",
+    "ui.baseline": "baseline",
+    "ui.version": "version",
+    "ui.alias": "alias",
+    "ui.model": "Model",
+    "ui.metric": "Metric",
+    "ui.value": "Value",
+    "ui.difference": "Difference",
+    "ui.confidence_interval": "Confidence interval",
+    "ui.p_value": "p-value",
+    "ui.verdict": "Verdict",
+    "ui.rows": "rows",
+    "ui.positives": "positives",
+    "ui.test_set": "Test set",
+    "ui.from_cache": "from cache",
+    "ui.scored_now": "scored now",
+    "ui.loading": "Loading…",
+    "ui.no_models": "Select at least one model.",
+    "ui.errors": "Errors",
+    "ui.alerts": "Alerts",
+    "ui.warnings": "Warnings",
+    "ui.notes": "Notes",
+    "ui.created": "Created",
+    "ui.run": "Run",
+}
+
+_JA: dict[str, str] = {
+    "title": "モデルの性能比較ダッシュボード",
+    "metric.accuracy": "正解率",
+    "metric.precision": "適合率",
+    "metric.recall": "再現率",
+    "metric.specificity": "特異度",
+    "metric.f1": "F1スコア",
+    "metric.balanced_accuracy": "バランス正解率",
+    "metric.mcc": "MCC",
+    "metric.roc_auc": "ROC AUC",
+    "metric.average_precision": "平均適合率",
+    "metric.log_loss": "対数損失",
+    "metric.brier": "Brierスコア",
+    "axis.fpr": "偽陽性率",
+    "axis.tpr": "真陽性率",
+    "axis.precision": "適合率",
+    "axis.recall": "再現率",
+    "axis.mean_predicted": "予測確率の平均",
+    "axis.fraction_positive": "実際の陽性率",
+    "axis.share_targeted": "対象とした件数の割合",
+    "axis.share_captured": "捕捉した陽性の割合",
+    "axis.lift": "リフト",
+    "axis.threshold": "しきい値",
+    "axis.value": "値",
+    "axis.metric": "指標",
+    "axis.version": "バージョン",
+    "axis.actual": "実際",
+    "axis.predicted": "予測",
+    "axis.count": "件数",
+    "chart.metrics": "評価指標（エラーバー: {level} 信頼区間）",
+    "chart.roc": "ROC曲線",
+    "chart.pr": "適合率-再現率曲線",
+    "chart.calibration": "キャリブレーション（信頼性曲線）",
+    "chart.gain": "累積ゲイン",
+    "chart.lift": "リフト",
+    "chart.threshold_metrics": "しきい値ごとの評価指標",
+    "chart.confusion": "混同行列",
+    "chart.confusion_of": "混同行列 — {model}（しきい値 {threshold}）",
+    "chart.trend": "登録バージョンごとの{metric}",
+    "legend.chance": "ランダム",
+    "legend.perfect_calibration": "完全なキャリブレーション",
+    "legend.prevalence": "陽性率 {value}",
+    "legend.random": "ランダムに対象を選択",
+    "legend.ideal": "理想的なモデル",
+    "legend.no_lift": "リフトなし（1.0）",
+    "legend.labels_only": "{model} — 曲線なし（ラベルのみ）",
+    "hover.threshold": "しきい値",
+    "hover.at_threshold": "しきい値 {threshold}",
+    "hover.vs_baseline": "{baseline} との差",
+    "note.labels_only": "曲線を表示できません（スコアがなくラベルのみ）: {models}",
+    "note.no_probabilities": "表示していません（スコアが確率ではありません）: {models}",
+    "note.undefined_values": "未定義（描画していません）: {items}",
+    "note.undefined": "未定義",
+    "note.undefined_because": "未定義（{note}）",
+    "word.positive": "陽性",
+    "word.negative": "陰性",
+    "confusion.tn": "真陰性",
+    "confusion.fp": "偽陽性",
+    "confusion.fn": "偽陰性",
+    "confusion.tp": "真陽性",
+    "verdict.better": "改善",
+    "verdict.worse": "悪化",
+    "verdict.no significant difference": "有意差なし",
+    "verdict.undefined": "判定不能",
+    "sentence.verdict": "{challenger} vs {baseline}: {metric}{numbers} — {n} 件で{verdict}",
+    "ui.overview": "概要",
+    "ui.curves": "曲線",
+    "ui.threshold": "しきい値",
+    "ui.slices": "スライス",
+    "ui.disagreements": "不一致",
+    "ui.registry": "レジストリ",
+    "ui.model_picker": "比較するモデル",
+    "ui.baseline_picker": "基準モデル",
+    "ui.language": "言語",
+    "ui.champion": "チャンピオン",
+    "ui.challenger": "チャレンジャー",
+    "ui.baseline": "基準",
+    "ui.version": "バージョン",
+    "ui.alias": "エイリアス",
+    "ui.model": "モデル",
+    "ui.metric": "指標",
+    "ui.value": "値",
+    "ui.difference": "差",
+    "ui.confidence_interval": "信頼区間",
+    "ui.p_value": "p値",
+    "ui.verdict": "判定",
+    "ui.rows": "件",
+    "ui.positives": "陽性",
+    "ui.test_set": "テストデータ",
+    "ui.from_cache": "キャッシュから",
+    "ui.scored_now": "今回スコア計算",
+    "ui.loading": "読み込み中…",
+    "ui.no_models": "モデルを1つ以上選択してください。",
+    "ui.errors": "エラー",
+    "ui.alerts": "アラート",
+    "ui.warnings": "警告",
+    "ui.notes": "注記",
+    "ui.created": "作成日時",
+    "ui.run": "実行",
+}
+
+TEXTS: dict[str, dict[str, str]] = {"en": _EN, "ja": _JA}
+"""{language: {key: text}}; every language has the same keys (a test checks)."""
+
+
+def t(key: str, lang: str = DEFAULT_LANGUAGE, **values: object) -> str:
+    """The text for key in lang (English when lang or the key is missing), with {placeholders}
+    filled from values. Raises KeyError for a key English does not have either (a typo)."""
+    text = TEXTS.get(lang, _EN).get(key)
+    if text is None:
+        text = _EN[key]
+    return text.format(**values) if values else text
+
+
+def metric_label(metric: str, lang: str = DEFAULT_LANGUAGE) -> str:
+    """A metric's display name ("roc_auc" -> "ROC AUC"; ja "average_precision" -> "平均適合率").
+    A metric without a text falls back to its METRICS label, then to the name itself."""
+    key = f"metric.{metric}"
+    if key in _EN:
+        return t(key, lang)
+    return next((spec.label for spec in METRICS if spec.name == metric), metric)
+
+
+def verdict_word(verdict: str, lang: str = DEFAULT_LANGUAGE) -> str:
+    """ "better" / "worse" / "no significant difference" / "undefined" in lang (改善 / 悪化 /
+    有意差なし / 判定不能); an unknown verdict is returned unchanged."""
+    key = f"verdict.{verdict}"
+    return t(key, lang) if key in _EN else verdict
+
+
+def estimate_text(
+    value: float | None,
+    low: float | None = None,
+    high: float | None = None,
+    digits: int = 3,
+    signed: bool = False,
+) -> str:
+    """ "0.812 [0.735, 0.887]" ("+0.012 [-0.030, +0.050]" when signed); the interval is left out
+    when a bound is missing; "—" when the value is. Built on fmt_number, with fewer digits than
+    the tables because legends and sentences are short on room."""
+    text = fmt_number(value, digits, signed)
+    if value is None or low is None or high is None:
+        return text
+    return f"{text} [{fmt_number(low, digits, signed)}, {fmt_number(high, digits, signed)}]"
+
+
+def verdict_sentence(
+    delta: MetricDelta,
+    challenger: str,
+    baseline: str,
+    n_rows: int,
+    lang: str = DEFAULT_LANGUAGE,
+    digits: int = 3,
+) -> str:
+    """One sentence for one metric's paired comparison.
+
+    en: "version 2 vs champion (version 1): ROC AUC +0.012 [-0.030, +0.050], p = 0.610 — no
+    significant difference on 143 rows"; ja: "version 2 vs champion (version 1): ROC AUC +0.012
+    [-0.030, +0.050]、p = 0.610 — 143 件で有意差なし". A significant verdict carries its mark
+    (▲ better / ▼ worse); an undefined delta gives "...: ROC AUC — undefined on 143 rows".
+    """
+    numbers = ""
+    if delta.delta is not None:
+        numbers = " " + estimate_text(delta.delta, delta.ci_low, delta.ci_high, digits, True)
+        if delta.p_value is not None:
+            comma = "、" if lang == "ja" else ", "
+            numbers = f"{numbers}{comma}{fmt_p(delta.p_value)}"
+    verdict = verdict_word(delta.verdict, lang)
+    sign = mark(delta.verdict)
+    if sign:
+        verdict = f"{sign} {verdict}"
+    return t(
+        "sentence.verdict",
+        lang,
+        challenger=challenger,
+        baseline=baseline,
+        metric=metric_label(delta.metric, lang),
+        numbers=numbers,
+        verdict=verdict,
+        n=f"{n_rows:,}",
+    )
