@@ -4,8 +4,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
+DEMO_STAMP := $(VENV)/.installed-demo
 
-.PHONY: demo test lint typecheck unit bench clean
+.PHONY: demo test lint typecheck unit browser bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,8 +14,16 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
-demo: $(STAMP)
-	$(BIN)/champion --help
+$(DEMO_STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[demo]'
+	touch $@
+
+# The offline Titanic demo: a local MLflow store in ./champion-demo, three registered versions,
+# the dashboard on http://127.0.0.1:8050 (Ctrl-C stops it).
+demo: $(DEMO_STAMP)
+	$(BIN)/champion demo
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
@@ -23,10 +32,15 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-unit: $(STAMP)
+# Headless Chromium + chromedriver for the e2e tests (tests/e2e), from Debian's packages
+# (apt-get, as root; a no-op when /usr/bin/chromium and /usr/bin/chromedriver exist).
+browser:
+	bash scripts/install-browser.sh
+
+unit: $(STAMP) browser
 	$(BIN)/pytest
 
-test: lint typecheck unit
+test: browser lint typecheck unit
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_evaluation.py

@@ -73,22 +73,31 @@ class ChampionService:
         self.policy = policy or ScoringPolicy()
         self.progress = progress
 
+    def cached(self, uri: str, dataset: EvalDataset) -> ScoredModel | None:
+        """The model's scores on dataset if the cache has them (no download, no loading)."""
+        if self.cache is None:
+            return None
+        resolved = self.registry.resolve(uri)
+        checksum = self.cache.checksum_of(resolved.identity)
+        if checksum is None:
+            return None
+        key = ScoreKey(resolved.identity, checksum, dataset.fingerprint, repr(dataset.pos_label))
+        hit = self.cache.get(key)
+        if hit is None or hit.values.size != dataset.n:
+            return None
+        return ScoredModel(uri, resolved, hit.values, hit.kind, hit.note, checksum, True)
+
     def score(self, uri: str, dataset: EvalDataset) -> ScoredModel:
         """Scores of the model at uri on dataset, from the cache when possible."""
+        warm = self.cached(uri, dataset)
+        if warm is not None:
+            return warm
         resolved = self.registry.resolve(uri)
-        pos_label = repr(dataset.pos_label)
-        if self.cache is not None:
-            checksum = self.cache.checksum_of(resolved.identity)
-            if checksum is not None:
-                key = ScoreKey(resolved.identity, checksum, dataset.fingerprint, pos_label)
-                hit = self.cache.get(key)
-                if hit is not None and hit.values.size == dataset.n:
-                    return ScoredModel(
-                        uri, resolved, hit.values, hit.kind, hit.note, checksum, True
-                    )
         with tempfile.TemporaryDirectory(prefix="champion-model-") as tmp:
             model_dir = self.registry.download(resolved, Path(tmp))
-            return self._score_downloaded(uri, resolved, model_dir, dataset, pos_label)
+            return self._score_downloaded(
+                uri, resolved, model_dir, dataset, repr(dataset.pos_label)
+            )
 
     def _score_downloaded(
         self,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from importlib.metadata import entry_points
 from typing import Any
 
 import click
@@ -16,9 +17,26 @@ from champion.errors import ChampionError
 __all__ = ["champion", "json_ready", "main"]
 
 
+PLUGIN_GROUP = "champion.commands"
+
+
 class ChampionGroup(click.Group):
     """A group that prints any ChampionError as "error: ..." (no traceback) and exits with
-    the error's exit_code."""
+    the error's exit_code. Commands of other packages (the dashboard's ``serve`` and ``demo``)
+    come from the entry-point group "champion.commands" and load only when used."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        plugins = [ep.name for ep in entry_points(group=PLUGIN_GROUP)]
+        return sorted({*super().list_commands(ctx), *plugins})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        found = super().get_command(ctx, cmd_name)
+        if found is not None:
+            return found
+        for ep in entry_points(group=PLUGIN_GROUP, name=cmd_name):
+            command: click.Command = ep.load()
+            return command
+        return None
 
     def invoke(self, ctx: click.Context) -> Any:
         try:

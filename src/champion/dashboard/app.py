@@ -1,0 +1,42 @@
+"""The Dash application factory."""
+
+from __future__ import annotations
+
+import dash
+
+from champion.dashboard import shell
+from champion.dashboard.backend import DashboardBackend
+from champion.dashboard.config import DashboardConfig
+from champion.dashboard.context import BACKEND_KEY
+from champion.dashboard.pages import curves, overview, threshold
+from champion.presentation.i18n import t
+
+
+def create_app(config: DashboardConfig, backend: DashboardBackend | None = None) -> dash.Dash:
+    """A Dash app serving config's registered model on config's test set.
+
+    The backend (registry, test set, score cache) is created here, once per process, and kept on
+    the Flask app for the callbacks; a bad test set or an unreachable registry fails here with
+    champion's clear error rather than on the first page view.
+    """
+    app = dash.Dash(
+        __name__,
+        use_pages=True,
+        pages_folder="",
+        # Bootstrap's stylesheet is served from the package's assets folder: no CDN, works offline
+        title=t("title", config.lang),
+        suppress_callback_exceptions=True,
+    )
+    app.server.config[BACKEND_KEY] = backend or DashboardBackend(config)
+    for module, path, key, order in (
+        (overview, "/", "ui.overview", 0),
+        (curves, "/curves", "ui.curves", 1),
+        (threshold, "/threshold", "ui.threshold", 2),
+    ):
+        dash.register_page(  # type: ignore[no-untyped-call]
+            module.__name__, path=path, name=t(key, "en"), order=order, layout=module.layout
+        )
+    app.layout = shell.layout(config.lang)
+    for module in (shell, overview, curves, threshold):
+        module.register(app)
+    return app

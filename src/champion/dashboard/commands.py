@@ -1,0 +1,122 @@
+"""``champion serve`` (any registry, production mode) and ``champion demo`` (offline Titanic).
+
+The dashboard owns these commands; the ``champion`` CLI finds them through the entry-point group
+``champion.commands`` (see pyproject.toml), so the CLI never imports the dashboard.
+"""
+
+from __future__ import annotations
+
+import webbrowser
+from pathlib import Path
+
+import click
+
+from champion.dashboard.config import DashboardConfig
+from champion.errors import RegistryError
+
+
+@click.command(short_help="Serve the dashboard for a registered model.")
+@click.option(
+    "--tracking-uri",
+    envvar="MLFLOW_TRACKING_URI",
+    metavar="URI",
+    help="MLflow tracking server or store [env MLFLOW_TRACKING_URI].",
+)
+@click.option("--model", "model_name", required=True, metavar="NAME", help="Registered model.")
+@click.option("--data", "data_source", required=True, metavar="PATH|URL", help="Test set.")
+@click.option("--recipe", metavar="NAME", help="Preprocessing recipe, e.g. titanic.")
+@click.option("--target", metavar="COL", help="Column of the true labels.")
+@click.option("--pos-label", default="1", show_default=True, help="Label of the positive class.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8050, show_default=True)
+@click.option("--workers", default=2, show_default=True, help="gunicorn worker processes.")
+@click.option("--lang", type=click.Choice(["en", "ja"]), default="en", show_default=True)
+@click.option(
+    "--cache-dir", type=click.Path(path_type=Path), help="Score cache [~/.cache/champion]."
+)
+@click.option("--trust-type", "trust_types", multiple=True, metavar="TYPE")
+@click.option("--allow-pickle", is_flag=True)
+@click.option("--dev", is_flag=True, help="Dash development server with hot reload (loopback).")
+def serve(
+    tracking_uri: str | None,
+    model_name: str,
+    data_source: str,
+    recipe: str | None,
+    target: str | None,
+    pos_label: str,
+    host: str,
+    port: int,
+    workers: int,
+    lang: str,
+    cache_dir: Path | None,
+    trust_types: tuple[str, ...],
+    allow_pickle: bool,
+    dev: bool,
+) -> None:
+    """Serve the dashboard comparing the versions of a registered model on a test set, with
+    gunicorn (debug off). --dev uses Dash's development server and only on a loopback host."""
+    from champion.dashboard.backend import DashboardBackend
+    from champion.dashboard.server import serve_development, serve_production
+
+    if not tracking_uri:
+        raise RegistryError("no tracking server given: pass --tracking-uri or MLFLOW_TRACKING_URI.")
+    config = DashboardConfig(
+        tracking_uri=tracking_uri,
+        model_name=model_name,
+        data_source=data_source,
+        recipe=recipe,
+        target=target,
+        pos_label=pos_label,
+        cache_dir=cache_dir,
+        lang=lang,
+        trust_types=trust_types,
+        allow_pickle=allow_pickle,
+    )
+    DashboardBackend(config).model()  # fail now, clearly, if the test set or registry is wrong
+    click.echo(f"champion dashboard on http://{host}:{port}")
+    if dev:
+        serve_development(config, host, port)
+    else:
+        serve_production(config, host, port, workers)
+
+
+@click.command(short_help="Run the offline Titanic demo: store, three versions, dashboard.")
+@click.option(
+    "--workdir",
+    type=click.Path(path_type=Path),
+    default=Path("champion-demo"),
+    show_default=True,
+    help="Folder for the demo's MLflow store, data and score cache (reused when run again).",
+)
+@click.option("--data", "data", metavar="PATH|URL", help="The Kaggle Titanic CSV instead.")
+@click.option("--port", default=8050, show_default=True)
+@click.option("--lang", type=click.Choice(["en", "ja"]), default="en", show_default=True)
+@click.option("--no-browser", is_flag=True, help="Do not open a browser.")
+@click.option("--no-serve", is_flag=True, help="Prepare the store and cache, then stop.")
+def demo(
+    workdir: Path, data: str | None, port: int, lang: str, no_browser: bool, no_serve: bool
+) -> None:
+    """Create (or reuse) a local MLflow store in --workdir with Titanic data shipped by a package
+    (or --data, the seed's CSV), three registered versions of titanic-survival (initial:
+    logistic regression, new: gradient boosting, forest: random forest) with @champion on
+    version 1, score them into the cache, and serve the dashboard on 127.0.0.1."""
+    from champion.dashboard.server import serve_production
+    from champion.demo import prepare_demo
+
+    setup = prepare_demo(workdir, data, progress=lambda line: click.echo(line, err=True))
+    config = DashboardConfig(
+        tracking_uri=setup.tracking_uri,
+        model_name=setup.model_name,
+        data_source=setup.data_source,
+        recipe=setup.recipe,
+        cache_dir=setup.cache_dir,
+        lang=lang,
+    )
+    url = f"http://127.0.0.1:{port}"
+    click.echo(f"demo store ready in {setup.workdir} ({setup.seconds:.0f} s)")
+    if no_serve:
+        return
+    click.echo(f"champion dashboard on {url}  (Ctrl-C to stop)")
+    if not no_browser:
+        webbrowser.open(url)
+    serve_production(config, "127.0.0.1", port, workers=1)

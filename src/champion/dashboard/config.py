@@ -1,0 +1,29 @@
+"""What a dashboard serves: one registered model's versions on one test set."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class DashboardConfig:
+    """tracking_uri: the MLflow store or server; model_name: the registered model whose versions
+    are compared; data_source, recipe, target, pos_label, features: the test set (as for
+    ``champion.data.load_dataset``); cache_dir: the score cache (None: the default); lang: "en"
+    or "ja"; n_boot: bootstrap resamples behind the intervals; trust_types, allow_pickle,
+    timeout: the model loading policy for versions not yet scored."""
+
+    tracking_uri: str
+    model_name: str
+    data_source: str
+    recipe: str | None = None
+    target: str | None = None
+    pos_label: str = "1"
+    features: tuple[str, ...] | None = None
+    cache_dir: Path | None = None
+    lang: str = "en"
+    n_boot: int = 1000
+    trust_types: tuple[str, ...] = ()
+    allow_pickle: bool = False
+    timeout: float = 600.0

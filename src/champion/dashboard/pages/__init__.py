@@ -1,0 +1,1 @@
+"""The dashboard's pages; each owns its layout and its thin callbacks."""

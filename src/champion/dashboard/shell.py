@@ -1,0 +1,150 @@
+"""The frame around every page: title, navigation, language toggle, the version picker and the
+stores of the selection (keys only: version numbers, threshold, language)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import Input, Output, State, dcc, html
+
+from champion.dashboard import ids
+from champion.dashboard.components import alert
+from champion.dashboard.context import backend
+from champion.errors import ChampionError
+from champion.presentation.i18n import t
+
+PAGES = (("ui.overview", "/"), ("ui.curves", "/curves"), ("ui.threshold", "/threshold"))
+
+
+def layout(lang: str) -> html.Div:
+    nav = [
+        dbc.NavItem(dbc.NavLink(t(key, lang), href=path, active="exact", id=f"nav-{key[3:]}"))
+        for key, path in PAGES
+    ]
+    return html.Div(
+        [
+            dcc.Location(id=ids.URL),
+            dcc.Store(id=ids.LANG_STORE, storage_type="session", data=lang),
+            dcc.Store(id=ids.VERSIONS_STORE, storage_type="session"),
+            dcc.Store(id=ids.THRESHOLD_STORE, storage_type="session", data=0.5),
+            dcc.Interval(id=ids.JOBS_POLL, interval=1500),
+            dbc.Navbar(
+                dbc.Container(
+                    [
+                        html.Span(t("title", lang), id=ids.TITLE, className="navbar-brand"),
+                        dbc.Nav(nav, id=ids.NAV, pills=True),
+                        dbc.RadioItems(
+                            id=ids.LANG_TOGGLE,
+                            options=[
+                                {"label": "EN", "value": "en"},
+                                {"label": "日本語", "value": "ja"},
+                            ],
+                            value=lang,
+                            inline=True,
+                            className="text-light",
+                        ),
+                    ],
+                    fluid=True,
+                ),
+                color="dark",
+                dark=True,
+                className="mb-3",
+            ),
+            dbc.Container(
+                [
+                    dbc.Row(
+                        [
+                            dbc.Col(
+                                html.Label(t("ui.model_picker", lang), id=ids.PICKER_LABEL),
+                                width="auto",
+                            ),
+                            dbc.Col(dcc.Dropdown(id=ids.MODEL_PICKER, multi=True, clearable=False)),
+                        ],
+                        align="center",
+                        className="mb-2",
+                    ),
+                    html.Div(id=ids.JOBS_STATUS, className="text-muted small mb-2"),
+                    html.Div(id=ids.ALERTS),
+                    dash.page_container,
+                ],
+                fluid=True,
+            ),
+        ]
+    )
+
+
+def fill_picker(
+    _path: str, stored: list[str] | None
+) -> tuple[list[dict[str, Any]], list[str], Any]:
+    """Registered versions with their aliases; the stored selection, else champion + newest."""
+    try:
+        model = backend().model()
+    except ChampionError as err:
+        return [], [], alert(err)
+    options = []
+    for v in model.versions:
+        tags = " ".join(f"@{a}" for a in v.aliases)
+        options.append({"label": f"version {v.version} {tags}".strip(), "value": v.version})
+    known = {v.version for v in model.versions}
+    chosen = [v for v in (stored or []) if v in known] or backend().default_selection(model)
+    return options, chosen, None
+
+
+def remember_selection(value: list[str] | None) -> list[str]:
+    return sorted(value or [], key=_version_order)
+
+
+def _version_order(version: str) -> tuple[int, str]:
+    return (int(version), version) if version.isdigit() else (1 << 30, version)
+
+
+def remember_language(value: str) -> str:
+    return value or "en"
+
+
+def translate_shell(lang: str) -> tuple[str, ...]:
+    return (t("title", lang), t("ui.model_picker", lang), *[t(key, lang) for key, _ in PAGES])
+
+
+def show_jobs(_n: int | None, _versions: list[str] | None) -> tuple[str, bool]:
+    """Progress of background scoring; polling stops when nothing is running."""
+    jobs = backend().jobs()
+    running = [j for j in jobs if not j.finished]
+    parts = []
+    for job in jobs:
+        if job.error:
+            parts.append(f"version {job.version}: {job.error}")
+        elif not job.finished:
+            share = job.done / job.total if job.total else 0.0
+            parts.append(f"version {job.version}: scoring {share:.0%}")
+    return " · ".join(parts), not running
+
+
+def register(app: dash.Dash) -> None:
+    """Attach this module's callbacks to app (not to Dash's global list, which only the
+    first app of a process would receive)."""
+    app.callback(
+        Output(ids.MODEL_PICKER, "options"),
+        Output(ids.MODEL_PICKER, "value"),
+        Output(ids.ALERTS, "children"),
+        Input(ids.URL, "pathname"),
+        State(ids.VERSIONS_STORE, "data"),
+    )(fill_picker)
+    app.callback(Output(ids.VERSIONS_STORE, "data"), Input(ids.MODEL_PICKER, "value"))(
+        remember_selection
+    )
+    app.callback(Output(ids.LANG_STORE, "data"), Input(ids.LANG_TOGGLE, "value"))(remember_language)
+    app.callback(
+        Output(ids.TITLE, "children"),
+        Output(ids.PICKER_LABEL, "children"),
+        *[Output(f"nav-{key[3:]}", "children") for key, _ in PAGES],
+        Input(ids.LANG_STORE, "data"),
+    )(translate_shell)
+    app.callback(
+        Output(ids.JOBS_STATUS, "children"),
+        Output(ids.JOBS_POLL, "disabled"),
+        Input(ids.JOBS_POLL, "n_intervals"),
+        Input(ids.VERSIONS_STORE, "data"),
+    )(show_jobs)

@@ -1,0 +1,116 @@
+"""The demo dashboard in headless Chromium: versions, ROC traces, the threshold, Japanese."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.remote.webdriver import WebDriver
+
+from champion.dashboard import ids
+from champion.dashboard.app import create_app
+from champion.dashboard.config import DashboardConfig
+from champion.demo import prepare_demo
+
+from .browser import wait_for, wait_for_dash, wait_for_text
+
+TIMEOUT = 40.0
+
+
+@pytest.fixture(scope="session")
+def dashboard_url(served_app_session: Any, tmp_path_factory: pytest.TempPathFactory) -> str:
+    setup = prepare_demo(tmp_path_factory.mktemp("e2e-demo"))
+    config = DashboardConfig(
+        tracking_uri=setup.tracking_uri,
+        model_name=setup.model_name,
+        data_source=setup.data_source,
+        recipe=setup.recipe,
+        cache_dir=setup.cache_dir,
+        n_boot=200,
+    )
+    url: str = served_app_session(create_app(config)).url
+    return url.rstrip("/")
+
+
+def until(condition: Callable[[], Any], what: str, timeout: float = TIMEOUT) -> Any:
+    """Poll condition() until it is truthy; fail saying what never happened."""
+    deadline = time.monotonic() + timeout
+    last: Any = None
+    while time.monotonic() < deadline:
+        try:
+            last = condition()
+        except Exception as exc:  # the page may be re-rendering between polls
+            last = exc
+        if last and not isinstance(last, Exception):
+            return last
+        time.sleep(0.25)
+    raise AssertionError(f"{what} did not happen within {timeout:g} s (last seen: {last!r})")
+
+
+def roc_lines(driver: WebDriver) -> int:
+    script = (
+        f"const g = document.querySelector('#{ids.ROC_GRAPH} .js-plotly-plot');"
+        "return g && g.data ? g.data.filter(t => t.mode === 'lines').length : 0;"
+    )
+    return int(driver.execute_script(script))
+
+
+def open_page(driver: WebDriver, url: str, nav: str | None = None) -> None:
+    driver.get(url)
+    wait_for_dash(driver, TIMEOUT)
+    if nav:
+        wait_for(driver, f"#nav-{nav}", TIMEOUT).click()
+
+
+def test_overview_then_roc_with_one_trace_per_version(
+    driver: WebDriver, dashboard_url: str
+) -> None:
+    open_page(driver, dashboard_url)
+    wait_for_text(driver, f"#{ids.VERDICT}", "vs champion (version 1)", TIMEOUT)
+    wait_for_text(driver, "#overview-table", "ROC AUC", TIMEOUT)
+    wait_for(driver, "#nav-curves", TIMEOUT).click()
+    # champion (version 1) and the newest version (3) are preselected: two curves + the diagonal
+    until(lambda: roc_lines(driver) == 3, "ROC with versions 1 and 3 and the diagonal")
+    wait_for(driver, f"#{ids.MODEL_PICKER}", TIMEOUT).click()
+    options = driver.find_elements(By.XPATH, "//*[@role='option']")
+    next(o for o in options if o.text.startswith("version 2")).click()
+    until(lambda: roc_lines(driver) == 4, "a third ROC curve after adding version 2")
+    legend = driver.execute_script(
+        f"return document.querySelector('#{ids.ROC_GRAPH} .js-plotly-plot').data"
+        ".map(t => t.name).join('|')"
+    )
+    assert legend.count("AUC") == 3
+
+
+def confusion_text(driver: WebDriver) -> str:
+    return " ".join(e.text for e in driver.find_elements(By.CSS_SELECTOR, ".confusion"))
+
+
+def test_moving_the_threshold_changes_the_confusion_numbers(
+    driver: WebDriver, dashboard_url: str
+) -> None:
+    open_page(driver, dashboard_url, nav="threshold")
+    wait_for_text(driver, f"#{ids.THRESHOLD_VALUE}", "0.50", TIMEOUT)
+    before = until(lambda: confusion_text(driver), "the confusion matrices")
+    # as a keyboard user would: focus the slider's thumb, three large steps down (0.1 each)
+    thumb = wait_for(driver, f"#{ids.THRESHOLD_SLIDER} [role='slider']", TIMEOUT)
+    thumb.click()
+    thumb.send_keys(Keys.PAGE_DOWN, Keys.PAGE_DOWN, Keys.PAGE_DOWN)
+    wait_for_text(driver, f"#{ids.THRESHOLD_VALUE}", "0.20", TIMEOUT)
+    after = until(
+        lambda: (text := confusion_text(driver)) != before and "0.2" in text and text,
+        "new confusion numbers at threshold 0.2",
+    )
+    assert after != before
+
+
+def test_switching_to_japanese(driver: WebDriver, dashboard_url: str) -> None:
+    open_page(driver, dashboard_url)
+    wait_for_text(driver, f"#{ids.TITLE}", "Model comparison dashboard", TIMEOUT)
+    wait_for(driver, f"#{ids.LANG_TOGGLE} input[value='ja']", TIMEOUT).click()
+    wait_for_text(driver, f"#{ids.TITLE}", "モデルの性能比較ダッシュボード", TIMEOUT)
+    wait_for_text(driver, "#overview-table", "正解率", TIMEOUT)

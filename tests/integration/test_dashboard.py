@@ -1,0 +1,123 @@
+"""The dashboard's callbacks over a real demo store (sqlite, three registered versions)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import dash
+import pytest
+
+from champion.dashboard.app import create_app
+from champion.dashboard.config import DashboardConfig
+from champion.dashboard.pages import curves, overview, threshold
+from champion.dashboard.shell import fill_picker, translate_shell
+from champion.demo import DemoSetup, prepare_demo
+
+
+@pytest.fixture(scope="session")
+def demo_setup(tmp_path_factory: pytest.TempPathFactory) -> DemoSetup:
+    return prepare_demo(tmp_path_factory.mktemp("dashboard-demo"))
+
+
+@pytest.fixture(scope="session")
+def config(demo_setup: DemoSetup) -> DashboardConfig:
+    return DashboardConfig(
+        tracking_uri=demo_setup.tracking_uri,
+        model_name=demo_setup.model_name,
+        data_source=demo_setup.data_source,
+        recipe=demo_setup.recipe,
+        cache_dir=demo_setup.cache_dir,
+        n_boot=200,
+    )
+
+
+@pytest.fixture(scope="session")
+def app(config: DashboardConfig) -> dash.Dash:
+    return create_app(config)
+
+
+@pytest.fixture
+def ctx(app: dash.Dash) -> Iterator[None]:
+    with app.server.test_request_context():
+        yield
+
+
+def traces_named(figure: Any, text: str) -> list[Any]:
+    return [trace for trace in figure.data if text in (trace.name or "")]
+
+
+def test_picker_offers_versions_with_aliases_and_preselects_champion_and_newest(ctx: None) -> None:
+    options, chosen, problem = fill_picker("/", None)
+    assert problem is None
+    labels = {o["value"]: o["label"] for o in options}
+    assert labels["1"] == "version 1 @champion"
+    assert "@challenger" in labels["2"]
+    assert chosen == ["1", "3"]
+    # a stored selection survives page changes
+    assert fill_picker("/curves", ["2", "3"])[1] == ["2", "3"]
+
+
+def test_overview_shows_every_metric_with_intervals_and_the_verdict(ctx: None) -> None:
+    notices, verdict, table, figure = overview.update(["1", "2", "3"], 0.5, "en", None)
+    assert notices == []
+    text = " ".join(str(part) for part in verdict)
+    assert "version 2 vs champion (version 1): ROC AUC" in text
+    assert "on 210 rows" in text
+    rendered = str(table)
+    for fragment in ("ROC AUC", "[", "p = "):
+        assert fragment in rendered
+    assert {trace.name for trace in figure.data} >= {"version 1", "version 2", "version 3"}
+
+
+def test_roc_has_one_curve_per_version_plus_the_diagonal(ctx: None) -> None:
+    _, roc, pr, calibration, gain = curves.update(["1", "2", "3"], 0.5, "en", None)
+    lines = [trace for trace in roc.data if trace.mode == "lines"]
+    assert len(lines) == 4  # three versions and the chance diagonal
+    assert len(traces_named(roc, "AUC")) == 3
+    assert len(traces_named(pr, "AP")) == 3
+    assert len(traces_named(calibration, "ECE")) == 3
+    assert len(gain.data) >= 3
+    assert len(roc.to_json()) < 60_000
+
+
+def test_threshold_moves_the_confusion_numbers(ctx: None) -> None:
+    low = threshold.update(["1", "2"], 0.2, "en", None)
+    high = threshold.update(["1", "2"], 0.8, "en", None)
+    assert low[1] == "Threshold: 0.20"
+    assert len(low[2]) == 2  # one confusion matrix per version
+    assert str(low[2][0]) != str(high[2][0])
+    assert threshold.remember_threshold(0.35) == 0.35
+
+
+def test_japanese(ctx: None) -> None:
+    title, _picker, *nav = translate_shell("ja")
+    assert title == "モデルの性能比較ダッシュボード"
+    assert "概要" in nav
+    _, verdict, table, _ = overview.update(["1", "2"], 0.5, "ja", None)
+    assert "正解率" in str(table)
+    assert "件" in " ".join(str(part) for part in verdict)
+
+
+def test_an_unreachable_registry_is_an_alert_not_a_crash(
+    config: DashboardConfig, tmp_path: Path
+) -> None:
+    app = create_app(config)
+    backend = app.server.config["champion.backend"]
+    broken = DashboardConfig(
+        tracking_uri="http://127.0.0.1:9",  # nothing listens on the discard port
+        model_name=config.model_name,
+        data_source=config.data_source,
+        recipe=config.recipe,
+        cache_dir=tmp_path,
+    )
+    from champion.models import MlflowRegistry
+
+    backend.service.registry = MlflowRegistry(broken.tracking_uri)
+    with app.server.test_request_context():
+        options, chosen, problem = fill_picker("/", None)
+        assert (options, chosen) == ([], [])
+        assert "cannot reach" in str(problem)
+        notice, *_ = overview.update(["1"], 0.5, "en", None)
+        assert "cannot reach" in str(notice)
