@@ -28,18 +28,17 @@ a subprocess, and no ``input_example`` is logged (MLflow would load each model t
 
 from __future__ import annotations
 
-import contextlib
-import os
 import tempfile
 import textwrap
 import warnings
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from champion.models.publishing import fluent_uri
 
 MODEL_NAME = "titanic"
 FEATURES = ("Pclass", "Sex", "Age", "Fare")
@@ -101,32 +100,8 @@ class BuiltStore:
     experiment_id: str = ""
 
 
-@contextlib.contextmanager
-def using_tracking_uri(uri: str) -> Iterator[None]:
-    """Point MLflow's fluent API (tracking and registry) at ``uri`` for the block only.
-
-    ``mlflow.set_tracking_uri``/``set_registry_uri`` also export ``MLFLOW_TRACKING_URI`` and
-    ``MLFLOW_REGISTRY_URI``; both the module state and the variables are restored afterwards.
-    """
-    import mlflow
-    from mlflow.tracking._model_registry import utils as registry_utils
-    from mlflow.tracking._tracking_service import utils as tracking_utils
-
-    names = ("MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI")
-    saved_env = {name: os.environ.get(name) for name in names}
-    saved = (tracking_utils._tracking_uri, registry_utils._registry_uri)
-    mlflow.set_tracking_uri(uri)
-    mlflow.set_registry_uri(uri)
-    try:
-        yield
-    finally:
-        mlflow.set_tracking_uri(saved[0])  # type: ignore[arg-type]  # None unsets it
-        registry_utils._registry_uri = saved[1]
-        for name, value in saved_env.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+# the product's own helper: point MLflow's fluent API at a store for a block, then restore it
+using_tracking_uri = fluent_uri
 
 
 def _requirements(*extra: str) -> list[str]:

@@ -73,7 +73,7 @@ def _quiet() -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def _fluent_uri(uri: str) -> Iterator[None]:
+def fluent_uri(uri: str) -> Iterator[None]:
     """Point MLflow's fluent API (tracking and registry) at uri for the block only."""
     from mlflow.tracking._model_registry import utils as registry_utils
     from mlflow.tracking._tracking_service import utils as tracking_utils
@@ -168,7 +168,7 @@ class DemoStore:
         params = {"kind": spec.kind, "estimator": type(model).__name__, "train_rows": len(x)}
         version_tags = {**tags, KIND_TAG: spec.kind}
         action = f"log and register the {spec.kind!r} model"
-        with self._guard(action), _quiet(), _fluent_uri(self.tracking_uri):
+        with self._guard(action), _quiet(), fluent_uri(self.tracking_uri):
             with mlflow.start_run(experiment_id=self.experiment_id, run_name=spec.kind) as run:
                 mlflow.log_params(params)
                 mlflow.set_tags(version_tags)
