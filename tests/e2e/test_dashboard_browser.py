@@ -114,3 +114,13 @@ def test_switching_to_japanese(driver: WebDriver, dashboard_url: str) -> None:
     wait_for(driver, f"#{ids.LANG_TOGGLE} input[value='ja']", TIMEOUT).click()
     wait_for_text(driver, f"#{ids.TITLE}", "モデルの性能比較ダッシュボード", TIMEOUT)
     wait_for_text(driver, "#overview-table", "正解率", TIMEOUT)
+
+
+def test_registry_page_lists_versions_and_the_trend(driver: WebDriver, dashboard_url: str) -> None:
+    open_page(driver, dashboard_url, nav="registry")
+    wait_for_text(driver, "#registry-versions", "@champion", TIMEOUT)
+    script = (
+        f"const g = document.querySelector('#{ids.TREND_GRAPH} .js-plotly-plot');"
+        "return g && g.data && g.data.length ? g.data[0].x.length : 0;"
+    )
+    until(lambda: driver.execute_script(script) == 3, "the trend of the three versions")

@@ -11,7 +11,7 @@ import pytest
 
 from champion.dashboard.app import create_app
 from champion.dashboard.config import DashboardConfig
-from champion.dashboard.pages import curves, overview, threshold
+from champion.dashboard.pages import curves, overview, registry, threshold
 from champion.dashboard.shell import fill_picker, translate_shell
 from champion.demo import DemoSetup, prepare_demo
 
@@ -121,3 +121,30 @@ def test_an_unreachable_registry_is_an_alert_not_a_crash(
         assert "cannot reach" in str(problem)
         notice, *_ = overview.update(["1"], 0.5, "en", None)
         assert "cannot reach" in str(notice)
+
+
+def test_registry_lists_versions_and_trends_a_metric_per_version(ctx: None) -> None:
+    notices, table, figure = registry.update("roc_auc", "en", 0.5, None)
+    assert notices == []
+    rows = [[cell.children for cell in row.children] for row in table.children[1].children]
+    assert [row[0] for row in rows] == ["3", "2", "1"]  # newest first
+    assert dict((row[0], row[1]) for row in rows)["1"] == "@champion"
+    trace = figure.data[0]
+    assert list(trace.x) == ["version 1", "version 2", "version 3"]
+    assert all(0.5 < y < 1.0 for y in trace.y)
+    assert len(trace.error_y.array) == 3
+
+
+def test_descriptions_are_text_not_html(demo_setup: DemoSetup, ctx: None) -> None:
+    from mlflow import MlflowClient
+
+    client = MlflowClient(tracking_uri=demo_setup.tracking_uri)
+    original = client.get_model_version(demo_setup.model_name, "3").description
+    hostile = "<img src=x onerror=alert(1)>"
+    client.update_model_version(demo_setup.model_name, "3", description=hostile)
+    try:
+        _, table, _ = registry.update("accuracy", "en", 0.5, None)
+        cells = [cell for row in table.children[1].children for cell in row.children]
+        assert hostile in [cell.children for cell in cells]  # a string child: React escapes it
+    finally:
+        client.update_model_version(demo_setup.model_name, "3", description=original or "")

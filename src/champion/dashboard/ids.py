@@ -35,3 +35,9 @@ THRESHOLD_METRICS_GRAPH = "threshold-metrics-graph"
 OVERVIEW_ALERT = "overview-alert"
 CURVES_ALERT = "curves-alert"
 THRESHOLD_ALERT = "threshold-alert"
+
+# registry
+REGISTRY_ALERT = "registry-alert"
+REGISTRY_TABLE = "registry-table"
+TREND_METRIC = "registry-trend-metric"
+TREND_GRAPH = "registry-trend"

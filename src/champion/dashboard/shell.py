@@ -15,7 +15,12 @@ from champion.dashboard.context import backend
 from champion.errors import ChampionError
 from champion.presentation.i18n import t
 
-PAGES = (("ui.overview", "/"), ("ui.curves", "/curves"), ("ui.threshold", "/threshold"))
+PAGES = (
+    ("ui.overview", "/"),
+    ("ui.curves", "/curves"),
+    ("ui.threshold", "/threshold"),
+    ("ui.registry", "/registry"),
+)
 
 
 def layout(lang: str) -> html.Div:

@@ -1,0 +1,107 @@
+"""Registry: every version with its aliases, creation time, run and signature, and one metric
+per version on the same test set (the trend chart). Promotion and rollback are not here yet."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import Input, Output, dcc, html
+
+from champion.dashboard import ids
+from champion.dashboard.backend import version_label
+from champion.dashboard.components import alert, empty_figure, graph, page, pending_alert
+from champion.dashboard.context import backend
+from champion.errors import ChampionError
+from champion.evaluation import METRICS
+from champion.models import RegisteredModelInfo
+from champion.presentation import metric_label, t, trend_figure
+from champion.service import CHAMPION_ALIAS
+
+
+def layout(**_query: str) -> html.Div:
+    return page(
+        html.Div(id=ids.REGISTRY_ALERT),
+        html.Div(id=ids.REGISTRY_TABLE),
+        dbc.Row(
+            dbc.Col(
+                dcc.Dropdown(
+                    id=ids.TREND_METRIC,
+                    options=[{"label": spec.label, "value": spec.name} for spec in METRICS],
+                    value="roc_auc",
+                    clearable=False,
+                ),
+                width=4,
+            ),
+            className="mt-3 mb-2",
+        ),
+        graph(ids.TREND_GRAPH, height=400),
+    )
+
+
+def versions_table(model: RegisteredModelInfo, lang: str) -> dbc.Table:
+    """Versions, newest first; names, descriptions and tags are shown as text, never as HTML."""
+    header = [
+        t("ui.version", lang),
+        t("ui.alias", lang),
+        t("ui.created", lang),
+        t("ui.run", lang),
+        "signature",
+        "description",
+    ]
+    rows = [
+        html.Tr(
+            [
+                html.Td(v.version),
+                html.Td(" ".join(f"@{a}" for a in v.aliases)),
+                html.Td(v.created.strftime("%Y-%m-%d %H:%M UTC")),
+                html.Td(v.run_id or "—", className="font-monospace small"),
+                html.Td("yes" if v.has_signature else "no"),
+                html.Td(v.description or ""),
+            ]
+        )
+        for v in model.versions
+    ]
+    return dbc.Table(
+        [html.Thead(html.Tr([html.Th(h) for h in header])), html.Tbody(rows)],
+        size="sm",
+        hover=True,
+        responsive=True,
+        id="registry-versions",
+    )
+
+
+def update(metric: str, lang: str, threshold: float | None, _jobs: Any) -> tuple[Any, ...]:
+    lang = lang or "en"
+    try:
+        model = backend().model()
+        versions = [v.version for v in reversed(model.versions)]  # oldest first on the x axis
+        evaluated = backend().evaluate(versions, threshold if threshold is not None else 0.5)
+    except ChampionError as err:
+        return alert(err), None, empty_figure()
+    table = versions_table(model, lang)
+    cmp = evaluated.comparison
+    if cmp is None:
+        return pending_alert(evaluated.pending, lang), table, empty_figure(t("ui.no_models", lang))
+    points = [
+        (version_label(v), cmp.models[version_label(v)].metrics[metric]) for v in evaluated.ready
+    ]
+    champion = model.aliases.get(CHAMPION_ALIAS)
+    highlight = version_label(champion) if champion else None
+    figure = trend_figure(points, metric, lang=lang, highlight=highlight)
+    figure.update_layout(title=t("chart.trend", lang, metric=metric_label(metric, lang)))
+    return pending_alert(evaluated.pending, lang), table, figure
+
+
+def register(app: dash.Dash) -> None:
+    """Attach this module's callbacks to app."""
+    app.callback(
+        Output(ids.REGISTRY_ALERT, "children"),
+        Output(ids.REGISTRY_TABLE, "children"),
+        Output(ids.TREND_GRAPH, "figure"),
+        Input(ids.TREND_METRIC, "value"),
+        Input(ids.LANG_STORE, "data"),
+        Input(ids.THRESHOLD_STORE, "data"),
+        Input(ids.JOBS_STATUS, "children"),
+    )(update)
