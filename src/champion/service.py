@@ -247,12 +247,7 @@ def evaluation_record(
     frame = dataset.frame.assign(**{dataset.target: dataset.labels})
     result = {
         **report.to_dict(curves=True),
-        "dataset": {
-            "fingerprint": dataset.fingerprint,
-            "rows": dataset.n,
-            "source": dataset.source,
-            "recipe": dataset.recipe,
-        },
+        "dataset": dataset.summary(),
         "scores": {"kind": scored.kind, "note": scored.note, "checksum": scored.checksum},
     }
     name = f"{dataset.recipe or 'test set'}: {dataset.source}"

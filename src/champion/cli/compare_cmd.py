@@ -180,13 +180,7 @@ def compare(
             result, scored = service.compare(
                 list(model_uris), dataset, baseline=baseline, **statistics
             )
-        extra["dataset"] = {
-            "fingerprint": dataset.fingerprint,
-            "rows": dataset.n,
-            "source": dataset.source,
-            "recipe": dataset.recipe,
-            "target": dataset.target,
-        }
+        extra["dataset"] = dataset.summary()
         extra["scored"] = {
             uri: {
                 "name": s.resolved.name,

@@ -80,13 +80,7 @@ def evaluate(
         record = evaluation_record(report, scored, dataset)
         run_id = log_evaluation(require_tracking_uri(tracking_uri), scored.resolved, record)
     single = Comparison(baseline=model_uri, models={model_uri: report}, comparisons={})
-    info = {
-        "fingerprint": dataset.fingerprint,
-        "rows": dataset.n,
-        "source": dataset.source,
-        "recipe": dataset.recipe,
-        "target": dataset.target,
-    }
+    info = dataset.summary()
     if output == "json":
         echo_json({**report.to_dict(), "dataset": info, "run_id": run_id})
         return

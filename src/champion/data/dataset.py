@@ -45,6 +45,16 @@ class EvalDataset:
         """Number of rows whose label is pos_label."""
         return int(np.count_nonzero(self.y))
 
+    def summary(self) -> dict[str, object]:
+        """What identifies the test set in JSON output and logged runs."""
+        return {
+            "fingerprint": self.fingerprint,
+            "rows": self.n,
+            "source": self.source,
+            "recipe": self.recipe,
+            "target": self.target,
+        }
+
     @property
     def features(self) -> tuple[str, ...]:
         """Names of the feature columns, in the order of frame."""
