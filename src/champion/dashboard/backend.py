@@ -10,25 +10,23 @@ background thread, one at a time, while the pages stay usable.
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
+import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from champion.cache import ScoreCache
 from champion.dashboard.config import DashboardConfig
+from champion.dashboard.evaluations import Evaluations, version_label
 from champion.data import EvalDataset, load_dataset
 from champion.errors import ChampionError
-from champion.evaluation import Comparison, compare
+from champion.evaluation import Comparison, EvaluationReport
 from champion.models import MlflowRegistry, ModelVersionRef, RegisteredModelInfo
 from champion.service import CHAMPION_ALIAS, ChampionService, ScoredModel, ScoringPolicy
 
-_MEMO_SIZE = 64
+MODEL_TTL = 3.0  # seconds a read of the registered model (versions, aliases) is reused
 
-
-def version_label(version: str) -> str:
-    """The name a version goes by in tables, legends and colours: "version 3"."""
-    return f"version {version}"
+__all__ = ["DashboardBackend", "Evaluated", "JobStatus", "Reports", "version_label"]
 
 
 @dataclass(frozen=True)
@@ -47,13 +45,23 @@ class JobStatus:
 
 @dataclass(frozen=True)
 class Evaluated:
-    """The selected versions that are ready, their comparison (None when fewer than one is
-    ready), and the versions still being scored."""
+    """The selected versions that are ready (baseline first), their comparison (None when none
+    is ready or a paired comparison is still computing), the versions still being scored and
+    the challengers whose comparison is computing in the background."""
 
     comparison: Comparison | None
     ready: tuple[str, ...]
     pending: tuple[str, ...]
     baseline: str | None
+    computing: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Reports:
+    """Reports of the selected versions that are scored (version -> report), and the rest."""
+
+    ready: dict[str, EvaluationReport]
+    pending: tuple[str, ...]
 
 
 class DashboardBackend:
@@ -75,15 +83,27 @@ class DashboardBackend:
         )
         self._lock = threading.Lock()
         self._scored: dict[str, ScoredModel] = {}
-        self._comparisons: OrderedDict[tuple[object, ...], Comparison] = OrderedDict()
+        self._model: tuple[float, RegisteredModelInfo] | None = None
+        self.evaluations = Evaluations(
+            self.dataset, self._ready_scores, config.n_boot, config.inline_budget
+        )
         self._jobs: dict[str, JobStatus] = {}
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="champion-score")
 
     # the registry -----------------------------------------------------------------------------
 
-    def model(self) -> RegisteredModelInfo:
-        """The registered model, read afresh (aliases move)."""
-        return self.service.registry.get_model(self.config.model_name)
+    def model(self, fresh: bool = False) -> RegisteredModelInfo:
+        """The registered model; a read younger than MODEL_TTL seconds is reused (every
+        callback asks, and aliases move rarely), fresh=True reads it again."""
+        now = time.monotonic()
+        with self._lock:
+            known = self._model
+        if not fresh and known is not None and now - known[0] < MODEL_TTL:
+            return known[1]
+        model = self.service.registry.get_model(self.config.model_name)
+        with self._lock:
+            self._model = (now, model)
+        return model
 
     def uri(self, version: str) -> str:
         return f"models:/{self.config.model_name}/{version}"
@@ -140,12 +160,33 @@ class DashboardBackend:
             self._scored[version] = result
             self._jobs[version] = JobStatus(version, self.dataset.n, self.dataset.n)
 
+    def _ready_scores(self, version: str) -> ScoredModel | None:
+        with self._lock:
+            return self._scored.get(version)
+
     def jobs(self) -> list[JobStatus]:
         """Scoring jobs of this process, finished ones included."""
         with self._lock:
             return list(self._jobs.values())
 
-    # comparisons ------------------------------------------------------------------------------
+    # evaluations ------------------------------------------------------------------------------
+
+    def reports(self, versions: Sequence[str]) -> Reports:
+        """Reports (no bootstrap) of the selected versions that are scored, in order."""
+        ready: dict[str, EvaluationReport] = {}
+        pending = []
+        for version in versions:
+            report = self.evaluations.report(version)
+            if report is None:
+                pending.append(version)
+            else:
+                ready[version] = report
+        return Reports(ready, tuple(pending))
+
+    def baseline_of(self, ready: Sequence[str]) -> str:
+        """The champion's version if selected and ready, else the first ready version."""
+        champion = self.model().aliases.get(CHAMPION_ALIAS)
+        return champion if champion is not None and champion in ready else ready[0]
 
     def evaluate(self, versions: Sequence[str], threshold: float) -> Evaluated:
         """Compare the selected versions that are scored, the champion (if among them) first."""
@@ -153,30 +194,10 @@ class DashboardBackend:
         pending = tuple(v for v in versions if v not in ready)
         if not ready:
             return Evaluated(None, (), pending, None)
-        champion = self.model().aliases.get(CHAMPION_ALIAS)
-        baseline = champion if champion in ready else ready[0]
-        key = (tuple(ready), baseline, float(threshold))
-        with self._lock:
-            memo = self._comparisons.get(key)
-        if memo is None:
-            memo = self._compare(ready, baseline, threshold)
-            with self._lock:
-                self._comparisons[key] = memo
-                while len(self._comparisons) > _MEMO_SIZE:
-                    self._comparisons.popitem(last=False)
-        return Evaluated(memo, tuple(ready), pending, baseline)
-
-    def _compare(self, ready: Sequence[str], baseline: str, threshold: float) -> Comparison:
-        scored = {version: self._scored[version] for version in ready}
-        return compare(
-            self.dataset.labels,
-            {version_label(v): s.values for v, s in scored.items()},
-            baseline=version_label(baseline),
-            pos_label=self.dataset.pos_label,
-            threshold=threshold,
-            n_boot=self.config.n_boot,
-            labels_only=[version_label(v) for v, s in scored.items() if s.labels_only],
-        )
+        baseline = self.baseline_of(ready)
+        ordered = [baseline, *(v for v in ready if v != baseline)]
+        comparison, computing = self.evaluations.selection(baseline, ordered, float(threshold))
+        return Evaluated(comparison, tuple(ordered), pending, baseline, computing)
 
     def version_refs(self) -> list[ModelVersionRef]:
         return list(self.model().versions)

@@ -47,5 +47,20 @@ def pending_alert(pending: tuple[str, ...], lang: str) -> list[dbc.Alert]:
     return [dbc.Alert(text, color="info", className="mb-2")]
 
 
+def computing_alert(challengers: tuple[str, ...], baseline: str | None, lang: str) -> list[Any]:
+    """Paired comparisons running in the background (large test sets)."""
+    if not challengers:
+        return []
+    names = ", ".join(f"version {v}" for v in challengers)
+    text = (
+        f"{names} vs version {baseline}: computing paired intervals in the background; "
+        "the page updates when done."
+        if lang != "ja"
+        else f"{names} と version {baseline} の対応のある比較を計算中です。"
+        "完了すると自動で更新されます。"
+    )
+    return [dbc.Alert(text, color="info", className="mb-2", id="computing-alert")]
+
+
 def page(*children: Any) -> html.Div:
     return html.Div(list(children), className="pt-2")

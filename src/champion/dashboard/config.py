@@ -12,7 +12,9 @@ class DashboardConfig:
     are compared; data_source, recipe, target, pos_label, features: the test set (as for
     ``champion.data.load_dataset``); cache_dir: the score cache (None: the default); lang: "en"
     or "ja"; n_boot: bootstrap resamples behind the intervals; trust_types, allow_pickle,
-    timeout: the model loading policy for versions not yet scored."""
+    timeout: the model loading policy for versions not yet scored; inline_budget: the largest
+    rows x (n_boot + 1) of a paired comparison computed while a page waits (larger ones run in
+    the background)."""
 
     tracking_uri: str
     model_name: str
@@ -27,3 +29,4 @@ class DashboardConfig:
     trust_types: tuple[str, ...] = ()
     allow_pickle: bool = False
     timeout: float = 600.0
+    inline_budget: int = 5_000_000

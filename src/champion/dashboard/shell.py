@@ -85,7 +85,7 @@ def fill_picker(
 ) -> tuple[list[dict[str, Any]], list[str], Any]:
     """Registered versions with their aliases; the stored selection, else champion + newest."""
     try:
-        model = backend().model()
+        model = backend().model(fresh=True)
     except ChampionError as err:
         return [], [], alert(err)
     options = []
@@ -116,7 +116,8 @@ def translate_shell(lang: str) -> tuple[str, ...]:
 def show_jobs(_n: int | None, _versions: list[str] | None) -> tuple[str, bool]:
     """Progress of background scoring; polling stops when nothing is running."""
     jobs = backend().jobs()
-    running = [j for j in jobs if not j.finished]
+    computing = backend().evaluations.computing()
+    running = [j for j in jobs if not j.finished] + computing
     parts = []
     for job in jobs:
         if job.error:
@@ -124,6 +125,8 @@ def show_jobs(_n: int | None, _versions: list[str] | None) -> tuple[str, bool]:
         elif not job.finished:
             share = job.done / job.total if job.total else 0.0
             parts.append(f"version {job.version}: scoring {share:.0%}")
+    for key in computing:
+        parts.append(f"version {key.challenger} vs {key.baseline}: computing intervals")
     return " · ".join(parts), not running
 
 

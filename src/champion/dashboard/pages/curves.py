@@ -32,17 +32,16 @@ def update(
     lang = lang or "en"
     cut = threshold if threshold is not None else 0.5
     try:
-        evaluated = backend().evaluate(versions or [], cut)
+        found = backend().reports(versions or [])
     except ChampionError as err:
         blank = empty_figure()
         return alert(err), blank, blank, blank, blank
-    cmp = evaluated.comparison
-    if cmp is None:
+    if not found.ready:
         blank = empty_figure(t("ui.no_models", lang))
-        return pending_alert(evaluated.pending, lang), blank, blank, blank, blank
-    reports = cmp.models
+        return pending_alert(found.pending, lang), blank, blank, blank, blank
+    reports = {report.name: report for report in found.ready.values()}
     return (
-        pending_alert(evaluated.pending, lang),
+        pending_alert(found.pending, lang),
         roc_figure(reports, threshold=cut, lang=lang),
         pr_figure(reports, threshold=cut, lang=lang),
         calibration_figure(reports, lang=lang),

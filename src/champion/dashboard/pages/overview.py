@@ -10,7 +10,14 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, html
 
 from champion.dashboard import ids
-from champion.dashboard.components import alert, empty_figure, graph, page, pending_alert
+from champion.dashboard.components import (
+    alert,
+    computing_alert,
+    empty_figure,
+    graph,
+    page,
+    pending_alert,
+)
 from champion.dashboard.context import backend
 from champion.errors import ChampionError
 from champion.evaluation import Comparison
@@ -77,7 +84,9 @@ def update(
         evaluated = backend().evaluate(versions or [], threshold if threshold is not None else 0.5)
     except ChampionError as err:
         return alert(err), "", None, empty_figure()
-    notices = pending_alert(evaluated.pending, lang)
+    notices = pending_alert(evaluated.pending, lang) + computing_alert(
+        evaluated.computing, evaluated.baseline, lang
+    )
     cmp = evaluated.comparison
     if cmp is None:
         return notices, "", None, empty_figure(t("ui.no_models", lang))

@@ -11,7 +11,14 @@ from dash import Input, Output, dcc, html
 
 from champion.dashboard import ids
 from champion.dashboard.backend import version_label
-from champion.dashboard.components import alert, empty_figure, graph, page, pending_alert
+from champion.dashboard.components import (
+    alert,
+    computing_alert,
+    empty_figure,
+    graph,
+    page,
+    pending_alert,
+)
 from champion.dashboard.context import backend
 from champion.errors import ChampionError
 from champion.evaluation import METRICS
@@ -75,23 +82,28 @@ def versions_table(model: RegisteredModelInfo, lang: str) -> dbc.Table:
 def update(metric: str, lang: str, threshold: float | None, _jobs: Any) -> tuple[Any, ...]:
     lang = lang or "en"
     try:
-        model = backend().model()
+        model = backend().model(fresh=True)  # this page is about the registry: no stale read
         versions = [v.version for v in reversed(model.versions)]  # oldest first on the x axis
         evaluated = backend().evaluate(versions, threshold if threshold is not None else 0.5)
     except ChampionError as err:
         return alert(err), None, empty_figure()
     table = versions_table(model, lang)
+    notices = pending_alert(evaluated.pending, lang) + computing_alert(
+        evaluated.computing, evaluated.baseline, lang
+    )
     cmp = evaluated.comparison
     if cmp is None:
-        return pending_alert(evaluated.pending, lang), table, empty_figure(t("ui.no_models", lang))
+        return notices, table, empty_figure(t("ui.no_models", lang))
     points = [
-        (version_label(v), cmp.models[version_label(v)].metrics[metric]) for v in evaluated.ready
+        (version_label(v), cmp.models[version_label(v)].metrics[metric])
+        for v in versions
+        if v in evaluated.ready
     ]
     champion = model.aliases.get(CHAMPION_ALIAS)
     highlight = version_label(champion) if champion else None
     figure = trend_figure(points, metric, lang=lang, highlight=highlight)
     figure.update_layout(title=t("chart.trend", lang, metric=metric_label(metric, lang)))
-    return pending_alert(evaluated.pending, lang), table, figure
+    return notices, table, figure
 
 
 def register(app: dash.Dash) -> None:

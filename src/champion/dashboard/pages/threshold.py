@@ -61,23 +61,22 @@ def update(
     cut = threshold if threshold is not None else 0.5
     label = f"{t('ui.threshold', lang)}: {cut:.2f}"
     try:
-        evaluated = backend().evaluate(versions or [], cut)
+        found = backend().reports(versions or [])
     except ChampionError as err:
         return alert(err), label, [], empty_figure()
-    cmp = evaluated.comparison
-    if cmp is None:
-        return (
-            pending_alert(evaluated.pending, lang),
-            label,
-            [],
-            empty_figure(t("ui.no_models", lang)),
-        )
-    colours = model_colours(list(cmp.models))
+    if not found.ready:
+        return pending_alert(found.pending, lang), label, [], empty_figure(t("ui.no_models", lang))
+    reports = {report.name: report for report in found.ready.values()}
+    colours = model_colours(list(reports))
     cards = [
         dbc.Col(
             dcc.Graph(
                 figure=confusion_figure(
-                    report.confusion, lang=lang, model=name, threshold=cut, colour=colours[name]
+                    report.at(cut).confusion,
+                    lang=lang,
+                    model=name,
+                    threshold=cut,
+                    colour=colours[name],
                 ),
                 config=GRAPH_CONFIG,
                 style={"height": "300px"},
@@ -85,10 +84,10 @@ def update(
             ),
             lg=4,
         )
-        for name, report in cmp.models.items()
+        for name, report in reports.items()
     ]
-    figure = threshold_metrics_figure(cmp.models, threshold=cut, lang=lang)
-    return pending_alert(evaluated.pending, lang), label, cards, figure
+    figure = threshold_metrics_figure(reports, threshold=cut, lang=lang)
+    return pending_alert(found.pending, lang), label, cards, figure
 
 
 def register(app: dash.Dash) -> None:
