@@ -21,8 +21,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import dash
 import pytest
 
+from champion.dashboard.app import create_app
+from champion.dashboard.config import DashboardConfig
+from champion.demo import DemoSetup, prepare_demo
 from champion.models.connection import HTTP_DEFAULTS
 
 from .store import BuiltStore, build_titanic_like_store
@@ -233,3 +237,34 @@ def http_stub() -> Iterator[Callable[[int], str]]:
     for server in servers:
         server.shutdown()
         server.server_close()
+
+
+# the dashboard over a real demo store (sqlite, three registered versions) -----------------------
+
+
+@pytest.fixture(scope="session")
+def demo_setup(tmp_path_factory: pytest.TempPathFactory) -> DemoSetup:
+    return prepare_demo(tmp_path_factory.mktemp("dashboard-demo"))
+
+
+@pytest.fixture(scope="session")
+def config(demo_setup: DemoSetup) -> DashboardConfig:
+    return DashboardConfig(
+        tracking_uri=demo_setup.tracking_uri,
+        model_name=demo_setup.model_name,
+        data_source=demo_setup.data_source,
+        recipe=demo_setup.recipe,
+        cache_dir=demo_setup.cache_dir,
+        n_boot=200,
+    )
+
+
+@pytest.fixture(scope="session")
+def app(config: DashboardConfig) -> dash.Dash:
+    return create_app(config)
+
+
+@pytest.fixture
+def ctx(app: dash.Dash) -> Iterator[None]:
+    with app.server.test_request_context():
+        yield

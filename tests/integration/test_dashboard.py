@@ -2,46 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-
-import dash
-import pytest
 
 from champion.dashboard.app import create_app
 from champion.dashboard.config import DashboardConfig
 from champion.dashboard.pages import curves, overview, registry, threshold
 from champion.dashboard.shell import fill_picker, translate_shell
-from champion.demo import DemoSetup, prepare_demo
-
-
-@pytest.fixture(scope="session")
-def demo_setup(tmp_path_factory: pytest.TempPathFactory) -> DemoSetup:
-    return prepare_demo(tmp_path_factory.mktemp("dashboard-demo"))
-
-
-@pytest.fixture(scope="session")
-def config(demo_setup: DemoSetup) -> DashboardConfig:
-    return DashboardConfig(
-        tracking_uri=demo_setup.tracking_uri,
-        model_name=demo_setup.model_name,
-        data_source=demo_setup.data_source,
-        recipe=demo_setup.recipe,
-        cache_dir=demo_setup.cache_dir,
-        n_boot=200,
-    )
-
-
-@pytest.fixture(scope="session")
-def app(config: DashboardConfig) -> dash.Dash:
-    return create_app(config)
-
-
-@pytest.fixture
-def ctx(app: dash.Dash) -> Iterator[None]:
-    with app.server.test_request_context():
-        yield
+from champion.demo import DemoSetup
 
 
 def traces_named(figure: Any, text: str) -> list[Any]:

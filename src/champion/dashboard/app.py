@@ -8,7 +8,14 @@ from champion.dashboard import shell
 from champion.dashboard.backend import DashboardBackend
 from champion.dashboard.config import DashboardConfig
 from champion.dashboard.context import BACKEND_KEY
-from champion.dashboard.pages import curves, overview, registry, threshold
+from champion.dashboard.pages import (
+    curves,
+    disagreements,
+    overview,
+    registry,
+    slices,
+    threshold,
+)
 from champion.presentation.i18n import t
 
 
@@ -32,12 +39,14 @@ def create_app(config: DashboardConfig, backend: DashboardBackend | None = None)
         (overview, "/", "ui.overview", 0),
         (curves, "/curves", "ui.curves", 1),
         (threshold, "/threshold", "ui.threshold", 2),
-        (registry, "/registry", "ui.registry", 3),
+        (slices, "/slices", "ui.slices", 3),
+        (disagreements, "/disagreements", "ui.disagreements", 4),
+        (registry, "/registry", "ui.registry", 5),
     ):
         dash.register_page(  # type: ignore[no-untyped-call]
             module.__name__, path=path, name=t(key, "en"), order=order, layout=module.layout
         )
     app.layout = shell.layout(config.lang)
-    for module in (shell, overview, curves, threshold, registry):
+    for module in (shell, overview, curves, threshold, slices, disagreements, registry):
         module.register(app)
     return app

@@ -17,10 +17,15 @@ from dataclasses import dataclass
 
 from champion.cache import ScoreCache
 from champion.dashboard.config import DashboardConfig
-from champion.dashboard.evaluations import Evaluations, version_label
+from champion.dashboard.evaluations import (
+    Disagreements,
+    Evaluations,
+    PairKey,
+    version_label,
+)
 from champion.data import EvalDataset, load_dataset
 from champion.errors import ChampionError
-from champion.evaluation import Comparison, EvaluationReport
+from champion.evaluation import Comparison, EvaluationReport, SliceTable
 from champion.models import MlflowRegistry, ModelVersionRef, RegisteredModelInfo
 from champion.service import CHAMPION_ALIAS, ChampionService, ScoredModel, ScoringPolicy
 
@@ -190,14 +195,37 @@ class DashboardBackend:
 
     def evaluate(self, versions: Sequence[str], threshold: float) -> Evaluated:
         """Compare the selected versions that are scored, the champion (if among them) first."""
+        ordered, pending = self.ready_and_baseline(versions)
+        if not ordered:
+            return Evaluated(None, (), pending, None)
+        baseline = ordered[0]
+        comparison, computing = self.evaluations.selection(baseline, ordered, float(threshold))
+        return Evaluated(comparison, tuple(ordered), pending, baseline, computing)
+
+    def ready_and_baseline(self, versions: Sequence[str]) -> tuple[list[str], tuple[str, ...]]:
+        """The scored versions, baseline first (empty when none is), and the pending ones."""
         ready = [v for v in versions if self.scored(v) is not None]
         pending = tuple(v for v in versions if v not in ready)
         if not ready:
-            return Evaluated(None, (), pending, None)
+            return [], pending
         baseline = self.baseline_of(ready)
-        ordered = [baseline, *(v for v in ready if v != baseline)]
-        comparison, computing = self.evaluations.selection(baseline, ordered, float(threshold))
-        return Evaluated(comparison, tuple(ordered), pending, baseline, computing)
+        return [baseline, *(v for v in ready if v != baseline)], pending
+
+    def slices(
+        self, versions: Sequence[str], column: str, bins: int, metric: str, threshold: float
+    ) -> tuple[SliceTable | None, tuple[str, ...]]:
+        """metric per slice of column for the scored versions, and the pending versions."""
+        ordered, pending = self.ready_and_baseline(versions)
+        if not ordered:
+            return None, pending
+        table = self.evaluations.slices(ordered[0], ordered, column, bins, metric, float(threshold))
+        return table, pending
+
+    def disagreements(self, baseline: str, challenger: str, threshold: float) -> Disagreements:
+        """Rows where challenger and baseline disagree at threshold (both must be scored)."""
+        for version in (baseline, challenger):
+            self.scored(version)
+        return self.evaluations.disagreements(PairKey(baseline, challenger, float(threshold)))
 
     def version_refs(self) -> list[ModelVersionRef]:
         return list(self.model().versions)

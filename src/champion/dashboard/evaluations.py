@@ -23,9 +23,21 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+import numpy as np
+import pandas as pd
+
 from champion.data import EvalDataset
+from champion.data.slicing import slice_dataset
 from champion.errors import ChampionError
-from champion.evaluation import Comparison, EvaluationReport, compare, evaluate
+from champion.evaluation import (
+    Agreement,
+    Comparison,
+    EvaluationReport,
+    compare,
+    evaluate,
+    paired_agreement,
+)
+from champion.evaluation.slices import SliceTable, slice_metrics
 from champion.service import ScoredModel
 
 K = TypeVar("K", bound=Hashable)
@@ -63,6 +75,21 @@ class Memo(Generic[K, V]):
 
 
 @dataclass(frozen=True)
+class Disagreements:
+    """The agreement table of two versions at a threshold and the rows they disagree on:
+    rows (k, features + label + both scores), the first MAX_ROWS by descending score
+    difference, with total the number of disagreeing rows."""
+
+    key: PairKey
+    agreement: Agreement
+    rows: pd.DataFrame
+    total: int
+
+
+MAX_ROWS = 5000  # rows sent to the browser's grid; the rest are counted, not shipped
+
+
+@dataclass(frozen=True)
 class PairKey:
     """A paired comparison: challenger against baseline at a threshold (equal versions: the
     baseline alone, with its bootstrap intervals)."""
@@ -94,6 +121,8 @@ class Evaluations:
         self.inline_budget = inline_budget
         self._reports: Memo[str, EvaluationReport] = Memo(memo_size)
         self._pairs: Memo[PairKey, Comparison] = Memo(memo_size)
+        self._slices: Memo[tuple[object, ...], SliceTable] = Memo(memo_size)
+        self._disagreements: Memo[PairKey, Disagreements] = Memo(memo_size)
         self._lock = threading.Lock()
         self._running: set[PairKey] = set()
         self._errors: dict[PairKey, str] = {}
@@ -200,3 +229,59 @@ class Evaluations:
                 models[name] = pair.models[name]
                 comparisons[name] = comparison
         return Comparison(base, models, comparisons), ()
+
+    # slices -----------------------------------------------------------------------------------
+
+    def slices(
+        self,
+        baseline: str,
+        versions: Sequence[str],
+        column: str,
+        bins: int,
+        metric: str,
+        threshold: float,
+    ) -> SliceTable:
+        """metric per slice of column for the scored versions (baseline first)."""
+        key = (baseline, tuple(versions), column, bins, metric, threshold)
+        known = self._slices.get(key)
+        if known is not None:
+            return known
+        scored = {v: self._scores_of(v) for v in versions}
+        slicing = slice_dataset(self.dataset, column, bins)
+        table = slice_metrics(
+            self.dataset.labels,
+            {version_label(v): s.values for v, s in scored.items() if s is not None},
+            slicing.codes,
+            slicing.labels,
+            metric=metric,
+            baseline=version_label(baseline),
+            pos_label=self.dataset.pos_label,
+            threshold=threshold,
+            labels_only=[version_label(v) for v, s in scored.items() if s and s.labels_only],
+        )
+        self._slices.put(key, table)
+        return table
+
+    # disagreements ----------------------------------------------------------------------------
+
+    def disagreements(self, key: PairKey) -> Disagreements:
+        """Where the challenger and the baseline predict different classes at the threshold."""
+        known = self._disagreements.get(key)
+        if known is not None:
+            return known
+        base, chal = self._scores_of(key.baseline), self._scores_of(key.challenger)
+        if base is None or chal is None:
+            missing = key.baseline if base is None else key.challenger
+            raise ChampionError(f"version {missing} has no scores yet; try again shortly.")
+        agreement, index = paired_agreement(self.dataset.y, base.values, chal.values, key.threshold)
+        gap = np.abs(chal.values[index] - base.values[index])
+        # a stable sort keeps row order among equal gaps, so the table is reproducible
+        shown = index[np.argsort(-gap, kind="stable")[:MAX_ROWS]]
+        rows = self.dataset.frame.iloc[shown].copy()
+        rows.insert(0, "row", shown)
+        rows[self.dataset.target] = self.dataset.labels[shown]
+        rows[f"score {version_label(key.baseline)}"] = base.values[shown]
+        rows[f"score {version_label(key.challenger)}"] = chal.values[shown]
+        found = Disagreements(key, agreement, rows.reset_index(drop=True), int(index.size))
+        self._disagreements.put(key, found)
+        return found

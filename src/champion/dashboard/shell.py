@@ -19,6 +19,8 @@ PAGES = (
     ("ui.overview", "/"),
     ("ui.curves", "/curves"),
     ("ui.threshold", "/threshold"),
+    ("ui.slices", "/slices"),
+    ("ui.disagreements", "/disagreements"),
     ("ui.registry", "/registry"),
 )
 

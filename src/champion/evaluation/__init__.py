@@ -4,18 +4,30 @@ Exact metrics and curves from one counting kernel, DeLong / Wilson / bootstrap i
 tests between models. Nothing here imports pandas, mlflow, plotly or dash.
 """
 
+from champion.evaluation.agreement import Agreement, paired_agreement
 from champion.evaluation.calibration import Calibration
-from champion.evaluation.compare import Agreement, Comparison, MetricDelta, ModelComparison, compare
+from champion.evaluation.compare import Comparison, MetricDelta, ModelComparison, compare
 from champion.evaluation.counts import BinaryCounts, Confusion
 from champion.evaluation.curves import CurveView, GainCurve, PrCurve, RocCurve
 from champion.evaluation.delong import DelongTest
 from champion.evaluation.estimates import MetricEstimate
+from champion.evaluation.gates import (
+    DEFAULT_RULES,
+    GateRule,
+    GateVerdict,
+    RuleOutcome,
+    evaluate_gate,
+    parse_rule,
+    parse_rules,
+)
 from champion.evaluation.metrics import METRIC_NAMES, METRICS, MetricSpec
 from champion.evaluation.report import EvaluationReport, ThresholdPoint, evaluate
+from champion.evaluation.slices import SliceRow, SliceTable, WorstSlice, slice_metrics
 from champion.evaluation.stats import McNemarTest
 from champion.evaluation.sweep import OperatingPoint, ThresholdSweep
 
 __all__ = [
+    "DEFAULT_RULES",
     "METRICS",
     "METRIC_NAMES",
     "Agreement",
@@ -27,6 +39,8 @@ __all__ = [
     "DelongTest",
     "EvaluationReport",
     "GainCurve",
+    "GateRule",
+    "GateVerdict",
     "McNemarTest",
     "MetricDelta",
     "MetricEstimate",
@@ -35,8 +49,17 @@ __all__ = [
     "OperatingPoint",
     "PrCurve",
     "RocCurve",
+    "RuleOutcome",
+    "SliceRow",
+    "SliceTable",
     "ThresholdPoint",
     "ThresholdSweep",
+    "WorstSlice",
     "compare",
     "evaluate",
+    "evaluate_gate",
+    "paired_agreement",
+    "parse_rule",
+    "parse_rules",
+    "slice_metrics",
 ]

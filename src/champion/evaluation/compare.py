@@ -7,9 +7,8 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
 from champion.errors import DataError
+from champion.evaluation.agreement import Agreement, paired_agreement
 from champion.evaluation.bootstrap import percentile_interval, two_sided_p
 from champion.evaluation.delong import DelongTest, paired_delong
 from champion.evaluation.estimates import optional
@@ -65,24 +64,6 @@ class MetricDelta:
             "method": self.method,
             "verdict": self.verdict,
             "reason": self.reason,
-        }
-
-
-@dataclass(frozen=True)
-class Agreement:
-    """Paired correctness at the threshold (row counts): the table McNemar's test reads."""
-
-    both_correct: int
-    baseline_only: int
-    challenger_only: int
-    both_wrong: int
-
-    def to_dict(self) -> dict[str, int]:
-        return {
-            "both_correct": self.both_correct,
-            "baseline_only_correct": self.baseline_only,
-            "challenger_only_correct": self.challenger_only,
-            "both_wrong": self.both_wrong,
         }
 
 
@@ -157,15 +138,7 @@ def _compare_one(
 ) -> ModelComparison:
     y, scores, weighted = data
     base, chal = reports[baseline], reports[name]
-    threshold = base.threshold
-    base_right = (scores[baseline] >= threshold) == y
-    chal_right = (scores[name] >= threshold) == y
-    agreement = Agreement(
-        both_correct=int(np.count_nonzero(base_right & chal_right)),
-        baseline_only=int(np.count_nonzero(base_right & ~chal_right)),
-        challenger_only=int(np.count_nonzero(~base_right & chal_right)),
-        both_wrong=int(np.count_nonzero(~base_right & ~chal_right)),
-    )
+    agreement, _ = paired_agreement(y, scores[baseline], scores[name], base.threshold)
     test_mcnemar = mcnemar(agreement.baseline_only, agreement.challenger_only)
     test_delong = paired_delong(
         (base.counts, scores[baseline]), (chal.counts, scores[name]), y, confidence

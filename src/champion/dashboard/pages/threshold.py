@@ -3,11 +3,12 @@ metrics-versus-threshold chart follow."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import Input, Output, State, dcc, html
+from dash import ALL, Input, Output, State, dcc, html
 
 from champion.dashboard import ids
 from champion.dashboard.components import (
@@ -20,7 +21,14 @@ from champion.dashboard.components import (
 )
 from champion.dashboard.context import backend
 from champion.errors import ChampionError
-from champion.presentation import confusion_figure, model_colours, t, threshold_metrics_figure
+from champion.evaluation import EvaluationReport, OperatingPoint
+from champion.presentation import (
+    confusion_figure,
+    metric_label,
+    model_colours,
+    t,
+    threshold_metrics_figure,
+)
 
 
 def layout(**_query: str) -> html.Div:
@@ -33,7 +41,7 @@ def layout(**_query: str) -> html.Div:
                     id=ids.THRESHOLD_SLIDER,
                     min=0.0,
                     max=1.0,
-                    step=0.01,
+                    step=0.0001,
                     value=0.5,
                     marks={v / 10: f"{v / 10:.1f}" for v in range(11)},
                     updatemode="mouseup",
@@ -43,6 +51,7 @@ def layout(**_query: str) -> html.Div:
         ),
         dbc.Row(id=ids.CONFUSIONS, className="mb-2"),
         graph(ids.THRESHOLD_METRICS_GRAPH, height=420),
+        finder_card(),
     )
 
 
@@ -90,6 +99,222 @@ def update(
     return pending_alert(found.pending, lang), label, cards, figure
 
 
+def finder_card() -> dbc.Card:
+    """The operating-point finder: a criterion (costs, or a constraint) and its inputs."""
+    return dbc.Card(
+        dbc.CardBody(
+            [
+                html.H5(id=ids.OP_TITLE, className="card-title"),
+                dbc.RadioItems(
+                    id=ids.OP_CRITERION,
+                    options=[{"label": c, "value": c} for c in CRITERIA],
+                    value="cost",
+                    inline=True,
+                    className="mb-2",
+                ),
+                dbc.Row(
+                    [
+                        dbc.Col(
+                            [
+                                dbc.Label(id=ids.OP_COST_FP_LABEL, html_for=ids.OP_COST_FP),
+                                dbc.Input(id=ids.OP_COST_FP, type="number", min=0, value=1),
+                            ],
+                            md=3,
+                        ),
+                        dbc.Col(
+                            [
+                                dbc.Label(id=ids.OP_COST_FN_LABEL, html_for=ids.OP_COST_FN),
+                                dbc.Input(id=ids.OP_COST_FN, type="number", min=0, value=5),
+                            ],
+                            md=3,
+                        ),
+                        dbc.Col(
+                            [
+                                dbc.Label(id=ids.OP_CONSTRAINT_LABEL, html_for=ids.OP_CONSTRAINT),
+                                dbc.Input(
+                                    id=ids.OP_CONSTRAINT,
+                                    type="number",
+                                    min=0,
+                                    max=1,
+                                    step=0.01,
+                                    value=0.8,
+                                ),
+                            ],
+                            md=3,
+                        ),
+                    ],
+                    className="mb-2",
+                ),
+                html.Div(id=ids.OP_TABLE),
+            ]
+        ),
+        className="mt-3",
+    )
+
+
+CRITERIA = ("cost", "precision", "recall", "youden", "f1")
+CRITERION_KEYS = {
+    "cost": "ui.crit_cost",
+    "precision": "ui.crit_precision",
+    "recall": "ui.crit_recall",
+    "youden": "ui.crit_youden",
+    "f1": "ui.crit_f1",
+}
+
+
+def operating_point(
+    report: EvaluationReport,
+    criterion: str,
+    cost_fp: float | None,
+    cost_fn: float | None,
+    constraint: float | None,
+) -> OperatingPoint:
+    """The report's own operating point under the criterion (the finder's inputs as given)."""
+    if criterion == "cost":
+        return report.min_cost(float(cost_fp or 0.0), float(cost_fn or 0.0))
+    if criterion == "precision":
+        return report.max_recall_at_precision(float(constraint or 0.0))
+    if criterion == "recall":
+        return report.min_fpr_at_recall(float(constraint or 0.0))
+    if criterion == "youden":
+        return report.youden()
+    return report.max_f1()
+
+
+def _share(value: float | None) -> str:
+    return "—" if value is None else f"{value:.3f}"
+
+
+def finder_table(
+    reports: dict[str, EvaluationReport],
+    criterion: str,
+    costs: tuple[float | None, float | None],
+    constraint: float | None,
+    lang: str,
+) -> dbc.Table:
+    """Each version at its own operating point: threshold, objective, precision, recall,
+    false positive rate, cost per row; a button moves the slider there."""
+    header = [
+        t("ui.model", lang),
+        t("ui.op_threshold", lang),
+        t("ui.op_objective", lang),
+        metric_label("precision", lang),
+        metric_label("recall", lang),
+        "FPR",
+        "FP",
+        "FN",
+        "",
+    ]
+    body = []
+    for version, report in reports.items():
+        point = operating_point(report, criterion, costs[0], costs[1], constraint)
+        if point.threshold is None or point.confusion is None:
+            cells = [html.Td(report.name), html.Td(t("ui.op_unmet", lang), colSpan=8)]
+            body.append(html.Tr(cells, title=point.reason or ""))
+            continue
+        c = point.confusion
+        fpr = c.fp / (c.fp + c.tn) if c.fp + c.tn > 0 else None
+        shown = "∞" if math.isinf(point.threshold) else f"{point.threshold:.4f}"
+        button = dbc.Button(
+            t("ui.use_threshold", lang, model=report.name),
+            id={"type": ids.OP_APPLY, "version": version},
+            size="sm",
+            color="secondary",
+            outline=True,
+            disabled=math.isinf(point.threshold),
+        )
+        body.append(
+            html.Tr(
+                [
+                    html.Td(report.name),
+                    html.Td(shown),
+                    html.Td(_share(point.objective)),
+                    html.Td(_share(point.metrics.get("precision"))),
+                    html.Td(_share(point.metrics.get("recall"))),
+                    html.Td(_share(fpr)),
+                    html.Td(f"{c.fp:,.0f}"),
+                    html.Td(f"{c.fn:,.0f}"),
+                    html.Td(button),
+                ],
+                className="op-row",
+            )
+        )
+    return dbc.Table(
+        [html.Thead(html.Tr([html.Th(h) for h in header])), html.Tbody(body)],
+        size="sm",
+        hover=True,
+        responsive=True,
+        id="op-points",
+    )
+
+
+def update_finder(
+    versions: list[str] | None,
+    criterion: str | None,
+    cost_fp: float | None,
+    cost_fn: float | None,
+    constraint: float | None,
+    lang: str,
+    _jobs: Any,
+) -> tuple[Any, ...]:
+    lang = lang or "en"
+    chosen = criterion or "cost"
+    labels = (
+        t("ui.operating_point", lang),
+        [{"label": t(CRITERION_KEYS[c], lang), "value": c} for c in CRITERIA],
+        t("ui.cost_fp", lang),
+        t("ui.cost_fn", lang),
+        t("ui.constraint", lang),
+    )
+    try:
+        found = backend().reports(versions or [])
+        table = finder_table(found.ready, chosen, (cost_fp, cost_fn), constraint, lang)
+    except ChampionError as err:
+        return alert(err), *labels
+    return table, *labels
+
+
+def apply_point(
+    clicks: list[int | None],
+    versions: list[str] | None,
+    criterion: str | None,
+    cost_fp: float | None,
+    cost_fn: float | None,
+    constraint: float | None,
+) -> float:
+    """Move the slider to the clicked version's operating point."""
+    trigger = dash.ctx.triggered_id
+    if not isinstance(trigger, dict) or not any(clicks):
+        raise dash.exceptions.PreventUpdate
+    found = point_threshold(
+        str(trigger.get("version")), versions, criterion, cost_fp, cost_fn, constraint
+    )
+    if found is None:
+        raise dash.exceptions.PreventUpdate
+    return found
+
+
+def point_threshold(
+    version: str,
+    versions: list[str] | None,
+    criterion: str | None,
+    cost_fp: float | None,
+    cost_fn: float | None,
+    constraint: float | None,
+) -> float | None:
+    """The version's operating-point threshold to 4 decimals, recomputed on the server (the
+    browser only says which button), or None when it has none or is not selected."""
+    if version not in (versions or []):
+        return None
+    report = backend().reports([version]).ready.get(version)
+    if report is None:
+        return None
+    point = operating_point(report, criterion or "cost", cost_fp, cost_fn, constraint)
+    if point.threshold is None or math.isinf(point.threshold):
+        return None
+    return round(point.threshold, 4)
+
+
 def register(app: dash.Dash) -> None:
     """Attach this module's callbacks to app (not to Dash's global list, which only the
     first app of a process would receive)."""
@@ -101,6 +326,31 @@ def register(app: dash.Dash) -> None:
     app.callback(Output(ids.THRESHOLD_STORE, "data"), Input(ids.THRESHOLD_SLIDER, "value"))(
         remember_threshold
     )
+    app.callback(
+        Output(ids.OP_TABLE, "children"),
+        Output(ids.OP_TITLE, "children"),
+        Output(ids.OP_CRITERION, "options"),
+        Output(ids.OP_COST_FP_LABEL, "children"),
+        Output(ids.OP_COST_FN_LABEL, "children"),
+        Output(ids.OP_CONSTRAINT_LABEL, "children"),
+        Input(ids.VERSIONS_STORE, "data"),
+        Input(ids.OP_CRITERION, "value"),
+        Input(ids.OP_COST_FP, "value"),
+        Input(ids.OP_COST_FN, "value"),
+        Input(ids.OP_CONSTRAINT, "value"),
+        Input(ids.LANG_STORE, "data"),
+        Input(ids.JOBS_STATUS, "children"),
+    )(update_finder)
+    app.callback(
+        Output(ids.THRESHOLD_SLIDER, "value", allow_duplicate=True),
+        Input({"type": ids.OP_APPLY, "version": ALL}, "n_clicks"),
+        State(ids.VERSIONS_STORE, "data"),
+        State(ids.OP_CRITERION, "value"),
+        State(ids.OP_COST_FP, "value"),
+        State(ids.OP_COST_FN, "value"),
+        State(ids.OP_CONSTRAINT, "value"),
+        prevent_initial_call=True,
+    )(apply_point)
     app.callback(
         Output(ids.THRESHOLD_ALERT, "children"),
         Output(ids.THRESHOLD_VALUE, "children"),

@@ -1,0 +1,168 @@
+"""Disagreements: the 2x2 agreement table of the baseline (the champion when selected) and one
+challenger at the current threshold, and a sortable, filterable grid of the rows where they
+predict different classes (features, label, both scores)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash
+import dash_ag_grid as dag
+import dash_bootstrap_components as dbc
+from dash import Input, Output, State, dcc, html
+
+from champion.dashboard import ids
+from champion.dashboard.components import alert, page, pending_alert
+from champion.dashboard.context import backend
+from champion.dashboard.evaluations import MAX_ROWS, Disagreements, version_label
+from champion.errors import ChampionError
+from champion.presentation import t
+
+
+def layout(**_query: str) -> html.Div:
+    return page(
+        dbc.Row(
+            dbc.Col(
+                [
+                    dbc.Label(id=ids.DISAGREE_CHALLENGER_LABEL, html_for=ids.DISAGREE_CHALLENGER),
+                    dcc.Dropdown(id=ids.DISAGREE_CHALLENGER, clearable=False),
+                ],
+                md=4,
+            ),
+            className="mb-3",
+        ),
+        html.Div(id=ids.DISAGREE_ALERT),
+        html.Div(id=ids.AGREEMENT_TABLE, className="mb-3"),
+        html.P(id=ids.DISAGREE_COUNT, className="fw-bold"),
+        dag.AgGrid(
+            id=ids.DISAGREE_GRID,
+            rowData=[],
+            columnDefs=[],
+            defaultColDef={"sortable": True, "filter": True, "resizable": True, "minWidth": 90},
+            dashGridOptions={"pagination": True, "paginationPageSize": 20},
+            style={"height": "520px"},
+        ),
+    )
+
+
+def challengers(
+    versions: list[str] | None, current: str | None, lang: str
+) -> tuple[list[dict[str, str]], str | None, str]:
+    """The selected versions other than the baseline; keeps the current choice if still there."""
+    label = t("ui.challenger_picker", lang or "en")
+    try:
+        ordered, _ = backend().ready_and_baseline(versions or [])
+    except ChampionError:
+        return [], None, label
+    others = ordered[1:]
+    options = [{"label": version_label(v), "value": v} for v in others]
+    chosen = current if current in others else (others[0] if others else None)
+    return options, chosen, label
+
+
+def agreement_table(found: Disagreements, lang: str) -> dbc.Table:
+    """Rows: the baseline right / wrong; columns: the challenger right / wrong."""
+    a = found.agreement
+    base, chal = version_label(found.key.baseline), version_label(found.key.challenger)
+    right, wrong = "✓", "✗"
+    header = ["", f"{chal} {right}", f"{chal} {wrong}"]
+    body = [
+        html.Tr(
+            [
+                html.Th(f"{base} {right}"),
+                html.Td(f"{a.both_correct:,}", title=t("ui.both_correct", lang)),
+                html.Td(
+                    f"{a.baseline_only:,}",
+                    title=t("ui.only_correct", lang, model=base),
+                    className="table-warning",
+                ),
+            ]
+        ),
+        html.Tr(
+            [
+                html.Th(f"{base} {wrong}"),
+                html.Td(
+                    f"{a.challenger_only:,}",
+                    title=t("ui.only_correct", lang, model=chal),
+                    className="table-warning",
+                ),
+                html.Td(f"{a.both_wrong:,}", title=t("ui.both_wrong", lang)),
+            ]
+        ),
+    ]
+    rows = a.both_correct + a.baseline_only + a.challenger_only + a.both_wrong
+    caption = t("ui.agreement_title", lang, threshold=f"{found.key.threshold:.2f}", rows=rows)
+    return dbc.Table(
+        [
+            html.Caption(caption, style={"captionSide": "top"}),
+            html.Thead(html.Tr([html.Th(h) for h in header])),
+            html.Tbody(body),
+        ],
+        bordered=True,
+        size="sm",
+        style={"maxWidth": "480px"},
+        id="agreement-2x2",
+    )
+
+
+def grid(found: Disagreements) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Row data and column definitions; scores are numbers so the grid sorts them as numbers."""
+    frame = found.rows
+    columns = []
+    for name in frame.columns:
+        spec: dict[str, Any] = {"field": str(name)}
+        if str(name).startswith("score "):
+            spec["filter"] = "agNumberColumnFilter"
+            spec["valueFormatter"] = {
+                "function": "params.value == null ? '' : params.value.toFixed(4)"
+            }
+        columns.append(spec)
+    plain = frame.astype(object).where(frame.notna(), None)
+    records = [{str(k): v for k, v in row.items()} for row in plain.to_dict("records")]
+    return records, columns
+
+
+def update(
+    versions: list[str] | None, challenger: str | None, threshold: float | None, lang: str, _: Any
+) -> tuple[Any, ...]:
+    lang = lang or "en"
+    try:
+        ordered, pending = backend().ready_and_baseline(versions or [])
+        if len(ordered) < 2 or challenger is None or challenger not in ordered[1:]:
+            notice = pending_alert(pending, lang) or alert(t("ui.need_two", lang), "secondary")
+            return notice, None, "", [], []
+        found = backend().disagreements(
+            ordered[0], challenger, threshold if threshold is not None else 0.5
+        )
+    except ChampionError as err:
+        return alert(err), None, "", [], []
+    records, columns = grid(found)
+    base, chal = version_label(found.key.baseline), version_label(found.key.challenger)
+    count = t("ui.disagreeing", lang, count=f"{found.total:,}", a=base, b=chal)
+    if found.total > MAX_ROWS:
+        count += f" (grid: the {MAX_ROWS:,} with the largest score difference)"
+    return pending_alert(pending, lang), agreement_table(found, lang), count, records, columns
+
+
+def register(app: dash.Dash) -> None:
+    """Attach this module's callbacks to app."""
+    app.callback(
+        Output(ids.DISAGREE_CHALLENGER, "options"),
+        Output(ids.DISAGREE_CHALLENGER, "value"),
+        Output(ids.DISAGREE_CHALLENGER_LABEL, "children"),
+        Input(ids.VERSIONS_STORE, "data"),
+        State(ids.DISAGREE_CHALLENGER, "value"),
+        Input(ids.LANG_STORE, "data"),
+    )(challengers)
+    app.callback(
+        Output(ids.DISAGREE_ALERT, "children"),
+        Output(ids.AGREEMENT_TABLE, "children"),
+        Output(ids.DISAGREE_COUNT, "children"),
+        Output(ids.DISAGREE_GRID, "rowData"),
+        Output(ids.DISAGREE_GRID, "columnDefs"),
+        Input(ids.VERSIONS_STORE, "data"),
+        Input(ids.DISAGREE_CHALLENGER, "value"),
+        Input(ids.THRESHOLD_STORE, "data"),
+        Input(ids.LANG_STORE, "data"),
+        Input(ids.JOBS_STATUS, "children"),
+    )(update)

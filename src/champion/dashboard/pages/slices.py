@@ -1,0 +1,170 @@
+"""Slices: one metric of every selected version on each slice of a column (categories, or
+quantile bins of a number), the differences against the baseline, and each challenger's worst
+slice flagged."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import Input, Output, dcc, html
+
+from champion.dashboard import ids
+from champion.dashboard.components import alert, empty_figure, graph, page, pending_alert
+from champion.dashboard.context import backend
+from champion.errors import ChampionError
+from champion.evaluation import METRICS, SliceTable
+from champion.presentation import fmt_number, metric_label, t
+from champion.presentation.figures_slices import slices_figure
+
+
+def layout(**_query: str) -> html.Div:
+    columns = list(backend().dataset.features)
+    return page(
+        dbc.Row(
+            [
+                dbc.Col(
+                    [
+                        dbc.Label(id=ids.SLICE_COLUMN_LABEL, html_for=ids.SLICE_COLUMN),
+                        dcc.Dropdown(
+                            id=ids.SLICE_COLUMN,
+                            options=columns,
+                            value=columns[0] if columns else None,
+                            clearable=False,
+                        ),
+                    ],
+                    md=4,
+                ),
+                dbc.Col(
+                    [
+                        dbc.Label(id=ids.SLICE_METRIC_LABEL, html_for=ids.SLICE_METRIC),
+                        dcc.Dropdown(
+                            id=ids.SLICE_METRIC,
+                            options=[{"label": s.label, "value": s.name} for s in METRICS],
+                            value="roc_auc",
+                            clearable=False,
+                        ),
+                    ],
+                    md=4,
+                ),
+                dbc.Col(
+                    [
+                        dbc.Label(id=ids.SLICE_BINS_LABEL, html_for=ids.SLICE_BINS),
+                        dbc.Input(id=ids.SLICE_BINS, type="number", min=1, max=20, value=4),
+                    ],
+                    md=2,
+                ),
+            ],
+            className="mb-3",
+        ),
+        html.Div(id=ids.SLICES_ALERT),
+        html.P(id=ids.SLICE_SUMMARY, className="lead"),
+        html.Div(id=ids.SLICE_TABLE),
+        graph(ids.SLICE_GRAPH, height=440),
+    )
+
+
+def summary(table: SliceTable, lang: str) -> list[Any]:
+    """One sentence per challenger: where it loses most, or that it loses nowhere."""
+    lines: list[Any] = []
+    metric = metric_label(table.metric, lang)
+    for name, worst in table.worst.items():
+        if worst.label is None or worst.delta is None:
+            lines.append(t("ui.no_loss", lang, model=name, baseline=table.baseline))
+        else:
+            rows = next(row.n for row in table.rows if row.label == worst.label)
+            lines.append(
+                t(
+                    "ui.loses_most",
+                    lang,
+                    model=name,
+                    slice=worst.label,
+                    metric=metric,
+                    delta=f"{worst.delta:+.4f}",
+                    rows=rows,
+                )
+            )
+        lines.append(html.Br())
+    return lines[:-1]
+
+
+def slices_table(table: SliceTable, lang: str) -> dbc.Table:
+    """Slice, rows, positives, each version's value, each challenger's difference; a
+    challenger's worst slice is the row marked in red."""
+    models = list(table.rows[0].values) if table.rows else []
+    challengers = [m for m in models if m != table.baseline]
+    worst_rows = {w.label for w in table.worst.values() if w.label is not None}
+    header = [t("ui.slice", lang), t("ui.rows", lang), t("ui.positives", lang), *models]
+    header += [f"Δ {name}" for name in challengers]
+    body = []
+    for row in table.rows:
+        cells = [html.Td(row.label), html.Td(f"{row.n:,}"), html.Td(f"{row.positives:,}")]
+        cells += [html.Td(fmt_number(row.values[m])) for m in models]
+        for name in challengers:
+            delta = row.deltas[name]
+            cells.append(html.Td("—" if delta is None else f"{delta:+.4f}"))
+        flagged = row.label in worst_rows
+        body.append(html.Tr(cells, className="table-danger" if flagged else "", title=row.label))
+    return dbc.Table(
+        [html.Thead(html.Tr([html.Th(h) for h in header])), html.Tbody(body)],
+        size="sm",
+        hover=True,
+        responsive=True,
+        id="slices-rows",
+    )
+
+
+def update(
+    versions: list[str] | None,
+    threshold: float | None,
+    lang: str,
+    column: str | None,
+    metric: str | None,
+    bins: int | None,
+    _jobs: Any,
+) -> tuple[Any, ...]:
+    lang = lang or "en"
+    labels = (t("ui.slice_column", lang), t("ui.slice_metric", lang), t("ui.bins", lang))
+    if not column:
+        return alert(t("ui.no_models", lang)), "", None, empty_figure(), *labels
+    try:
+        table, pending = backend().slices(
+            versions or [],
+            column,
+            int(bins or 4),
+            metric or "roc_auc",
+            threshold if threshold is not None else 0.5,
+        )
+    except ChampionError as err:
+        return alert(err), "", None, empty_figure(), *labels
+    if table is None:
+        blank = empty_figure(t("ui.no_models", lang))
+        return pending_alert(pending, lang), "", None, blank, *labels
+    return (
+        pending_alert(pending, lang),
+        summary(table, lang),
+        slices_table(table, lang),
+        slices_figure(table, column, lang=lang),
+        *labels,
+    )
+
+
+def register(app: dash.Dash) -> None:
+    """Attach this module's callbacks to app."""
+    app.callback(
+        Output(ids.SLICES_ALERT, "children"),
+        Output(ids.SLICE_SUMMARY, "children"),
+        Output(ids.SLICE_TABLE, "children"),
+        Output(ids.SLICE_GRAPH, "figure"),
+        Output(ids.SLICE_COLUMN_LABEL, "children"),
+        Output(ids.SLICE_METRIC_LABEL, "children"),
+        Output(ids.SLICE_BINS_LABEL, "children"),
+        Input(ids.VERSIONS_STORE, "data"),
+        Input(ids.THRESHOLD_STORE, "data"),
+        Input(ids.LANG_STORE, "data"),
+        Input(ids.SLICE_COLUMN, "value"),
+        Input(ids.SLICE_METRIC, "value"),
+        Input(ids.SLICE_BINS, "value"),
+        Input(ids.JOBS_STATUS, "children"),
+    )(update)
