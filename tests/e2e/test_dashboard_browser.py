@@ -124,3 +124,50 @@ def test_registry_page_lists_versions_and_the_trend(driver: WebDriver, dashboard
         "return g && g.data && g.data.length ? g.data[0].x.length : 0;"
     )
     until(lambda: driver.execute_script(script) == 3, "the trend of the three versions")
+
+
+def test_slices_page_flags_rows_and_draws_bars_per_version(
+    driver: WebDriver, dashboard_url: str
+) -> None:
+    open_page(driver, dashboard_url, nav="slices")
+    wait_for_text(driver, "#slices-rows", "Δ version 3", TIMEOUT)
+    script = (
+        f"const g = document.querySelector('#{ids.SLICE_GRAPH} .js-plotly-plot');"
+        "return g && g.data ? g.data.map(t => t.name).join('|') : '';"
+    )
+    until(lambda: driver.execute_script(script) == "version 1|version 3", "bars of versions 1, 3")
+    rows = driver.find_elements(By.CSS_SELECTOR, "#slices-rows tbody tr")
+    assert len(rows) >= 2
+
+
+def test_disagreements_grid_lists_the_rows_the_versions_disagree_on(
+    driver: WebDriver, dashboard_url: str
+) -> None:
+    open_page(driver, dashboard_url, nav="disagreements")
+    wait_for_text(driver, "#agreement-2x2", "version 3 ✓", TIMEOUT)
+    count = wait_for_text(driver, f"#{ids.DISAGREE_COUNT}", "rows where", TIMEOUT).text
+    total = int(count.split()[0].replace(",", ""))
+    header = wait_for_text(driver, f"#{ids.DISAGREE_GRID}", "score version 3", TIMEOUT)
+    assert "score version 1" in header.text
+    cells = driver.find_elements(
+        By.CSS_SELECTOR, f"#{ids.DISAGREE_GRID} .ag-center-cols-container .ag-row"
+    )
+    assert len(cells) == min(total, 20)  # the grid's first page
+
+
+def test_operating_point_button_moves_the_threshold(driver: WebDriver, dashboard_url: str) -> None:
+    open_page(driver, dashboard_url, nav="threshold")
+    wait_for_text(driver, "#op-points", "version 3", TIMEOUT)
+    row = next(
+        r
+        for r in driver.find_elements(By.CSS_SELECTOR, "#op-points tbody tr")
+        if r.text.startswith("version 3")
+    )
+    wanted = row.find_elements(By.TAG_NAME, "td")[1].text
+    button = row.find_element(By.TAG_NAME, "button")
+    # a click event on the button itself (the graphs' floating mode bars can overlap it)
+    driver.execute_script(
+        "arguments[0].scrollIntoView({block: 'center'}); arguments[0].click();", button
+    )
+    wanted_text = f"{float(wanted):.2f}" if float(wanted) == round(float(wanted), 2) else wanted
+    wait_for_text(driver, f"#{ids.THRESHOLD_VALUE}", wanted_text, TIMEOUT)

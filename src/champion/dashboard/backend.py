@@ -181,7 +181,8 @@ class DashboardBackend:
         ready: dict[str, EvaluationReport] = {}
         pending = []
         for version in versions:
-            report = self.evaluations.report(version)
+            # scored() reads the score cache, or starts scoring; the report needs the scores
+            report = self.evaluations.report(version) if self.scored(version) else None
             if report is None:
                 pending.append(version)
             else:

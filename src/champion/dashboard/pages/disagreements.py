@@ -39,7 +39,12 @@ def layout(**_query: str) -> html.Div:
             rowData=[],
             columnDefs=[],
             defaultColDef={"sortable": True, "filter": True, "resizable": True, "minWidth": 90},
-            dashGridOptions={"pagination": True, "paginationPageSize": 20},
+            dashGridOptions={
+                "pagination": True,
+                "paginationPageSize": 20,
+                "suppressColumnVirtualisation": True,
+            },
+            columnSize="responsiveSizeToFit",
             style={"height": "520px"},
         ),
     )
@@ -110,7 +115,7 @@ def grid(found: Disagreements) -> tuple[list[dict[str, Any]], list[dict[str, Any
     frame = found.rows
     columns = []
     for name in frame.columns:
-        spec: dict[str, Any] = {"field": str(name)}
+        spec: dict[str, Any] = {"field": str(name), "headerName": str(name)}
         if str(name).startswith("score "):
             spec["filter"] = "agNumberColumnFilter"
             spec["valueFormatter"] = {

@@ -41,7 +41,7 @@ def layout(**_query: str) -> html.Div:
                     id=ids.THRESHOLD_SLIDER,
                     min=0.0,
                     max=1.0,
-                    step=0.0001,
+                    step=0.01,
                     value=0.5,
                     marks={v / 10: f"{v / 10:.1f}" for v in range(11)},
                     updatemode="mouseup",
@@ -68,7 +68,9 @@ def update(
 ) -> tuple[Any, ...]:
     lang = lang or "en"
     cut = threshold if threshold is not None else 0.5
-    label = f"{t('ui.threshold', lang)}: {cut:.2f}"
+    # the slider moves in steps of 0.01; the finder sets finer thresholds (4 decimals)
+    shown = f"{cut:.2f}" if abs(cut - round(cut, 2)) < 1e-9 else f"{cut:.4f}"
+    label = f"{t('ui.threshold', lang)}: {shown}"
     try:
         found = backend().reports(versions or [])
     except ChampionError as err:
