@@ -36,6 +36,12 @@ from champion.errors import RegistryError
 )
 @click.option("--trust-type", "trust_types", multiple=True, metavar="TYPE")
 @click.option("--allow-pickle", is_flag=True)
+@click.option(
+    "--mlflow-ui",
+    "mlflow_ui",
+    metavar="URL",
+    help="MLflow UI for run links on the Registry page [the tracking URI when it is http(s)].",
+)
 @click.option("--dev", is_flag=True, help="Dash development server with hot reload (loopback).")
 def serve(
     tracking_uri: str | None,
@@ -51,6 +57,7 @@ def serve(
     cache_dir: Path | None,
     trust_types: tuple[str, ...],
     allow_pickle: bool,
+    mlflow_ui: str | None,
     dev: bool,
 ) -> None:
     """Serve the dashboard comparing the versions of a registered model on a test set, with
@@ -71,6 +78,7 @@ def serve(
         lang=lang,
         trust_types=trust_types,
         allow_pickle=allow_pickle,
+        mlflow_ui=mlflow_ui,
     )
     DashboardBackend(config).model()  # fail now, clearly, if the test set or registry is wrong
     click.echo(f"champion dashboard on http://{host}:{port}")

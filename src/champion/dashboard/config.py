@@ -14,7 +14,7 @@ class DashboardConfig:
     or "ja"; n_boot: bootstrap resamples behind the intervals; trust_types, allow_pickle,
     timeout: the model loading policy for versions not yet scored; inline_budget: the largest
     rows x (n_boot + 1) of a paired comparison computed while a page waits (larger ones run in
-    the background)."""
+    the background); mlflow_ui: the MLflow UI's address for run links."""
 
     tracking_uri: str
     model_name: str
@@ -30,3 +30,13 @@ class DashboardConfig:
     allow_pickle: bool = False
     timeout: float = 600.0
     inline_budget: int = 5_000_000
+    mlflow_ui: str | None = None
+
+    @property
+    def ui_url(self) -> str | None:
+        """Where the MLflow UI of the registry is: mlflow_ui, else the tracking URI when it is a
+        server (a sqlite store has no UI of its own)."""
+        chosen = self.mlflow_ui or (
+            self.tracking_uri if self.tracking_uri.startswith(("http://", "https://")) else None
+        )
+        return chosen.rstrip("/") if chosen else None

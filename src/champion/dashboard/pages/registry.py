@@ -4,6 +4,7 @@ per version on the same test set (the trend chart). Promotion and rollback are n
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 import dash
 import dash_bootstrap_components as dbc
@@ -47,7 +48,23 @@ def layout(**_query: str) -> html.Div:
     )
 
 
-def versions_table(model: RegisteredModelInfo, lang: str) -> dbc.Table:
+def run_cell(run_id: str | None, ui: str | None, lang: str) -> Any:
+    """The run id, linked to the run in the MLflow UI when its address is known."""
+    if not run_id:
+        return "—"
+    if ui is None:
+        return run_id
+    return html.A(
+        run_id[:12],
+        href=f"{ui}/#/runs/{quote(run_id)}",
+        target="_blank",
+        rel="noopener noreferrer",
+        title=f"{t('ui.open_run', lang)}: {run_id}",
+        className="run-link",
+    )
+
+
+def versions_table(model: RegisteredModelInfo, lang: str, ui: str | None = None) -> dbc.Table:
     """Versions, newest first; names, descriptions and tags are shown as text, never as HTML."""
     header = [
         t("ui.version", lang),
@@ -63,7 +80,7 @@ def versions_table(model: RegisteredModelInfo, lang: str) -> dbc.Table:
                 html.Td(v.version),
                 html.Td(" ".join(f"@{a}" for a in v.aliases)),
                 html.Td(v.created.strftime("%Y-%m-%d %H:%M UTC")),
-                html.Td(v.run_id or "—", className="font-monospace small"),
+                html.Td(run_cell(v.run_id, ui, lang), className="font-monospace small"),
                 html.Td("yes" if v.has_signature else "no"),
                 html.Td(v.description or ""),
             ]
@@ -87,7 +104,7 @@ def update(metric: str, lang: str, threshold: float | None, _jobs: Any) -> tuple
         evaluated = backend().evaluate(versions, threshold if threshold is not None else 0.5)
     except ChampionError as err:
         return alert(err), None, empty_figure()
-    table = versions_table(model, lang)
+    table = versions_table(model, lang, backend().config.ui_url)
     notices = pending_alert(evaluated.pending, lang) + computing_alert(
         evaluated.computing, evaluated.baseline, lang
     )

@@ -1,0 +1,207 @@
+"""``champion serve`` against a running ``mlflow server``, and a dashboard that recovers when its
+tracking server comes back."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from champion.dashboard import ids
+from champion.dashboard.app import create_app
+from champion.dashboard.config import DashboardConfig
+from support.dash_client import DashClient, flask_client, http_client
+
+from .conftest import RunningServer, _stop, _wait_until_healthy, free_port
+from .store import TARGET, BuiltStore
+
+pytestmark = pytest.mark.slow
+
+
+def write_test_set(store: BuiltStore, folder: Path) -> Path:
+    path = folder / "test.csv"
+    store.test.to_csv(path, index=False)
+    return path
+
+
+def verdict(client: DashClient, versions: list[str]) -> str:
+    status, body = client.call(
+        f"{ids.VERDICT}.children",
+        {
+            f"{ids.VERSIONS_STORE}.data": versions,
+            f"{ids.THRESHOLD_STORE}.data": 0.5,
+            f"{ids.LANG_STORE}.data": "en",
+        },
+        [f"{ids.VERSIONS_STORE}.data"],
+    )
+    assert status == 200, body[:500]
+    return json.dumps(json.loads(body)["response"])
+
+
+def until(condition: object, what: str, timeout: float) -> str:
+    deadline = time.monotonic() + timeout
+    last = ""
+    while time.monotonic() < deadline:
+        last = condition()  # type: ignore[operator]
+        if last:
+            return str(last)
+        time.sleep(1.0)
+    raise AssertionError(f"{what} did not happen within {timeout:g} s; last: {last!r}")
+
+
+@pytest.fixture
+def served(server_store: BuiltStore, tmp_path: Path) -> Iterator[str]:
+    """``champion serve`` (gunicorn, two workers) on the test server's ``titanic`` model."""
+    port = free_port()
+    log = tmp_path / "serve.log"
+    command = [
+        str(Path(sys.executable).with_name("champion")),
+        "serve",
+        "--tracking-uri",
+        server_store.tracking_uri,
+        "--model",
+        server_store.model_name,
+        "--data",
+        str(write_test_set(server_store, tmp_path)),
+        "--target",
+        TARGET,
+        "--port",
+        str(port),
+        "--workers",
+        "2",
+        "--cache-dir",
+        str(tmp_path / "cache"),
+    ]
+    with log.open("wb") as sink:
+        process = subprocess.Popen(
+            command, stdout=sink, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            assert process.poll() is None, log.read_text()
+            try:
+                with urllib.request.urlopen(url + "/", timeout=5) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                time.sleep(0.5)
+        else:
+            pytest.fail(f"champion serve did not answer; log:\n{log.read_text()}")
+        yield url
+    finally:
+        _stop(process)
+
+
+def test_serve_compares_versions_of_a_model_on_a_running_mlflow_server(served: str) -> None:
+    with urllib.request.urlopen(served + "/", timeout=10) as response:
+        page = response.read().decode()
+    assert "Model comparison dashboard" in page
+    client = http_client(served)
+    # the versions are scored in the background of each worker (shared cache), then compared
+
+    def compared() -> str:
+        text = verdict(client, ["1", "2"])
+        return text if "vs champion (version 1)" in text else ""
+
+    text = until(compared, "the verdict of version 2 against the champion", timeout=180)
+    assert "version 2" in text
+    assert "rows" in text
+
+
+@pytest.fixture
+def restartable_server(sqlite_store: BuiltStore, tmp_path: Path) -> Iterator[dict[str, object]]:
+    """An ``mlflow server`` over a copy of the sqlite store, which a test can stop and start
+    again on the same port."""
+    source = Path(sqlite_store.tracking_uri.removeprefix("sqlite:///"))
+    database = tmp_path / "copy.db"
+    shutil.copy(source, database)
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MLFLOW_")}
+    env["MLFLOW_SERVER_ENABLE_JOB_EXECUTION"] = "false"
+    state: dict[str, object] = {"url": f"http://127.0.0.1:{port}"}
+
+    def start() -> RunningServer:
+        log = tmp_path / f"server-{time.monotonic_ns()}.log"
+        command = [
+            str(Path(sys.executable).with_name("mlflow")),
+            "server",
+            "--backend-store-uri",
+            f"sqlite:///{database}",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            "1",
+        ]
+        with log.open("wb") as sink:
+            process = subprocess.Popen(
+                command,
+                cwd=tmp_path,
+                env=env,
+                stdout=sink,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        server = RunningServer(url=str(state["url"]), process=process, log=log)
+        _wait_until_healthy(server)
+        state["server"] = server
+        return server
+
+    state["start"] = start
+    start()
+    try:
+        yield state
+    finally:
+        server = state.get("server")
+        if isinstance(server, RunningServer):
+            _stop(server.process)
+
+
+def picker(client: DashClient) -> dict[str, object]:
+    status, body = client.call(
+        f"{ids.MODEL_PICKER}.options",
+        {f"{ids.URL}.pathname": "/", f"{ids.VERSIONS_STORE}.data": None},
+        [f"{ids.URL}.pathname"],
+    )
+    assert status == 200  # the dashboard keeps serving whatever the registry does
+    response: dict[str, object] = json.loads(body)["response"]
+    return response
+
+
+def test_the_page_reports_a_lost_tracking_server_and_recovers_when_it_returns(
+    restartable_server: dict[str, object], sqlite_store: BuiltStore, tmp_path: Path
+) -> None:
+    config = DashboardConfig(
+        tracking_uri=str(restartable_server["url"]),
+        model_name=sqlite_store.model_name,
+        data_source=str(write_test_set(sqlite_store, tmp_path)),
+        target=TARGET,
+        cache_dir=tmp_path / "cache",
+        n_boot=50,
+    )
+    client = flask_client(create_app(config))
+    first = picker(client)
+    assert "version 1 @champion" in json.dumps(first[ids.MODEL_PICKER]["options"])  # type: ignore[index]
+
+    server = restartable_server["server"]
+    assert isinstance(server, RunningServer)
+    _stop(server.process)
+    down = picker(client)
+    assert down[ids.MODEL_PICKER]["options"] == []  # type: ignore[index]
+    assert "cannot reach" in json.dumps(down[ids.ALERTS]).lower()
+
+    restartable_server["start"]()  # type: ignore[operator]
+    back = picker(client)
+    assert "version 1 @champion" in json.dumps(back[ids.MODEL_PICKER]["options"])  # type: ignore[index]
+    assert back[ids.ALERTS]["children"] is None  # type: ignore[index]
