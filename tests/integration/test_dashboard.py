@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import plotly.graph_objects as go
+
 from champion.dashboard.app import create_app
 from champion.dashboard.config import DashboardConfig
 from champion.dashboard.pages import curves, overview, registry, threshold
@@ -40,7 +42,9 @@ def test_overview_shows_every_metric_with_intervals_and_the_verdict(ctx: None) -
 
 
 def test_roc_has_one_curve_per_version_plus_the_diagonal(ctx: None) -> None:
-    _, roc, pr, calibration, gain = curves.update(["1", "2", "3"], 0.5, "en", None)
+    _, *figures = curves.update(["1", "2", "3"], 0.5, "en", None)
+    # the page serves figures as plotly JSON (built once per selection and threshold)
+    roc, pr, calibration, gain = (go.Figure(figure) for figure in figures)
     lines = [trace for trace in roc.data if trace.mode == "lines"]
     assert len(lines) == 4  # three versions and the chance diagonal
     assert len(traces_named(roc, "AUC")) == 3
@@ -56,6 +60,10 @@ def test_threshold_moves_the_confusion_numbers(ctx: None) -> None:
     assert low[1] == "Threshold: 0.20"
     assert len(low[2]) == 2  # one confusion matrix per version
     assert str(low[2][0]) != str(high[2][0])
+    # the threshold line moves; the metric curves are the same
+    assert low[3]["layout"]["shapes"][-1]["x0"] == 0.2
+    assert high[3]["layout"]["shapes"][-1]["x0"] == 0.8
+    assert low[3]["data"] == high[3]["data"]
     assert threshold.remember_threshold(0.35) == 0.35
 
 

@@ -23,6 +23,7 @@ from champion.dashboard.evaluations import (
     PairKey,
     version_label,
 )
+from champion.dashboard.figure_cache import FigureCache
 from champion.data import EvalDataset, load_dataset
 from champion.errors import ChampionError
 from champion.evaluation import Comparison, EvaluationReport, SliceTable
@@ -89,6 +90,7 @@ class DashboardBackend:
         self._lock = threading.Lock()
         self._scored: dict[str, ScoredModel] = {}
         self._model: tuple[float, RegisteredModelInfo] | None = None
+        self.figures = FigureCache()
         self.evaluations = Evaluations(
             self.dataset, self._ready_scores, config.n_boot, config.inline_budget
         )

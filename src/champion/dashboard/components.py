@@ -9,6 +9,8 @@ import plotly.graph_objects as go
 from dash import dcc, html
 
 from champion.errors import ChampionError
+from champion.evaluation import Confusion
+from champion.presentation import fmt_percent, t
 
 GRAPH_CONFIG: Any = {"displaylogo": False, "responsive": True}
 
@@ -64,3 +66,75 @@ def computing_alert(challengers: tuple[str, ...], baseline: str | None, lang: st
 
 def page(*children: Any) -> html.Div:
     return html.Div(list(children), className="pt-2")
+
+
+def _tint(colour: str, strength: float) -> str:
+    """colour (#rrggbb) at strength 0..1 over white, as rgba()."""
+    r, g, b = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r}, {g}, {b}, {0.08 + 0.8 * strength:.2f})"
+
+
+def confusion_table(
+    confusion: Confusion, model: str, threshold: float, colour: str, lang: str
+) -> html.Div:
+    """The 2x2 confusion counts as a small table (rows actual, columns predicted), each cell
+    "True negative / 1,234 / 45.6%" tinted by its count, like the report's heatmap but
+    cheap enough to redraw on every move of the threshold."""
+    c = confusion
+    total = c.tn + c.fp + c.fn + c.tp
+    largest = max(c.tn, c.fp, c.fn, c.tp) or 1.0
+    negative, positive = t("word.negative", lang), t("word.positive", lang)
+
+    def cell(key: str, value: float) -> html.Td:
+        share = fmt_percent(round(value / total, 3)) if total else "—"
+        count = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
+        return html.Td(
+            [
+                html.Div(t(key, lang), className="small"),
+                html.Div(count, className="fw-bold"),
+                share,
+            ],
+            style={"backgroundColor": _tint(colour, value / largest), "textAlign": "center"},
+        )
+
+    title = t("chart.confusion_of", lang, model=model, threshold=f"{threshold:.4g}")
+    return html.Div(
+        [
+            html.Div(title, className="small fw-semibold mb-1"),
+            dbc.Table(
+                [
+                    html.Thead(
+                        html.Tr(
+                            [
+                                html.Th(f"{t('axis.actual', lang)} \\ {t('axis.predicted', lang)}"),
+                                html.Th(negative),
+                                html.Th(positive),
+                            ]
+                        )
+                    ),
+                    html.Tbody(
+                        [
+                            html.Tr(
+                                [
+                                    html.Th(negative),
+                                    cell("confusion.tn", c.tn),
+                                    cell("confusion.fp", c.fp),
+                                ]
+                            ),
+                            html.Tr(
+                                [
+                                    html.Th(positive),
+                                    cell("confusion.fn", c.fn),
+                                    cell("confusion.tp", c.tp),
+                                ]
+                            ),
+                        ]
+                    ),
+                ],
+                bordered=True,
+                size="sm",
+                className="mb-0",
+            ),
+        ],
+        className="confusion mb-2",
+    )

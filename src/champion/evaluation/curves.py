@@ -7,7 +7,7 @@ the endpoints and reports how far (vertically) it strays from the full curve.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
@@ -57,8 +57,17 @@ class RocCurve:
         """Area under the curve by the trapezoidal rule (NaN when a class is missing)."""
         return float(np.trapezoid(self.tpr, self.fpr))
 
+    _views: dict[int, CurveView] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+
     def downsample(self, max_points: int = 1000) -> CurveView:
-        return downsample(self.fpr, self.tpr, self.thresholds, max_points)
+        """The curve in at most max_points points (computed once per max_points: O(n))."""
+        view = self._views.get(max_points)
+        if view is None:
+            view = downsample(self.fpr, self.tpr, self.thresholds, max_points)
+            self._views[max_points] = view
+        return view
 
 
 @dataclass(frozen=True)
@@ -76,10 +85,19 @@ class PrCurve:
         """Step-wise area: sum over thresholds of (R_k - R_{k-1}) * P_k, as scikit-learn."""
         return float(max(0.0, -np.sum(np.diff(self.recall) * self.precision[:-1])))
 
+    _views: dict[int, CurveView] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+
     def downsample(self, max_points: int = 1000) -> CurveView:
-        # the final (recall 0, precision 1) point has no threshold; +inf marks "predict nothing"
-        thresholds = np.concatenate((self.thresholds, [np.inf]))
-        return downsample(self.recall, self.precision, thresholds, max_points)
+        """The curve in at most max_points points (computed once per max_points: O(n))."""
+        view = self._views.get(max_points)
+        if view is None:
+            # the final (recall 0, precision 1) point has no threshold; +inf: "predict nothing"
+            thresholds = np.concatenate((self.thresholds, [np.inf]))
+            view = downsample(self.recall, self.precision, thresholds, max_points)
+            self._views[max_points] = view
+        return view
 
 
 @dataclass(frozen=True)
@@ -95,8 +113,17 @@ class GainCurve:
     lift: FloatArray
     thresholds: FloatArray
 
+    _views: dict[int, CurveView] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+
     def downsample(self, max_points: int = 1000) -> CurveView:
-        return downsample(self.fraction, self.gain, self.thresholds, max_points)
+        """The curve in at most max_points points (computed once per max_points: O(n))."""
+        view = self._views.get(max_points)
+        if view is None:
+            view = downsample(self.fraction, self.gain, self.thresholds, max_points)
+            self._views[max_points] = view
+        return view
 
 
 def roc_curve(counts: BinaryCounts) -> RocCurve:

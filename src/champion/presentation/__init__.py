@@ -10,6 +10,7 @@ from champion.presentation.figures import (
     metrics_bar,
     pr_figure,
     roc_figure,
+    threshold_line,
     threshold_metrics_figure,
     trend_figure,
 )
@@ -78,6 +79,7 @@ __all__ = [
     "roc_figure",
     "summary",
     "t",
+    "threshold_line",
     "threshold_metrics_figure",
     "trend_figure",
     "verdict_sentence",

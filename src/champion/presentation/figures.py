@@ -18,6 +18,7 @@ from champion.presentation.figures_metrics import (
     DEFAULT_BAR_METRICS,
     confusion_figure,
     metrics_bar,
+    threshold_line,
     threshold_metrics_figure,
     trend_figure,
 )
@@ -31,6 +32,7 @@ __all__ = [
     "metrics_bar",
     "pr_figure",
     "roc_figure",
+    "threshold_line",
     "threshold_metrics_figure",
     "trend_figure",
 ]

@@ -8,6 +8,7 @@ from ``champion.presentation.i18n`` in the requested language.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import plotly.graph_objects as go
@@ -258,6 +259,32 @@ def trend_figure(
     return fig
 
 
+def threshold_line(threshold: float, lang: str = "en") -> tuple[dict[str, Any], dict[str, Any]]:
+    """The dashed vertical line at the threshold and its label, as plotly layout dicts (a
+    shape and an annotation), for figures whose x axis is the threshold."""
+    shape = {
+        "type": "line",
+        "xref": "x",
+        "yref": "paper",
+        "x0": threshold,
+        "x1": threshold,
+        "y0": 0,
+        "y1": 1,
+        "line": {"color": REFERENCE_COLOUR, "dash": "dash", "width": 1.5},
+    }
+    annotation = {
+        "text": t("hover.at_threshold", lang, threshold=fmt_threshold(threshold)),
+        "xref": "x",
+        "yref": "paper",
+        "x": threshold,
+        "y": 1,
+        "xanchor": "left",
+        "yanchor": "top",
+        "showarrow": False,
+    }
+    return shape, annotation
+
+
 def threshold_metrics_figure(
     report_or_reports: EvaluationReport | Reports,
     metrics: Sequence[str] = ("precision", "recall", "f1"),
@@ -265,6 +292,7 @@ def threshold_metrics_figure(
     lang: str = "en",
     colours: Mapping[str, str] | None = None,
     max_points: int = 500,
+    show_threshold: bool = True,
 ) -> go.Figure:
     """Threshold metrics (precision, recall, F1, ...) against the threshold, from the sweep.
 
@@ -272,7 +300,8 @@ def threshold_metrics_figure(
     style per metric, legend "name — metric". Each trace has <= max_points points picked evenly
     by index among the sweep's distinct thresholds (the +inf row left out), drawn as steps when
     nothing was dropped. A dashed vertical line marks the threshold (the first report's when
-    None). Labels-only models are named in a note. Unknown metric names raise ValueError.
+    None; none when show_threshold is False: see threshold_line). Labels-only models are
+    named in a note. Unknown metric names raise ValueError.
     """
     reports: Reports = (
         {report_or_reports.name: report_or_reports}
@@ -319,12 +348,10 @@ def threshold_metrics_figure(
     current = threshold
     if current is None and reports:
         current = next(iter(reports.values())).threshold
-    if current is not None:
-        fig.add_vline(
-            x=current,
-            line={"color": REFERENCE_COLOUR, "dash": "dash", "width": 1.5},
-            annotation={"text": t("hover.at_threshold", lang, threshold=fmt_threshold(current))},
-        )
+    if current is not None and show_threshold:
+        marker_line, marker_label = threshold_line(current, lang)
+        fig.add_shape(marker_line)
+        fig.add_annotation(marker_label)
     drawn = [r for r in reports.values() if r.curves_available]
     if drawn and all(r.probabilities for r in drawn):
         fig.update_xaxes(range=[-0.02, 1.02])

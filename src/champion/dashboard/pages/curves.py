@@ -40,13 +40,17 @@ def update(
         blank = empty_figure(t("ui.no_models", lang))
         return pending_alert(found.pending, lang), blank, blank, blank, blank
     reports = {report.name: report for report in found.ready.values()}
-    return (
-        pending_alert(found.pending, lang),
-        roc_figure(reports, threshold=cut, lang=lang),
-        pr_figure(reports, threshold=cut, lang=lang),
-        calibration_figure(reports, lang=lang),
-        gain_figure(reports, threshold=cut, lang=lang),
+    key = ("curves", tuple(found.ready), float(cut), lang)
+    figures = backend().figures.get(
+        key,
+        lambda: (
+            roc_figure(reports, threshold=cut, lang=lang),
+            pr_figure(reports, threshold=cut, lang=lang),
+            calibration_figure(reports, lang=lang),
+            gain_figure(reports, threshold=cut, lang=lang),
+        ),
     )
+    return (pending_alert(found.pending, lang), *figures)
 
 
 def register(app: dash.Dash) -> None:

@@ -12,18 +12,18 @@ from dash import ALL, Input, Output, State, dcc, html
 
 from champion.dashboard import ids
 from champion.dashboard.components import (
-    GRAPH_CONFIG,
     alert,
+    confusion_table,
     empty_figure,
     graph,
     page,
     pending_alert,
 )
 from champion.dashboard.context import backend
+from champion.dashboard.figure_cache import with_threshold_line
 from champion.errors import ChampionError
 from champion.evaluation import EvaluationReport, OperatingPoint
 from champion.presentation import (
-    confusion_figure,
     metric_label,
     model_colours,
     t,
@@ -79,25 +79,17 @@ def update(
         return pending_alert(found.pending, lang), label, [], empty_figure(t("ui.no_models", lang))
     reports = {report.name: report for report in found.ready.values()}
     colours = model_colours(list(reports))
+    # confusion counts at the threshold: a binary search per version, drawn as HTML tables
     cards = [
-        dbc.Col(
-            dcc.Graph(
-                figure=confusion_figure(
-                    report.at(cut).confusion,
-                    lang=lang,
-                    model=name,
-                    threshold=cut,
-                    colour=colours[name],
-                ),
-                config=GRAPH_CONFIG,
-                style={"height": "300px"},
-                className="confusion",
-            ),
-            lg=4,
-        )
+        dbc.Col(confusion_table(report.at(cut).confusion, name, cut, colours[name], lang), lg=4)
         for name, report in reports.items()
     ]
-    figure = threshold_metrics_figure(reports, threshold=cut, lang=lang)
+    # the metric curves do not move with the threshold: built once, the line added per request
+    curves = backend().figures.get(
+        ("threshold-metrics", tuple(found.ready), lang),
+        lambda: threshold_metrics_figure(reports, lang=lang, show_threshold=False),
+    )
+    figure = with_threshold_line(curves, cut, lang)
     return pending_alert(found.pending, lang), label, cards, figure
 
 

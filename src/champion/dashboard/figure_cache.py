@@ -1,0 +1,54 @@
+"""Figures as plotly JSON, built once per key.
+
+Building a plotly figure object costs tens of milliseconds (plotly validates every property),
+far more than the numbers behind it once the evaluation is cached. A figure is a pure function
+of its key (the versions shown, the threshold, the language), so the pages keep its JSON and
+serve it again; only parts that move with the threshold are added per request, as plain dicts.
+Dicts handed out are shared: callers copy before changing them (see ``with_threshold_line``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+from typing import Any
+
+import plotly.graph_objects as go
+
+from champion.dashboard.evaluations import Memo
+from champion.presentation import threshold_line
+
+Figure = dict[str, Any]
+
+
+class FigureCache:
+    """A bounded memo of figure JSON by key."""
+
+    def __init__(self, size: int = 256) -> None:
+        self._memo: Memo[Hashable, Any] = Memo(size)
+
+    def get(self, key: Hashable, build: Callable[[], Any]) -> Any:
+        """The value stored under key, else build() turned to JSON (figures, or tuples of
+        them), stored, then returned."""
+        found = self._memo.get(key)
+        if found is None:
+            found = as_json(build())
+            self._memo.put(key, found)
+        return found
+
+
+def as_json(value: Any) -> Any:
+    """plotly figures (alone or in a tuple) as their JSON dicts."""
+    if isinstance(value, go.Figure):
+        return value.to_plotly_json()
+    if isinstance(value, tuple):
+        return tuple(as_json(item) for item in value)
+    return value
+
+
+def with_threshold_line(figure: Figure, threshold: float, lang: str) -> Figure:
+    """A copy of figure (JSON) with the dashed line at threshold and its label added."""
+    shape, annotation = threshold_line(threshold, lang)
+    layout = dict(figure.get("layout", {}))
+    layout["shapes"] = [*layout.get("shapes", ()), shape]
+    layout["annotations"] = [*layout.get("annotations", ()), annotation]
+    return {**figure, "layout": layout}
