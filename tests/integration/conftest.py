@@ -268,3 +268,12 @@ def app(config: DashboardConfig) -> dash.Dash:
 def ctx(app: dash.Dash) -> Iterator[None]:
     with app.server.test_request_context():
         yield
+
+
+# the promote / rollback / history tests' own server and models (see actions_support.py)
+from .actions_support import (  # noqa: E402, F401
+    actions_server,
+    kit,
+    score_cache,
+    titanic_csv,
+)

@@ -43,6 +43,8 @@ FORBIDDEN_INTERNAL = {
         "actions",
     },
     "presentation": {"dashboard", "cli", "reports", "actions"},
+    "models": {"actions", "service", "presentation", "dashboard", "cli", "reports"},
+    "actions": {"presentation", "dashboard", "cli", "reports"},
 }
 NOBODY_IMPORTS = {"dashboard", "cli"}  # only their own package (and __main__) may
 
@@ -108,3 +110,41 @@ def test_public_api_is_what_all_says() -> None:
         and not (isinstance(value, ModuleType) and value.__name__.startswith("champion."))
     }
     assert not extra, extra
+
+
+# registry writes: RegistryWriter's methods and MlflowClient's alias / registered-model writes
+WRITE_METHODS = {
+    "set_alias",
+    "set_model_tag",
+    "create_lock",
+    "delete_lock",
+    "set_registered_model_alias",
+    "delete_registered_model_alias",
+    "set_registered_model_tag",
+    "delete_registered_model_tag",
+    "delete_registered_model",
+}
+WRITERS = {"actions", "models"}  # models implements the writes, actions decides them
+
+
+def written(path: Path) -> set[str]:
+    """Names of registry write methods the module calls (``x.set_alias(...)``)."""
+    return {
+        node.func.attr
+        for node in ast.walk(ast.parse(path.read_text(), filename=str(path)))
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in WRITE_METHODS
+    }
+
+
+@pytest.mark.parametrize("path", modules(), ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_only_actions_write_to_the_registry(path: Path) -> None:
+    calls = written(path)
+    if layer_of(path) not in WRITERS:
+        assert not calls, f"{path.name} writes to the registry ({', '.join(sorted(calls))})"
+
+
+def test_the_write_check_sees_writes() -> None:
+    writers = {p.name for p in modules() if written(p)}
+    assert {"steps.py", "lock.py", "registry_writer.py"} <= writers

@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from champion import __version__
+from champion.cli.actions_cmd import history, promote, rollback
 from champion.cli.common import json_ready
 from champion.cli.compare_cmd import compare
 from champion.cli.evaluate_cmd import evaluate
@@ -56,6 +57,9 @@ champion.add_command(compare)
 champion.add_command(evaluate)
 champion.add_command(models)
 champion.add_command(cache)
+champion.add_command(promote)
+champion.add_command(rollback)
+champion.add_command(history)
 
 
 def main() -> None:

@@ -23,9 +23,23 @@ from champion.models.refs import (
     parse_model_uri,
 )
 from champion.models.registry import RegistryClient
+from champion.models.registry_writer import (
+    LOCK_PREFIX,
+    LockRecord,
+    MlflowRegistryWriter,
+    ModelState,
+    RegistryStateReader,
+    RegistryWriter,
+    is_lock_model,
+    lock_model_name,
+)
 
 __all__ = [
+    "LOCK_PREFIX",
+    "LockRecord",
     "MlflowRegistry",
+    "MlflowRegistryWriter",
+    "ModelState",
     "ModelVersionRef",
     "ParsedUri",
     "RegisteredModelInfo",
@@ -34,9 +48,13 @@ __all__ = [
     "RegistryClient",
     "RegistryPermissionDenied",
     "RegistryServerError",
+    "RegistryStateReader",
     "RegistryStoreError",
     "RegistryUnreachable",
+    "RegistryWriter",
     "ResolvedModel",
     "apply_http_defaults",
+    "is_lock_model",
+    "lock_model_name",
     "parse_model_uri",
 ]

@@ -43,6 +43,7 @@ from champion.models.refs import (
     listing,
     parse_model_uri,
 )
+from champion.models.registry_writer import is_lock_model
 
 T = TypeVar("T")
 _PROBE_THREADS = 8
@@ -258,8 +259,9 @@ class MlflowRegistry:
     # -- public API --------------------------------------------------------------------------
 
     def list_models(self) -> list[RegisteredModelInfo]:
-        """Every registered model with its aliases and versions, sorted by name."""
-        models = sorted(self._registered_models(), key=lambda rm: str(rm.name))
+        """Every registered model but champion's locks, with aliases and versions, by name."""
+        registered = (rm for rm in self._registered_models() if not is_lock_model(str(rm.name)))
+        models = sorted(registered, key=lambda rm: str(rm.name))
         return [self._info(rm) for rm in models]
 
     def get_model(self, name: str) -> RegisteredModelInfo:

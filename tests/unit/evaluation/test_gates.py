@@ -126,9 +126,7 @@ def test_every_rule_must_pass_and_each_has_its_reason() -> None:
     assert not verdict.passed
     assert "90% CI" in verdict.rules[0].reason
     assert "lower bound -0.0800 is not > -0.0200 (margin)" in verdict.rules[1].reason
-    assert verdict.summary == (
-        "failed (roc_auc:not-worse ok, recall:non-inferior:0.02 FAILED)"
-    )
+    assert verdict.summary == ("failed (roc_auc:not-worse ok, recall:non-inferior:0.02 FAILED)")
     data = verdict.to_dict()
     assert json.loads(json.dumps(data)) == data
     assert data["rules"][1]["rule"] == "recall:non-inferior:0.02"
