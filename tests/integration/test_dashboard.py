@@ -9,9 +9,11 @@ import plotly.graph_objects as go
 
 from champion.dashboard.app import create_app
 from champion.dashboard.config import DashboardConfig
+from champion.dashboard.context import backend
 from champion.dashboard.pages import curves, overview, registry, threshold
 from champion.dashboard.shell import fill_picker, translate_shell
 from champion.demo import DemoSetup
+from champion.presentation import roc_figure
 
 
 def traces_named(figure: Any, text: str) -> list[Any]:
@@ -52,6 +54,10 @@ def test_roc_has_one_curve_per_version_plus_the_diagonal(ctx: None) -> None:
     assert len(traces_named(calibration, "ECE")) == 3
     assert len(gain.data) >= 3
     assert len(roc.to_json()) < 60_000
+    # assembled from per-version curves, the figure equals the one built for all at once
+    reports = {r.name: r for r in backend().reports(["1", "2", "3"]).ready.values()}
+    whole = roc_figure(reports, threshold=0.5).to_plotly_json()
+    assert roc.to_plotly_json()["data"] == go.Figure(whole).to_plotly_json()["data"]
 
 
 def test_threshold_moves_the_confusion_numbers(ctx: None) -> None:

@@ -52,3 +52,18 @@ def with_threshold_line(figure: Figure, threshold: float, lang: str) -> Figure:
     layout["shapes"] = [*layout.get("shapes", ()), shape]
     layout["annotations"] = [*layout.get("annotations", ()), annotation]
     return {**figure, "layout": layout}
+
+
+def merge_models(figures: list[Figure]) -> Figure:
+    """One figure from single-model figures of the same kind: the reference traces (chance,
+    prevalence: those without a legend group) of the first, then every model's own traces
+    (legend group = the model) in order, under the layout of the first that has notes, else the
+    first's. Callers fall back to building the whole figure when several carry notes."""
+    first = figures[0]
+    references = [trace for trace in first.get("data", ()) if not trace.get("legendgroup")]
+    models = [
+        trace for figure in figures for trace in figure.get("data", ()) if trace.get("legendgroup")
+    ]
+    noted = [f for f in figures if f.get("layout", {}).get("annotations")]
+    layout = (noted or [first])[0].get("layout", {})
+    return {"data": [*references, *models], "layout": layout}
