@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dash
 
-from champion.dashboard import shell
+from champion.dashboard import auth, security, shell
 from champion.dashboard.backend import DashboardBackend
 from champion.dashboard.config import DashboardConfig
 from champion.dashboard.context import BACKEND_KEY
@@ -24,8 +24,12 @@ def create_app(config: DashboardConfig, backend: DashboardBackend | None = None)
 
     The backend (registry, test set, score cache) is created here, once per process, and kept on
     the Flask app for the callbacks; a bad test set or an unreachable registry fails here with
-    champion's clear error rather than on the first page view.
+    champion's clear error rather than on the first page view. With config.users_file, every
+    route but the login page, assets and /health needs a login and writes need an operator;
+    without it the dashboard is read-only. Every response carries the security headers.
     """
+    # a bad users file fails before the (slower) backend is built
+    users = auth.UserStore.load(config.users_file) if config.users_file else None
     app = dash.Dash(
         __name__,
         use_pages=True,
@@ -49,4 +53,6 @@ def create_app(config: DashboardConfig, backend: DashboardBackend | None = None)
     app.layout = shell.layout(config.lang)
     for module in (shell, overview, curves, threshold, slices, disagreements, registry):
         module.register(app)
+    auth.install(app, users, secret_key=config.secret_key)
+    security.harden(app)
     return app

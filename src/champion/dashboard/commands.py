@@ -42,6 +42,14 @@ from champion.errors import RegistryError
     metavar="URL",
     help="MLflow UI for run links on the Registry page [the tracking URI when it is http(s)].",
 )
+@click.option(
+    "--users",
+    "users_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Users who may log in (see `champion users add`); without it the dashboard is "
+    "read-only for everyone. Several workers need CHAMPION_SECRET_KEY set.",
+)
 @click.option("--dev", is_flag=True, help="Dash development server with hot reload (loopback).")
 def serve(
     tracking_uri: str | None,
@@ -58,12 +66,20 @@ def serve(
     trust_types: tuple[str, ...],
     allow_pickle: bool,
     mlflow_ui: str | None,
+    users_file: Path | None,
     dev: bool,
 ) -> None:
     """Serve the dashboard comparing the versions of a registered model on a test set, with
-    gunicorn (debug off). --dev uses Dash's development server and only on a loopback host."""
+    gunicorn (debug off). --dev uses Dash's development server and only on a loopback host.
+    Read-only unless --users names the users who may log in; operators may promote and roll
+    back."""
+    from champion.dashboard.auth import UserStore
     from champion.dashboard.backend import DashboardBackend
-    from champion.dashboard.server import serve_development, serve_production
+    from champion.dashboard.server import (
+        check_sessions_shared,
+        serve_development,
+        serve_production,
+    )
 
     if not tracking_uri:
         raise RegistryError("no tracking server given: pass --tracking-uri or MLFLOW_TRACKING_URI.")
@@ -79,7 +95,12 @@ def serve(
         trust_types=trust_types,
         allow_pickle=allow_pickle,
         mlflow_ui=mlflow_ui,
+        users_file=users_file,
     )
+    if users_file:
+        UserStore.load(users_file)  # a bad users file fails here, not in each worker
+        if not dev:
+            check_sessions_shared(config, workers)
     DashboardBackend(config).model()  # fail now, clearly, if the test set or registry is wrong
     click.echo(f"champion dashboard on http://{host}:{port}")
     if dev:
@@ -101,16 +122,33 @@ def serve(
 @click.option("--lang", type=click.Choice(["en", "ja"]), default="en", show_default=True)
 @click.option("--no-browser", is_flag=True, help="Do not open a browser.")
 @click.option("--no-serve", is_flag=True, help="Prepare the store and cache, then stop.")
+@click.option(
+    "--users",
+    "users_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Users who may log in (see `champion users add`); operators may promote and roll back.",
+)
 def demo(
-    workdir: Path, data: str | None, port: int, lang: str, no_browser: bool, no_serve: bool
+    workdir: Path,
+    data: str | None,
+    port: int,
+    lang: str,
+    no_browser: bool,
+    no_serve: bool,
+    users_file: Path | None,
 ) -> None:
     """Create (or reuse) a local MLflow store in --workdir with Titanic data shipped by a package
     (or --data, the seed's CSV), three registered versions of titanic-survival (initial:
     logistic regression, new: gradient boosting, forest: random forest) with @champion on
-    version 1, score them into the cache, and serve the dashboard on 127.0.0.1."""
+    version 1, score them into the cache, and serve the dashboard on 127.0.0.1 (read-only
+    unless --users names who may log in)."""
+    from champion.dashboard.auth import UserStore
     from champion.dashboard.server import serve_production
     from champion.demo import prepare_demo
 
+    if users_file:
+        UserStore.load(users_file)  # before the half-minute of preparing the store
     setup = prepare_demo(workdir, data, progress=lambda line: click.echo(line, err=True))
     config = DashboardConfig(
         tracking_uri=setup.tracking_uri,
@@ -119,6 +157,7 @@ def demo(
         recipe=setup.recipe,
         cache_dir=setup.cache_dir,
         lang=lang,
+        users_file=users_file,
     )
     url = f"http://127.0.0.1:{port}"
     click.echo(f"demo store ready in {setup.workdir} ({setup.seconds:.0f} s)")

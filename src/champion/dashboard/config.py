@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 
@@ -14,7 +14,9 @@ class DashboardConfig:
     or "ja"; n_boot: bootstrap resamples behind the intervals; trust_types, allow_pickle,
     timeout: the model loading policy for versions not yet scored; inline_budget: the largest
     rows x (n_boot + 1) of a paired comparison computed while a page waits (larger ones run in
-    the background); mlflow_ui: the MLflow UI's address for run links."""
+    the background); mlflow_ui: the MLflow UI's address for run links; users_file: the users
+    and roles allowed to log in (None: no logins, read-only for everyone); secret_key: signs the
+    session cookies (None: $CHAMPION_SECRET_KEY, else a random key per process)."""
 
     tracking_uri: str
     model_name: str
@@ -31,6 +33,8 @@ class DashboardConfig:
     timeout: float = 600.0
     inline_budget: int = 5_000_000
     mlflow_ui: str | None = None
+    users_file: Path | None = None
+    secret_key: str | None = field(default=None, repr=False)  # never printed in logs or errors
 
     @property
     def ui_url(self) -> str | None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ipaddress
+import logging
+import sys
 from typing import Any
 
 from champion.dashboard.config import DashboardConfig
@@ -18,9 +20,37 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def check_sessions_shared(config: DashboardConfig, workers: int) -> None:
+    """Refuse several workers with logins but no shared session key: each worker would sign
+    sessions with its own random key and refuse the logins of the others."""
+    from champion.dashboard.security import SECRET_KEY_ENV, secret_key_from
+
+    if config.users_file and workers > 1 and secret_key_from(config.secret_key) is None:
+        raise ChampionError(
+            f"--users with --workers {workers} needs a session key shared by the workers: set "
+            f'{SECRET_KEY_ENV} (e.g. export {SECRET_KEY_ENV}=$(python -c "import secrets; '
+            f'print(secrets.token_hex(32))")), or serve with --workers 1.'
+        )
+
+
+def show_audit_log() -> None:
+    """Print the ``champion.audit`` lines (logins, allowed and refused writes) on stderr next to
+    gunicorn's access log, unless logging is configured already. Set before the workers fork,
+    so each inherits it."""
+    audit = logging.getLogger("champion.audit")
+    if not audit.handlers and not logging.getLogger().handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s [%(process)d] %(name)s %(message)s"))
+        audit.addHandler(handler)
+        audit.setLevel(logging.INFO)
+
+
 def serve_production(config: DashboardConfig, host: str, port: int, workers: int) -> None:
     """Run the dashboard under gunicorn (debug off, several worker processes)."""
     from gunicorn.app.base import BaseApplication
+
+    check_sessions_shared(config, workers)
+    show_audit_log()
 
     from champion.dashboard.app import create_app
 
@@ -51,4 +81,5 @@ def serve_development(config: DashboardConfig, host: str, port: int) -> None:
         )
     from champion.dashboard.app import create_app
 
+    show_audit_log()
     create_app(config).run(host=host, port=port, debug=False, dev_tools_hot_reload=True)

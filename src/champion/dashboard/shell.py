@@ -9,7 +9,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, dcc, html
 
-from champion.dashboard import ids
+from champion.dashboard import auth, ids
 from champion.dashboard.components import alert
 from champion.dashboard.context import backend
 from champion.errors import ChampionError
@@ -52,6 +52,7 @@ def layout(lang: str) -> html.Div:
                             inline=True,
                             className="text-light",
                         ),
+                        html.Div(id=ids.USER_BOX, className="d-flex align-items-center ms-3"),
                     ],
                     fluid=True,
                 ),
@@ -132,6 +133,33 @@ def show_jobs(_n: int | None, _versions: list[str] | None) -> tuple[str, bool]:
     return " · ".join(parts), not running
 
 
+def show_user(_path: str | None) -> Any:
+    """Who is logged in and a logout button; a read-only badge when there are no logins."""
+    if not auth.enabled():
+        return dbc.Badge(
+            "read-only",
+            id=ids.READ_ONLY_BADGE,
+            color="secondary",
+            title="Start the dashboard with --users FILE to let operators log in.",
+        )
+    user = auth.current_user()
+    # A plain form POST (not a link): with the SameSite=Lax session cookie, another site
+    # cannot log the user out.
+    logout = html.Form(
+        html.Button(
+            "Log out", id=ids.LOGOUT_BUTTON, type="submit", className="btn btn-sm btn-outline-light"
+        ),
+        id=ids.LOGOUT_FORM,
+        method="POST",
+        action="/logout",
+        className="ms-2",
+    )
+    return [
+        html.Span(f"{user.name} ({user.role})", id=ids.USER_NAME, className="text-light"),
+        logout,
+    ]
+
+
 def register(app: dash.Dash) -> None:
     """Attach this module's callbacks to app (not to Dash's global list, which only the
     first app of a process would receive)."""
@@ -158,3 +186,4 @@ def register(app: dash.Dash) -> None:
         Input(ids.JOBS_POLL, "n_intervals"),
         Input(ids.VERSIONS_STORE, "data"),
     )(show_jobs)
+    app.callback(Output(ids.USER_BOX, "children"), Input(ids.URL, "pathname"))(show_user)
