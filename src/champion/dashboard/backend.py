@@ -14,6 +14,7 @@ import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import cached_property
 
 from champion.cache import ScoreCache
 from champion.dashboard.config import DashboardConfig
@@ -24,6 +25,7 @@ from champion.dashboard.evaluations import (
     version_label,
 )
 from champion.dashboard.figure_cache import FigureCache
+from champion.dashboard.operations import Operations
 from champion.data import EvalDataset, load_dataset
 from champion.errors import ChampionError
 from champion.evaluation import Comparison, EvaluationReport, SliceTable
@@ -229,6 +231,11 @@ class DashboardBackend:
         for version in (baseline, challenger):
             self.scored(version)
         return self.evaluations.disagreements(PairKey(baseline, challenger, float(threshold)))
+
+    @cached_property
+    def operations(self) -> Operations:
+        """Promote, roll back and history of the model (a registry writer client, made once)."""
+        return Operations(self)
 
     def version_refs(self) -> list[ModelVersionRef]:
         return list(self.model().versions)

@@ -1,5 +1,6 @@
 """Registry: every version with its aliases, creation time, run and signature, and one metric
-per version on the same test set (the trend chart). Promotion and rollback are not here yet."""
+per version on the same test set (the trend chart); below them the Promote and Roll back
+controls (operators only, see ``registry_actions``) and the history of ``@champion``."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from champion.dashboard.components import (
     pending_alert,
 )
 from champion.dashboard.context import backend
+from champion.dashboard.pages import registry_actions
 from champion.errors import ChampionError
 from champion.evaluation import METRICS
 from champion.models import RegisteredModelInfo
@@ -45,6 +47,7 @@ def layout(**_query: str) -> html.Div:
             className="mt-3 mb-2",
         ),
         graph(ids.TREND_GRAPH, height=400),
+        registry_actions.section(),
     )
 
 
@@ -96,7 +99,9 @@ def versions_table(model: RegisteredModelInfo, lang: str, ui: str | None = None)
     )
 
 
-def update(metric: str, lang: str, threshold: float | None, _jobs: Any) -> tuple[Any, ...]:
+def update(
+    metric: str, lang: str, threshold: float | None, _jobs: Any, _refresh: Any = None
+) -> tuple[Any, ...]:
     lang = lang or "en"
     try:
         model = backend().model(fresh=True)  # this page is about the registry: no stale read
@@ -133,4 +138,6 @@ def register(app: dash.Dash) -> None:
         Input(ids.LANG_STORE, "data"),
         Input(ids.THRESHOLD_STORE, "data"),
         Input(ids.JOBS_STATUS, "children"),
+        Input(ids.REGISTRY_REFRESH, "data"),
     )(update)
+    registry_actions.register(app)

@@ -1,0 +1,132 @@
+"""What the Registry page's Promote and Roll back controls do, composed from champion.actions.
+
+The dashboard writes to the registry only through ``champion.actions`` (compare-and-set under
+the registry lock, history in the model's tags), as the CLI does. Who acts comes from the
+logged-in user, checked by the callbacks before anything here is called.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from champion.actions import (
+    ActionResult,
+    AliasStatus,
+    GateCheck,
+    HistoryEntry,
+    alias_status,
+    check_gate,
+    promote,
+    read_history,
+    rollback,
+)
+from champion.models import MlflowRegistryWriter
+from champion.service import CHAMPION_ALIAS
+
+if TYPE_CHECKING:
+    from champion.dashboard.backend import DashboardBackend
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What a confirmation dialog shows: the move, the gate (promotions replacing a champion)
+    and the version the user must type again; expected is the alias's value when it was read."""
+
+    action: str
+    version: str
+    expected: str | None
+    gate: GateCheck | None
+    message: str
+
+
+class Operations:
+    """Promote, roll back and read the history of the dashboard's model's ``@champion``."""
+
+    def __init__(self, backend: DashboardBackend) -> None:
+        self.backend = backend
+        self.name = backend.config.model_name
+        self.writer = MlflowRegistryWriter(backend.config.tracking_uri)
+
+    def current(self) -> str | None:
+        """The version holding @champion now, read from the registry (not the page's cache)."""
+        return self.writer.model_state(self.name).aliases.get(CHAMPION_ALIAS)
+
+    def history(self) -> list[HistoryEntry]:
+        """Every recorded alias change of the model, newest first."""
+        entries = read_history(self.writer, self.name)
+        return sorted(entries, key=lambda e: (e.at, e.seq), reverse=True)
+
+    def status(self) -> AliasStatus:
+        """@champion now, or "no current champion" and why."""
+        entries = read_history(self.writer, self.name, CHAMPION_ALIAS)
+        return alias_status(self.writer, self.name, CHAMPION_ALIAS, self.current(), entries)
+
+    def gate(self, champion: str | None, challenger: str) -> GateCheck | None:
+        """The default gate of challenger against champion on the dashboard's test set (from
+        cached scores); None when there is no champion to compare with."""
+        if champion is None or champion == challenger:
+            return None
+        return check_gate(
+            self.backend.service,
+            self.backend.dataset,
+            self.name,
+            champion,
+            challenger,
+            n_boot=self.backend.config.n_boot,
+        )
+
+    def preview_promotion(self, version: str) -> Preview:
+        expected = self.current()
+        gate = self.gate(expected, version)
+        planned = promote(
+            self.writer,
+            self.name,
+            version,
+            reason="preview",
+            user="preview",
+            expected=expected,
+            gate=gate,
+            dry_run=True,
+        )
+        return Preview("promote", version, expected, gate, planned.message)
+
+    def preview_rollback(self) -> Preview:
+        expected = self.current()
+        planned = rollback(
+            self.writer,
+            self.name,
+            reason="preview",
+            user="preview",
+            expected=expected,
+            dry_run=True,
+        )
+        target = planned.to_version or ""
+        return Preview("rollback", target, expected, None, planned.message)
+
+    def apply(self, preview: Preview, reason: str, user: str, force: bool) -> ActionResult:
+        """Carry out a previewed action if @champion still holds preview.expected; the gate is
+        judged again on the spot (the test set's scores are cached)."""
+        if preview.action == "promote":
+            gate = self.gate(preview.expected, preview.version)
+            result = promote(
+                self.writer,
+                self.name,
+                preview.version,
+                reason=reason,
+                user=user,
+                expected=preview.expected,
+                gate=gate,
+                force=force,
+            )
+        else:
+            result = rollback(
+                self.writer,
+                self.name,
+                reason=reason,
+                user=user,
+                expected=preview.expected,
+                to=preview.version or None,
+            )
+        self.backend.model(fresh=True)  # aliases moved: the picker and pages read them again
+        return result

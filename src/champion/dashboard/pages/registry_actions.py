@@ -1,0 +1,287 @@
+"""The Registry page's Promote and Roll back controls and the history timeline.
+
+Operators (see ``champion.dashboard.auth``) see a version picker and two buttons; each opens a
+confirmation dialog with the move, the gate verdict (a promotion replacing a champion), a
+required reason and the version number to type again. The write callback checks the user's
+role on the server every time: the controls being hidden is not the protection. The dialog
+keeps only keys in its store (action, version, the champion the user saw); the write runs
+compare-and-set against that champion, so a champion moved meanwhile is a conflict, not a
+silent overwrite.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import Input, Output, State, dcc, html
+
+from champion.actions import GateCheck, HistoryEntry
+from champion.dashboard import auth, ids
+from champion.dashboard.components import alert
+from champion.dashboard.context import backend
+from champion.dashboard.operations import Operations, Preview
+from champion.errors import ChampionError
+
+log = logging.getLogger("champion.audit")
+
+OUTCOME_COLOURS = {"applied": "success", "conflict": "warning", "refused": "danger"}
+
+
+def operations() -> Operations:
+    """The promote / roll back operations of this process's backend."""
+    return backend().operations
+
+
+def section() -> html.Div:
+    """Status line, the operator controls (filled in when the user may write), the dialog and
+    the history timeline."""
+    return html.Div(
+        [
+            html.P(id=ids.CHAMPION_STATUS, className="fw-semibold mt-3"),
+            html.Div(id=ids.ACTIONS_PANEL),
+            html.Div(id=ids.ACTION_RESULT),
+            dcc.Store(id=ids.ACTION_STORE),
+            dcc.Store(id=ids.REGISTRY_REFRESH, data=0),
+            dbc.Modal(
+                [
+                    dbc.ModalHeader(dbc.ModalTitle(id=ids.ACTION_TITLE)),
+                    dbc.ModalBody(
+                        [
+                            html.Div(id=ids.ACTION_SUMMARY, className="mb-3"),
+                            dbc.Label(
+                                "Reason (recorded in the history)", html_for=ids.ACTION_REASON
+                            ),
+                            dbc.Textarea(id=ids.ACTION_REASON, className="mb-2"),
+                            dbc.Label(id=ids.ACTION_TYPED_LABEL, html_for=ids.ACTION_TYPED),
+                            dbc.Input(id=ids.ACTION_TYPED, type="text", className="mb-2"),
+                            dbc.Checkbox(
+                                id=ids.ACTION_FORCE,
+                                label="Promote although the gate fails (recorded as forced)",
+                                value=False,
+                            ),
+                        ]
+                    ),
+                    dbc.ModalFooter(
+                        [
+                            dbc.Button("Cancel", id=ids.ACTION_CANCEL, color="secondary"),
+                            dbc.Button("Confirm", id=ids.ACTION_CONFIRM, color="primary"),
+                        ]
+                    ),
+                ],
+                id=ids.ACTION_MODAL,
+                is_open=False,
+            ),
+            html.H5("History of @champion", className="mt-4"),
+            html.Div(id=ids.HISTORY_TIMELINE),
+        ]
+    )
+
+
+def controls(version_options: list[dict[str, str]]) -> Any:
+    """The operator's picker and buttons; nothing for anyone else."""
+    if not auth.can_write():
+        return html.Div(
+            "Read-only: log in as an operator to promote or roll back.",
+            className="text-muted small",
+        )
+    return dbc.Row(
+        [
+            dbc.Col(
+                dcc.Dropdown(
+                    id=ids.PROMOTE_VERSION,
+                    options=version_options,
+                    placeholder="version to promote",
+                    clearable=False,
+                ),
+                md=3,
+            ),
+            dbc.Col(dbc.Button("Promote…", id=ids.PROMOTE_OPEN, color="primary"), width="auto"),
+            dbc.Col(
+                dbc.Button("Roll back…", id=ids.ROLLBACK_OPEN, color="outline-danger"),
+                width="auto",
+            ),
+        ],
+        align="center",
+        className="g-2",
+    )
+
+
+def gate_table(gate: GateCheck) -> html.Div:
+    """Every rule of the gate with its numbers and reason."""
+    verdict = gate.verdict
+    rows = [
+        html.Tr(
+            [
+                html.Td(rule.rule),
+                html.Td("pass" if rule.passed else "FAIL"),
+                html.Td(rule.reason, className="small"),
+            ],
+            className="" if rule.passed else "table-danger",
+        )
+        for rule in verdict.rules
+    ]
+    head = (
+        f"Gate {'passed' if verdict.passed else 'FAILED'}: version {gate.challenger_version} "
+        f"vs version {gate.champion_version} on {gate.rows:,} rows"
+    )
+    return html.Div(
+        [
+            html.Div(
+                head, className="fw-bold " + ("text-success" if verdict.passed else "text-danger")
+            ),
+            dbc.Table([html.Tbody(rows)], size="sm", className="mb-0", id="gate-rules"),
+        ]
+    )
+
+
+def timeline(entries: list[HistoryEntry]) -> Any:
+    """The history, newest first: when, who, the move, outcome, forced, gate, reason."""
+    if not entries:
+        return html.Div("No alias change recorded yet.", className="text-muted small")
+    items = []
+    for e in entries:
+        move = f"{e.action}: version {e.from_version or '—'} → version {e.to_version or '—'}"
+        badge = dbc.Badge(e.outcome, color=OUTCOME_COLOURS.get(e.outcome, "secondary"))
+        details = [html.Span(f"{e.at:%Y-%m-%d %H:%M:%S} UTC · {e.user} · @{e.alias}")]
+        if e.forced:
+            details.append(dbc.Badge("forced", color="danger", className="ms-2"))
+        gate = e.gate or {}
+        if gate:
+            details.append(html.Span(f" · gate {'passed' if gate.get('passed') else 'failed'}"))
+        items.append(
+            dbc.ListGroupItem(
+                [
+                    html.Div([html.Strong(move), " ", badge]),
+                    html.Div(details, className="small text-muted"),
+                    html.Div(e.reason, className="small"),  # a string child: shown as text
+                    html.Div(e.note or "", className="small text-muted"),
+                ],
+                className="history-entry",
+            )
+        )
+    return dbc.ListGroup(items, flush=True)
+
+
+def refresh(_metric: Any, _refresh: int) -> tuple[Any, Any, Any]:
+    """Status, controls and history, read afresh from the registry."""
+    try:
+        ops = operations()
+        status = ops.status()
+        model = backend().model(fresh=True)
+        options = [{"label": f"version {v.version}", "value": v.version} for v in model.versions]
+        history = ops.history()
+    except ChampionError as err:
+        return str(err), alert(err), None
+    return status.text, controls(options), timeline(history)
+
+
+def open_dialog(
+    _promote: int | None, _rollback: int | None, version: str | None
+) -> tuple[Any, ...]:
+    """Prepare the confirmation: the move, the gate and what to type; nothing is written."""
+    trigger = dash.ctx.triggered_id
+    if trigger not in (ids.PROMOTE_OPEN, ids.ROLLBACK_OPEN) or not dash.ctx.triggered[0]["value"]:
+        raise dash.exceptions.PreventUpdate
+    try:
+        auth.require_operator("open the promote / roll back dialog")
+        if trigger == ids.PROMOTE_OPEN:
+            if not version:
+                notice = alert("Pick a version to promote first.", "warning")
+                return False, dash.no_update, dash.no_update, None, notice, dash.no_update
+            preview = operations().preview_promotion(str(version))
+        else:
+            preview = operations().preview_rollback()
+    except ChampionError as err:
+        return False, dash.no_update, dash.no_update, None, alert(err), dash.no_update
+    title = "Promote" if preview.action == "promote" else "Roll back"
+    summary: list[Any] = [html.P(preview.message)]
+    if preview.gate is not None:
+        summary.append(gate_table(preview.gate))
+    store = {"action": preview.action, "version": preview.version, "expected": preview.expected}
+    typed = f"Type the version number ({preview.version}) again to confirm"
+    return True, f"{title}: version {preview.version}", summary, store, None, typed
+
+
+def confirm(
+    _clicks: int | None,
+    store: dict[str, Any] | None,
+    reason: str | None,
+    typed: str | None,
+    force: bool | None,
+    refreshed: int | None,
+) -> tuple[Any, ...]:
+    """The write: checked for the operator role here, on the server, every time."""
+    if not _clicks or not store:
+        raise dash.exceptions.PreventUpdate
+    try:
+        user = auth.require_operator(f"{store.get('action')} version {store.get('version')}")
+    except ChampionError as err:
+        return False, alert(err), dash.no_update
+    version = str(store.get("version") or "")
+    if (typed or "").strip() != version:
+        notice = alert(f"Type {version} to confirm; nothing was changed.", "warning")
+        return True, notice, dash.no_update
+    if not (reason or "").strip():
+        notice = alert("Give a reason; it is recorded in the history.", "warning")
+        return True, notice, dash.no_update
+    preview = Preview(
+        str(store.get("action")),
+        version,
+        None if store.get("expected") is None else str(store["expected"]),
+        None,
+        "",
+    )
+    try:
+        result = operations().apply(preview, reason or "", user.name, bool(force))
+    except ChampionError as err:
+        return False, alert(err), (refreshed or 0) + 1
+    log.info("%s by %s: %s", result.action, user.name, result.message)
+    colour = OUTCOME_COLOURS.get(result.outcome, "info")
+    return False, alert(result.message, colour), (refreshed or 0) + 1
+
+
+def close(_clicks: int | None) -> bool:
+    return False
+
+
+def register(app: dash.Dash) -> None:
+    """Attach the callbacks of the controls to app."""
+    app.callback(
+        Output(ids.CHAMPION_STATUS, "children"),
+        Output(ids.ACTIONS_PANEL, "children"),
+        Output(ids.HISTORY_TIMELINE, "children"),
+        Input(ids.TREND_METRIC, "value"),
+        Input(ids.REGISTRY_REFRESH, "data"),
+    )(refresh)
+    app.callback(
+        Output(ids.ACTION_MODAL, "is_open"),
+        Output(ids.ACTION_TITLE, "children"),
+        Output(ids.ACTION_SUMMARY, "children"),
+        Output(ids.ACTION_STORE, "data"),
+        Output(ids.ACTION_RESULT, "children"),
+        Output(ids.ACTION_TYPED_LABEL, "children"),
+        Input(ids.PROMOTE_OPEN, "n_clicks"),
+        Input(ids.ROLLBACK_OPEN, "n_clicks"),
+        State(ids.PROMOTE_VERSION, "value"),
+        prevent_initial_call=True,
+    )(open_dialog)
+    app.callback(
+        Output(ids.ACTION_MODAL, "is_open", allow_duplicate=True),
+        Output(ids.ACTION_RESULT, "children", allow_duplicate=True),
+        Output(ids.REGISTRY_REFRESH, "data"),
+        Input(ids.ACTION_CONFIRM, "n_clicks"),
+        State(ids.ACTION_STORE, "data"),
+        State(ids.ACTION_REASON, "value"),
+        State(ids.ACTION_TYPED, "value"),
+        State(ids.ACTION_FORCE, "value"),
+        State(ids.REGISTRY_REFRESH, "data"),
+        prevent_initial_call=True,
+    )(confirm)
+    app.callback(
+        Output(ids.ACTION_MODAL, "is_open", allow_duplicate=True),
+        Input(ids.ACTION_CANCEL, "n_clicks"),
+        prevent_initial_call=True,
+    )(close)
