@@ -126,3 +126,92 @@ def test_the_policy_check_sees_a_violation(driver: WebDriver, site: str) -> None
     wait_for(driver, "body", TIMEOUT)
     assert driver.execute_script("return window.x === undefined")
     assert any("script-src" in line for line in policy_violations(driver))
+
+
+def click(driver: WebDriver, element: Any) -> None:
+    """Scroll element to the middle of the window, then click it as a user would."""
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", element)
+    element.click()
+
+
+def confirm_in_dialog(driver: WebDriver, reason: str, version: str) -> None:
+    """Fill the confirmation dialog (forcing a failed gate, on the record) and confirm."""
+    wait_for(driver, f"#{ids.ACTION_REASON}", TIMEOUT).send_keys(reason)
+    driver.find_element(By.ID, ids.ACTION_TYPED).send_keys(version)
+    if "Gate FAILED" in driver.find_element(By.ID, ids.ACTION_SUMMARY).text:
+        driver.find_element(By.ID, ids.ACTION_FORCE).click()
+    driver.find_element(By.ID, ids.ACTION_CONFIRM).click()
+
+
+def test_operator_promotes_version_2_sees_the_timeline_and_rolls_back(
+    driver: WebDriver, site: str
+) -> None:
+    driver.get(f"{site}/login")
+    driver.delete_all_cookies()  # whoever the earlier tests left logged in
+    driver.get(f"{site}/registry")
+    log_in(driver, *OPERATOR)
+    wait_for_dash(driver, TIMEOUT)
+    wait_for_text(driver, f"#{ids.CHAMPION_STATUS}", "@champion -> version 1", TIMEOUT)
+    click(driver, wait_for(driver, f"#{ids.PROMOTE_VERSION}", TIMEOUT))
+    options = driver.find_elements(By.XPATH, "//*[@role='option']")
+    next(o for o in options if o.text == "version 2").click()
+    click(driver, driver.find_element(By.ID, ids.PROMOTE_OPEN))
+    wait_for_text(driver, f"#{ids.ACTION_SUMMARY}", "Gate", TIMEOUT)
+    confirm_in_dialog(driver, "better recall in the spring data", "2")
+    wait_for_text(driver, f"#{ids.CHAMPION_STATUS}", "@champion -> version 2", TIMEOUT)
+    timeline = wait_for_text(
+        driver, f"#{ids.HISTORY_TIMELINE}", "better recall in the spring data", TIMEOUT
+    )
+    assert "olga" in timeline.text
+    assert "version 1 → version 2" in timeline.text
+
+    click(driver, driver.find_element(By.ID, ids.ROLLBACK_OPEN))
+    wait_for_text(driver, f"#{ids.ACTION_TITLE}", "Roll back: version 1", TIMEOUT)
+    confirm_in_dialog(driver, "canary errors doubled", "1")
+    wait_for_text(driver, f"#{ids.CHAMPION_STATUS}", "@champion -> version 1", TIMEOUT)
+    wait_for_text(driver, f"#{ids.HISTORY_TIMELINE}", "canary errors doubled", TIMEOUT)
+    assert policy_violations(driver) == []
+
+
+FORGE = """
+const done = arguments[arguments.length - 1];
+fetch('/_dash-dependencies').then(r => r.json()).then(deps => {
+  const cb = deps.find(d => d.output.includes(arguments[0]));
+  const values = arguments[1];
+  const fill = items => items.map(i => ({...i, value: values[i.id + '.' + i.property] ?? null}));
+  const outputs = cb.output.replace(/^\\.\\./, '').replace(/\\.\\.$/, '').split('...')
+    .map(o => { const k = o.lastIndexOf('.');
+                return {id: o.slice(0, k), property: o.slice(k + 1)}; });
+  const body = {output: cb.output, outputs: outputs, inputs: fill(cb.inputs),
+                state: fill(cb.state), changedPropIds: [arguments[2]]};
+  return fetch('/_dash-update-component', {method: 'POST',
+      headers: {'Content-Type': 'application/json'}, body: JSON.stringify(body)});
+}).then(r => r.text().then(t => done(r.status + ' ' + t)), e => done('error ' + e));
+"""
+
+
+def test_a_viewer_forging_the_promote_callback_changes_nothing(
+    driver: WebDriver, site: str
+) -> None:
+    driver.get(f"{site}/login")
+    driver.delete_all_cookies()
+    driver.get(f"{site}/registry")
+    log_in(driver, *VIEWER)
+    wait_for_dash(driver, TIMEOUT)
+    wait_for_text(driver, f"#{ids.CHAMPION_STATUS}", "@champion -> version 1", TIMEOUT)
+    values = {
+        f"{ids.ACTION_CONFIRM}.n_clicks": 1,
+        f"{ids.ACTION_STORE}.data": {"action": "promote", "version": "3", "expected": "1"},
+        f"{ids.ACTION_REASON}.value": "forged",
+        f"{ids.ACTION_TYPED}.value": "3",
+        f"{ids.ACTION_FORCE}.value": True,
+        f"{ids.REGISTRY_REFRESH}.data": 0,
+    }
+    answer = driver.execute_async_script(
+        FORGE, f"{ids.REGISTRY_REFRESH}.data", values, f"{ids.ACTION_CONFIRM}.n_clicks"
+    )
+    assert answer.startswith("200 "), answer[:300]
+    assert "not an operator" in answer
+    driver.refresh()
+    wait_for_dash(driver, TIMEOUT)
+    wait_for_text(driver, f"#{ids.CHAMPION_STATUS}", "@champion -> version 1", TIMEOUT)

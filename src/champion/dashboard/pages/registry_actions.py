@@ -190,19 +190,23 @@ def open_dialog(
         if trigger == ids.PROMOTE_OPEN:
             if not version:
                 notice = alert("Pick a version to promote first.", "warning")
-                return False, dash.no_update, dash.no_update, None, notice, dash.no_update
+                return (False, *[dash.no_update] * 2, None, notice, *[dash.no_update] * 5)
             preview = operations().preview_promotion(str(version))
         else:
             preview = operations().preview_rollback()
     except ChampionError as err:
-        return False, dash.no_update, dash.no_update, None, alert(err), dash.no_update
+        return (False, *[dash.no_update] * 2, None, alert(err), *[dash.no_update] * 5)
     title = "Promote" if preview.action == "promote" else "Roll back"
-    summary: list[Any] = [html.P(preview.message)]
+    summary: list[Any] = [html.P(preview.message.removeprefix("dry run (nothing written): "))]
     if preview.gate is not None:
         summary.append(gate_table(preview.gate))
     store = {"action": preview.action, "version": preview.version, "expected": preview.expected}
     typed = f"Type the version number ({preview.version}) again to confirm"
-    return True, f"{title}: version {preview.version}", summary, store, None, typed
+    # forcing is offered only where a gate failed; every field starts empty for each dialog
+    failed = preview.gate is not None and not preview.gate.verdict.passed
+    force_style = {} if failed else {"display": "none"}
+    title_text = f"{title}: version {preview.version}"
+    return True, title_text, summary, store, None, typed, "", "", False, force_style
 
 
 def confirm(
@@ -263,6 +267,10 @@ def register(app: dash.Dash) -> None:
         Output(ids.ACTION_STORE, "data"),
         Output(ids.ACTION_RESULT, "children"),
         Output(ids.ACTION_TYPED_LABEL, "children"),
+        Output(ids.ACTION_REASON, "value"),
+        Output(ids.ACTION_TYPED, "value"),
+        Output(ids.ACTION_FORCE, "value"),
+        Output(ids.ACTION_FORCE, "style"),
         Input(ids.PROMOTE_OPEN, "n_clicks"),
         Input(ids.ROLLBACK_OPEN, "n_clicks"),
         State(ids.PROMOTE_VERSION, "value"),
