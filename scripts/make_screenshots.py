@@ -29,7 +29,10 @@ from champion.demo import prepare_demo
 PAGES = (
     ("overview", None, "#overview-table"),
     ("curves", "#nav-curves", "#curves-roc .js-plotly-plot"),
-    ("threshold", "#nav-threshold", ".confusion .js-plotly-plot"),
+    ("threshold", "#nav-threshold", "#threshold-metrics-graph .js-plotly-plot"),
+    ("slices", "#nav-slices", "#slices-graph .js-plotly-plot"),
+    ("disagreements", "#nav-disagreements", "#disagree-grid .ag-row"),
+    ("registry", "#nav-registry", "#registry-trend .js-plotly-plot"),
 )
 
 

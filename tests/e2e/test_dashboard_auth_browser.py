@@ -3,9 +3,11 @@ without a violation in the console, who is logged in, logout, and the viewer's r
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
+from selenium.common.exceptions import ElementClickInterceptedException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 
@@ -128,10 +130,18 @@ def test_the_policy_check_sees_a_violation(driver: WebDriver, site: str) -> None
     assert any("script-src" in line for line in policy_violations(driver))
 
 
-def click(driver: WebDriver, element: Any) -> None:
-    """Scroll element to the middle of the window, then click it as a user would."""
-    driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", element)
-    element.click()
+def click(driver: WebDriver, element: Any, attempts: int = 10) -> None:
+    """Scroll element to the middle of the window, then click it as a user would; while the
+    page still moves (the history loads below), the click may land elsewhere: try again."""
+    for attempt in range(attempts):
+        driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", element)
+        try:
+            element.click()
+            return
+        except ElementClickInterceptedException:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.5)
 
 
 def confirm_in_dialog(driver: WebDriver, reason: str, version: str) -> None:
@@ -154,7 +164,7 @@ def test_operator_promotes_version_2_sees_the_timeline_and_rolls_back(
     wait_for_text(driver, f"#{ids.CHAMPION_STATUS}", "@champion -> version 1", TIMEOUT)
     click(driver, wait_for(driver, f"#{ids.PROMOTE_VERSION}", TIMEOUT))
     options = driver.find_elements(By.XPATH, "//*[@role='option']")
-    next(o for o in options if o.text == "version 2").click()
+    click(driver, next(o for o in options if o.text == "version 2"))
     click(driver, driver.find_element(By.ID, ids.PROMOTE_OPEN))
     wait_for_text(driver, f"#{ids.ACTION_SUMMARY}", "Gate", TIMEOUT)
     confirm_in_dialog(driver, "better recall in the spring data", "2")

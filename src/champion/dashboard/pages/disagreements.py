@@ -145,7 +145,7 @@ def update(
     base, chal = version_label(found.key.baseline), version_label(found.key.challenger)
     count = t("ui.disagreeing", lang, count=f"{found.total:,}", a=base, b=chal)
     if found.total > MAX_ROWS:
-        count += f" (grid: the {MAX_ROWS:,} with the largest score difference)"
+        count += t("ui.grid_cap", lang, rows=f"{MAX_ROWS:,}")
     return pending_alert(pending, lang), agreement_table(found, lang), count, records, columns
 
 

@@ -24,6 +24,7 @@ from champion.dashboard.components import alert
 from champion.dashboard.context import backend
 from champion.dashboard.operations import Operations, Preview
 from champion.errors import ChampionError
+from champion.presentation import t
 
 log = logging.getLogger("champion.audit")
 
@@ -51,56 +52,50 @@ def section() -> html.Div:
                     dbc.ModalBody(
                         [
                             html.Div(id=ids.ACTION_SUMMARY, className="mb-3"),
-                            dbc.Label(
-                                "Reason (recorded in the history)", html_for=ids.ACTION_REASON
-                            ),
+                            dbc.Label(id=ids.ACTION_REASON_LABEL, html_for=ids.ACTION_REASON),
                             dbc.Textarea(id=ids.ACTION_REASON, className="mb-2"),
                             dbc.Label(id=ids.ACTION_TYPED_LABEL, html_for=ids.ACTION_TYPED),
                             dbc.Input(id=ids.ACTION_TYPED, type="text", className="mb-2"),
-                            dbc.Checkbox(
-                                id=ids.ACTION_FORCE,
-                                label="Promote although the gate fails (recorded as forced)",
-                                value=False,
-                            ),
+                            dbc.Checkbox(id=ids.ACTION_FORCE, value=False),
                         ]
                     ),
                     dbc.ModalFooter(
                         [
-                            dbc.Button("Cancel", id=ids.ACTION_CANCEL, color="secondary"),
-                            dbc.Button("Confirm", id=ids.ACTION_CONFIRM, color="primary"),
+                            dbc.Button(id=ids.ACTION_CANCEL, color="secondary"),
+                            dbc.Button(id=ids.ACTION_CONFIRM, color="primary"),
                         ]
                     ),
                 ],
                 id=ids.ACTION_MODAL,
                 is_open=False,
             ),
-            html.H5("History of @champion", className="mt-4"),
+            html.H5(id=ids.HISTORY_TITLE, className="mt-4"),
             html.Div(id=ids.HISTORY_TIMELINE),
         ]
     )
 
 
-def controls(version_options: list[dict[str, str]]) -> Any:
+def controls(version_options: list[dict[str, str]], lang: str) -> Any:
     """The operator's picker and buttons; nothing for anyone else."""
     if not auth.can_write():
-        return html.Div(
-            "Read-only: log in as an operator to promote or roll back.",
-            className="text-muted small",
-        )
+        return html.Div(t("act.read_only", lang), className="text-muted small")
     return dbc.Row(
         [
             dbc.Col(
                 dcc.Dropdown(
                     id=ids.PROMOTE_VERSION,
                     options=version_options,
-                    placeholder="version to promote",
+                    placeholder=t("act.pick", lang),
                     clearable=False,
                 ),
                 md=3,
             ),
-            dbc.Col(dbc.Button("Promote…", id=ids.PROMOTE_OPEN, color="primary"), width="auto"),
             dbc.Col(
-                dbc.Button("Roll back…", id=ids.ROLLBACK_OPEN, color="outline-danger"),
+                dbc.Button(t("act.promote", lang), id=ids.PROMOTE_OPEN, color="primary"),
+                width="auto",
+            ),
+            dbc.Col(
+                dbc.Button(t("act.rollback", lang), id=ids.ROLLBACK_OPEN, color="outline-danger"),
                 width="auto",
             ),
         ],
@@ -109,23 +104,27 @@ def controls(version_options: list[dict[str, str]]) -> Any:
     )
 
 
-def gate_table(gate: GateCheck) -> html.Div:
+def gate_table(gate: GateCheck, lang: str) -> html.Div:
     """Every rule of the gate with its numbers and reason."""
     verdict = gate.verdict
     rows = [
         html.Tr(
             [
                 html.Td(rule.rule),
-                html.Td("pass" if rule.passed else "FAIL"),
+                html.Td(t("act.pass", lang) if rule.passed else t("act.fail", lang)),
                 html.Td(rule.reason, className="small"),
             ],
             className="" if rule.passed else "table-danger",
         )
         for rule in verdict.rules
     ]
-    head = (
-        f"Gate {'passed' if verdict.passed else 'FAILED'}: version {gate.challenger_version} "
-        f"vs version {gate.champion_version} on {gate.rows:,} rows"
+    head = t(
+        "act.gate",
+        lang,
+        result=t("act.passed" if verdict.passed else "act.failed", lang),
+        challenger=gate.challenger_version,
+        champion=gate.champion_version,
+        rows=f"{gate.rows:,}",
     )
     return html.Div(
         [
@@ -137,10 +136,10 @@ def gate_table(gate: GateCheck) -> html.Div:
     )
 
 
-def timeline(entries: list[HistoryEntry]) -> Any:
+def timeline(entries: list[HistoryEntry], lang: str) -> Any:
     """The history, newest first: when, who, the move, outcome, forced, gate, reason."""
     if not entries:
-        return html.Div("No alias change recorded yet.", className="text-muted small")
+        return html.Div(t("act.no_history", lang), className="text-muted small")
     items = []
     for e in entries:
         move = f"{e.action}: version {e.from_version or '—'} → version {e.to_version or '—'}"
@@ -165,8 +164,9 @@ def timeline(entries: list[HistoryEntry]) -> Any:
     return dbc.ListGroup(items, flush=True)
 
 
-def refresh(_metric: Any, _refresh: int) -> tuple[Any, Any, Any]:
+def refresh(_metric: Any, _refresh: int, lang: str | None = None) -> tuple[Any, ...]:
     """Status, controls and history, read afresh from the registry."""
+    lang = lang or "en"
     try:
         ops = operations()
         status = ops.status()
@@ -174,14 +174,15 @@ def refresh(_metric: Any, _refresh: int) -> tuple[Any, Any, Any]:
         options = [{"label": f"version {v.version}", "value": v.version} for v in model.versions]
         history = ops.history()
     except ChampionError as err:
-        return str(err), alert(err), None
-    return status.text, controls(options), timeline(history)
+        return str(err), alert(err), None, t("act.history", lang)
+    return status.text, controls(options, lang), timeline(history, lang), t("act.history", lang)
 
 
 def open_dialog(
-    _promote: int | None, _rollback: int | None, version: str | None
+    _promote: int | None, _rollback: int | None, version: str | None, lang: str | None = None
 ) -> tuple[Any, ...]:
     """Prepare the confirmation: the move, the gate and what to type; nothing is written."""
+    lang = lang or "en"
     trigger = dash.ctx.triggered_id
     if trigger not in (ids.PROMOTE_OPEN, ids.ROLLBACK_OPEN) or not dash.ctx.triggered[0]["value"]:
         raise dash.exceptions.PreventUpdate
@@ -189,24 +190,37 @@ def open_dialog(
         auth.require_operator("open the promote / roll back dialog")
         if trigger == ids.PROMOTE_OPEN:
             if not version:
-                notice = alert("Pick a version to promote first.", "warning")
-                return (False, *[dash.no_update] * 2, None, notice, *[dash.no_update] * 5)
+                notice = alert(t("act.pick_first", lang), "warning")
+                return (False, *[dash.no_update] * 2, None, notice, *[dash.no_update] * 9)
             preview = operations().preview_promotion(str(version))
         else:
             preview = operations().preview_rollback()
     except ChampionError as err:
-        return (False, *[dash.no_update] * 2, None, alert(err), *[dash.no_update] * 5)
-    title = "Promote" if preview.action == "promote" else "Roll back"
+        return (False, *[dash.no_update] * 2, None, alert(err), *[dash.no_update] * 9)
     summary: list[Any] = [html.P(preview.message.removeprefix("dry run (nothing written): "))]
     if preview.gate is not None:
-        summary.append(gate_table(preview.gate))
+        summary.append(gate_table(preview.gate, lang))
     store = {"action": preview.action, "version": preview.version, "expected": preview.expected}
-    typed = f"Type the version number ({preview.version}) again to confirm"
+    typed = t("act.typed", lang, version=preview.version)
     # forcing is offered only where a gate failed; every field starts empty for each dialog
     failed = preview.gate is not None and not preview.gate.verdict.passed
     force_style = {} if failed else {"display": "none"}
-    title_text = f"{title}: version {preview.version}"
-    return True, title_text, summary, store, None, typed, "", "", False, force_style
+    title = t(f"act.title_{preview.action}", lang, version=preview.version)
+    labels = (t("act.reason", lang), t("act.force", lang), t("act.cancel", lang))
+    return (
+        True,
+        title,
+        summary,
+        store,
+        None,
+        typed,
+        "",
+        "",
+        False,
+        force_style,
+        *labels,
+        t("act.confirm", lang),
+    )
 
 
 def confirm(
@@ -216,8 +230,10 @@ def confirm(
     typed: str | None,
     force: bool | None,
     refreshed: int | None,
+    lang: str | None = None,
 ) -> tuple[Any, ...]:
     """The write: checked for the operator role here, on the server, every time."""
+    lang = lang or "en"
     if not _clicks or not store:
         raise dash.exceptions.PreventUpdate
     try:
@@ -226,10 +242,10 @@ def confirm(
         return False, alert(err), dash.no_update
     version = str(store.get("version") or "")
     if (typed or "").strip() != version:
-        notice = alert(f"Type {version} to confirm; nothing was changed.", "warning")
+        notice = alert(t("act.type_to_confirm", lang, version=version), "warning")
         return True, notice, dash.no_update
     if not (reason or "").strip():
-        notice = alert("Give a reason; it is recorded in the history.", "warning")
+        notice = alert(t("act.need_reason", lang), "warning")
         return True, notice, dash.no_update
     preview = Preview(
         str(store.get("action")),
@@ -257,8 +273,10 @@ def register(app: dash.Dash) -> None:
         Output(ids.CHAMPION_STATUS, "children"),
         Output(ids.ACTIONS_PANEL, "children"),
         Output(ids.HISTORY_TIMELINE, "children"),
+        Output(ids.HISTORY_TITLE, "children"),
         Input(ids.TREND_METRIC, "value"),
         Input(ids.REGISTRY_REFRESH, "data"),
+        Input(ids.LANG_STORE, "data"),
     )(refresh)
     app.callback(
         Output(ids.ACTION_MODAL, "is_open"),
@@ -271,9 +289,14 @@ def register(app: dash.Dash) -> None:
         Output(ids.ACTION_TYPED, "value"),
         Output(ids.ACTION_FORCE, "value"),
         Output(ids.ACTION_FORCE, "style"),
+        Output(ids.ACTION_REASON_LABEL, "children"),
+        Output(ids.ACTION_FORCE, "label"),
+        Output(ids.ACTION_CANCEL, "children"),
+        Output(ids.ACTION_CONFIRM, "children"),
         Input(ids.PROMOTE_OPEN, "n_clicks"),
         Input(ids.ROLLBACK_OPEN, "n_clicks"),
         State(ids.PROMOTE_VERSION, "value"),
+        State(ids.LANG_STORE, "data"),
         prevent_initial_call=True,
     )(open_dialog)
     app.callback(
@@ -286,6 +309,7 @@ def register(app: dash.Dash) -> None:
         State(ids.ACTION_TYPED, "value"),
         State(ids.ACTION_FORCE, "value"),
         State(ids.REGISTRY_REFRESH, "data"),
+        State(ids.LANG_STORE, "data"),
         prevent_initial_call=True,
     )(confirm)
     app.callback(
