@@ -32,6 +32,12 @@ from champion.errors import RegistryError
 @click.option("--workers", default=2, show_default=True, help="gunicorn worker processes.")
 @click.option("--lang", type=click.Choice(["en", "ja"]), default="en", show_default=True)
 @click.option(
+    "--n-boot",
+    default=1000,
+    show_default=True,
+    help="Bootstrap resamples behind the intervals (large test sets: fewer is faster).",
+)
+@click.option(
     "--cache-dir", type=click.Path(path_type=Path), help="Score cache [~/.cache/champion]."
 )
 @click.option("--trust-type", "trust_types", multiple=True, metavar="TYPE")
@@ -62,6 +68,7 @@ def serve(
     port: int,
     workers: int,
     lang: str,
+    n_boot: int,
     cache_dir: Path | None,
     trust_types: tuple[str, ...],
     allow_pickle: bool,
@@ -92,6 +99,7 @@ def serve(
         pos_label=pos_label,
         cache_dir=cache_dir,
         lang=lang,
+        n_boot=n_boot,
         trust_types=trust_types,
         allow_pickle=allow_pickle,
         mlflow_ui=mlflow_ui,
