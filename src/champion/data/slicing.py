@@ -63,7 +63,9 @@ def category_slices(
     counts = text.value_counts(dropna=True)
     kept = [str(v) for v in counts.index[:max_categories]]
     labels = list(kept)
-    codes = np.asarray(pd.Categorical(text, categories=kept).codes, dtype=np.intp)
+    # values outside kept become missing first (pandas will refuse them in a Categorical)
+    known = text.where(text.isin(kept))
+    codes = np.asarray(pd.Categorical(known, categories=kept).codes, dtype=np.intp)
     missing = text.isna().to_numpy(dtype=bool)
     pooled = (codes == -1) & ~missing
     if pooled.any():

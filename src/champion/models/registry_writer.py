@@ -237,6 +237,12 @@ class MlflowRegistryWriter:
             except MlflowException as exc:
                 if _is_already_there(exc):
                     return False
+                # Under contention a tracking server can answer a create with "does not exist"
+                # (seen with MLflow 3.17 and sqlite when the holder deletes the lock meanwhile).
+                # Treat it as "not created by this call": the caller reads the lock next, and a
+                # lock carrying this caller's token means the create did land after all.
+                if exc.error_code == "RESOURCE_DOES_NOT_EXIST":
+                    return False
                 raise
             return True
 
