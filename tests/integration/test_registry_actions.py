@@ -8,6 +8,7 @@ import dataclasses
 import json
 import logging
 import shutil
+import time
 from pathlib import Path
 from typing import Any
 
@@ -179,3 +180,27 @@ def test_viewers_see_no_controls_and_their_forged_writes_change_nothing(
     refusals = [r.getMessage() for r in caplog.records if r.getMessage().startswith("refused")]
     assert len(refusals) == 2
     assert all("victor" in text for text in refusals)
+
+
+def test_on_a_large_test_set_the_gate_is_computed_in_the_background(
+    config: DashboardConfig, store: str, tmp_path: Path
+) -> None:
+    users = tmp_path / "users-large.json"
+    add_user(users, *OPERATOR, role="operator")
+    # inline_budget=0: every paired comparison goes to the background, as at a million rows
+    settings = dataclasses.replace(
+        config, tracking_uri=store, users_file=users, secret_key="k" * 40, inline_budget=0
+    )
+    app = create_app(settings)
+    client = app.server.test_client()
+    log_in(client, *OPERATOR)
+    first = open_dialog(client, ids.PROMOTE_OPEN, "3")
+    assert first[ids.ACTION_MODAL]["is_open"] is False
+    assert "computing in the background" in json.dumps(first[ids.ACTION_RESULT])
+    evaluations = app.server.config["champion.backend"].evaluations
+    deadline = time.monotonic() + 120
+    while evaluations.computing() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    second = open_dialog(client, ids.PROMOTE_OPEN, "3")
+    assert second[ids.ACTION_MODAL]["is_open"] is True
+    assert "version 3 vs version 1" in json.dumps(second[ids.ACTION_SUMMARY])

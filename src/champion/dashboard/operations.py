@@ -16,13 +16,17 @@ from champion.actions import (
     GateCheck,
     HistoryEntry,
     alias_status,
-    check_gate,
     promote,
     read_history,
     rollback,
 )
+from champion.dashboard.evaluations import PairKey, version_label
+from champion.errors import ChampionError
+from champion.evaluation import DEFAULT_RULES, evaluate_gate
 from champion.models import MlflowRegistryWriter
 from champion.service import CHAMPION_ALIAS
+
+GATE_THRESHOLD = 0.5  # as champion promote's default --threshold
 
 if TYPE_CHECKING:
     from champion.dashboard.backend import DashboardBackend
@@ -63,17 +67,32 @@ class Operations:
         return alias_status(self.writer, self.name, CHAMPION_ALIAS, self.current(), entries)
 
     def gate(self, champion: str | None, challenger: str) -> GateCheck | None:
-        """The default gate of challenger against champion on the dashboard's test set (from
-        cached scores); None when there is no champion to compare with."""
+        """The default gate of challenger against champion on the dashboard's test set; None
+        when there is no champion to compare with. It reads the paired comparison the pages
+        use (computed once; in the background for a large test set, in which case this says
+        to try again shortly rather than keep the request waiting)."""
         if champion is None or champion == challenger:
             return None
-        return check_gate(
-            self.backend.service,
-            self.backend.dataset,
-            self.name,
-            champion,
-            challenger,
-            n_boot=self.backend.config.n_boot,
+        for version in (champion, challenger):
+            if self.backend.scored(version) is None:
+                raise ChampionError(
+                    f"version {version} is being scored on the test set; the gate needs its "
+                    "scores: try again when the scoring shown at the top has finished."
+                )
+        key = PairKey(champion, challenger, GATE_THRESHOLD)
+        comparison = self.backend.evaluations.pair(key)
+        if comparison is None:
+            raise ChampionError(
+                f"the gate's paired comparison of version {challenger} with version {champion} "
+                "is computing in the background (a large test set); try again in a moment."
+            )
+        deltas = comparison.comparisons[version_label(challenger)].deltas
+        verdict = evaluate_gate(
+            deltas, DEFAULT_RULES, confidence=comparison.baseline_report.confidence
+        )
+        dataset = self.backend.dataset
+        return GateCheck(
+            champion, challenger, verdict, dataset.fingerprint, dataset.n, dataset.source
         )
 
     def preview_promotion(self, version: str) -> Preview:
