@@ -1,7 +1,6 @@
 """Real ``mlflow server`` processes and small registered models for the promote/rollback tests.
 
-``start_server`` launches a server over a given sqlite file (so a test can stop it and start it
-again on the same data), optionally with MLflow's basic-auth app; ``actions_server`` is the
+``actions_server`` (started with ``servers.start_server``, over its own sqlite file) is the
 session's plain server for these tests (their own, so that the models they create and move do not
 show up in the registry tests of the shared one). ``ModelKit`` logs three tiny scikit-learn
 models once per server (a good one, a slightly different good one and one trained on inverted
@@ -10,15 +9,11 @@ labels) and registers fresh model names whose versions point at them.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import uuid
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pandas as pd
 import pytest
@@ -26,71 +21,10 @@ import pytest
 from champion.models.publishing import fluent_uri
 from support.titanic import titanic_frame, write_titanic_csv
 
-if TYPE_CHECKING:
-    from .conftest import RunningServer
+from .servers import RunningServer, start_server, stop_server
 
 FEATURES = ["Pclass", "Sex", "Age", "Fare"]
 TARGET = "Survived"
-
-
-def start_server(
-    root: Path,
-    db: Path,
-    *,
-    app_name: str | None = None,
-    env: Mapping[str, str] | None = None,
-    port: int | None = None,
-) -> RunningServer:
-    """Launch ``mlflow server`` over the sqlite file ``db`` (artifacts under ``root``) on a free
-    loopback port and wait until it answers ``/health``; stop it with ``stop_server``."""
-    # conftest imports this module's fixtures at its end, so its helpers are imported here
-    from .conftest import RunningServer, _stop, _wait_until_healthy, free_port
-
-    port = port or free_port()
-    log = root / f"server-{port}.log"
-    command = [
-        str(Path(sys.executable).with_name("mlflow")),
-        "server",
-        "--backend-store-uri",
-        f"sqlite:///{db}",
-        "--artifacts-destination",
-        str(root / "artifacts"),
-        "--serve-artifacts",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--workers",
-        "1",
-    ]
-    if app_name:
-        command += ["--app-name", app_name]
-    child_env = {k: v for k, v in os.environ.items() if not k.startswith("MLFLOW_")}
-    child_env["MLFLOW_SERVER_ENABLE_JOB_EXECUTION"] = "false"
-    child_env.update(env or {})
-    with log.open("ab") as sink:
-        process = subprocess.Popen(
-            command,
-            cwd=root,
-            env=child_env,
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    server = RunningServer(url=f"http://127.0.0.1:{port}", process=process, log=log)
-    try:
-        _wait_until_healthy(server)
-    except BaseException:
-        _stop(process)
-        raise
-    return server
-
-
-def stop_server(server: RunningServer) -> None:
-    """Stop the server's whole process group."""
-    from .conftest import _stop
-
-    _stop(server.process)
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,5 @@
-"""Real MLflow stores for the integration tests: a sqlite file and an ``mlflow server``.
+"""Real MLflow stores for the integration tests: a sqlite file and an ``mlflow server``
+(started and stopped by ``servers.py``).
 
 Both are session-scoped and built once (``store.build_titanic_like_store``); ``registry_store``
 parametrizes a test over both. ``http_stub`` serves a fixed HTTP status for every request, to
@@ -7,19 +8,10 @@ test how registry failures are reported. Everything listens on 127.0.0.1 only.
 
 from __future__ import annotations
 
-import contextlib
 import http.server
 import os
-import signal
-import socket
-import subprocess
-import sys
 import threading
-import time
-import urllib.request
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import dash
 import pytest
@@ -29,9 +21,8 @@ from champion.dashboard.config import DashboardConfig
 from champion.demo import DemoSetup, prepare_demo
 from champion.models.connection import HTTP_DEFAULTS
 
+from .servers import RunningServer, launch_server, stop_server, wait_until_healthy
 from .store import BuiltStore, build_titanic_like_store
-
-SERVER_START_TIMEOUT = 60.0
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -51,13 +42,6 @@ def _isolated_mlflow_env() -> Iterator[None]:
         yield
 
 
-def free_port() -> int:
-    """A loopback port that nothing listens on (the OS picked it, then it was released)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="session")
 def sqlite_store(tmp_path_factory: pytest.TempPathFactory) -> BuiltStore:
     """A sqlite MLflow store with the six ``titanic`` versions; artifacts under the same tmp."""
@@ -65,104 +49,15 @@ def sqlite_store(tmp_path_factory: pytest.TempPathFactory) -> BuiltStore:
     return build_titanic_like_store(f"sqlite:///{root / 'mlflow.db'}", root / "artifacts")
 
 
-@dataclass(frozen=True)
-class RunningServer:
-    """A live ``mlflow server`` subprocess."""
-
-    url: str
-    process: subprocess.Popen[bytes]
-    log: Path
-
-    def log_tail(self, lines: int = 40) -> str:
-        """The end of the server's combined stdout and stderr."""
-        text = self.log.read_text(errors="replace") if self.log.exists() else ""
-        return "\n".join(text.splitlines()[-lines:])
-
-
-def _group_alive(pgid: int) -> bool:
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
-    return True
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    """Stop the server's whole process group (it forks uvicorn): SIGTERM, then SIGKILL.
-
-    The group is signalled even if its leader is gone, so no worker outlives the session.
-    """
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGTERM)
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        process.poll()  # reap the leader, else it lingers as a zombie member of the group
-        if not _group_alive(process.pid):
-            return
-        time.sleep(0.1)
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGKILL)
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        process.wait(timeout=10)
-
-
-def _wait_until_healthy(server: RunningServer) -> None:
-    deadline = time.monotonic() + SERVER_START_TIMEOUT
-    while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            pytest.fail(
-                f"mlflow server exited with code {server.process.returncode} before it was "
-                f"ready; log tail:\n{server.log_tail()}"
-            )
-        with (
-            contextlib.suppress(OSError),
-            urllib.request.urlopen(f"{server.url}/health", timeout=2) as response,
-        ):
-            if response.status == 200:
-                return
-        time.sleep(0.25)
-    pytest.fail(
-        f"mlflow server at {server.url} was not healthy within {SERVER_START_TIMEOUT:.0f} s; "
-        f"log tail:\n{server.log_tail()}"
-    )
-
-
 @pytest.fixture(scope="session")
 def _server_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
     """Launch ``mlflow server`` (not waiting for it); stop its process group at the end."""
     root = tmp_path_factory.mktemp("mlflow-server")
-    port = free_port()
-    log = root / "server.log"
-    command = [
-        str(Path(sys.executable).with_name("mlflow")),
-        "server",
-        "--backend-store-uri",
-        f"sqlite:///{root / 'server.db'}",
-        "--artifacts-destination",
-        str(root / "artifacts"),
-        "--serve-artifacts",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--workers",
-        "1",
-    ]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MLFLOW_")}
-    env["MLFLOW_SERVER_ENABLE_JOB_EXECUTION"] = "false"  # no huey job runner processes
-    with log.open("wb") as sink:
-        process = subprocess.Popen(
-            command,
-            cwd=root,
-            env=env,
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    server = launch_server(root, root / "server.db")
     try:
-        yield RunningServer(url=f"http://127.0.0.1:{port}", process=process, log=log)
+        yield server
     finally:
-        _stop(process)
+        stop_server(server)
 
 
 @pytest.fixture(scope="session")
@@ -171,7 +66,7 @@ def mlflow_server(_server_process: RunningServer) -> RunningServer:
 
     Waits for ``/health``; fails with the server's log tail if it exits or is not up in 60 s.
     """
-    _wait_until_healthy(_server_process)
+    wait_until_healthy(_server_process)
     return _server_process
 
 

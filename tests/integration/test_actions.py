@@ -21,8 +21,8 @@ from champion.cli.main import champion as champion_cli
 from champion.data import load_dataset
 from champion.models import MlflowRegistry, MlflowRegistryWriter, lock_model_name
 
-from .actions_support import ModelKit, start_server, stop_server
-from .conftest import RunningServer, free_port
+from .actions_support import ModelKit
+from .servers import RunningServer, free_port, start_server, stop_server
 
 
 def cli(*args: object) -> Result:

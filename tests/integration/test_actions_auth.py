@@ -16,8 +16,8 @@ from click.testing import CliRunner, Result
 
 from champion.cli.main import champion as champion_cli
 
-from .actions_support import ModelKit, start_server, stop_server
-from .conftest import RunningServer
+from .actions_support import ModelKit
+from .servers import RunningServer, start_server, stop_server
 
 pytestmark = pytest.mark.slow  # its own server (~20 s to start)
 

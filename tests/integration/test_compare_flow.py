@@ -15,7 +15,7 @@ import champion.service
 from champion.cli.main import champion as cli
 from champion.models.tracking import read_logged_result
 
-from .conftest import free_port
+from .servers import free_port
 from .store import FEATURES, TARGET, BuiltStore
 
 

@@ -18,7 +18,7 @@ from champion.models import (
 )
 from champion.models.connection import HTTP_DEFAULTS, apply_http_defaults
 
-from .conftest import free_port
+from .servers import free_port
 from .store import MODEL_NAME, BuiltStore
 
 MODEL_ID = "m-0123456789abcdef0123456789abcdef"

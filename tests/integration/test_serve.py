@@ -4,7 +4,6 @@ tracking server comes back."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -20,7 +19,7 @@ from champion.dashboard.app import create_app
 from champion.dashboard.config import DashboardConfig
 from support.dash_client import DashClient, flask_client, http_client
 
-from .conftest import RunningServer, _stop, _wait_until_healthy, free_port
+from .servers import free_port, start_server, stop_process, stop_server
 from .store import TARGET, BuiltStore
 
 pytestmark = pytest.mark.slow
@@ -99,7 +98,7 @@ def served(server_store: BuiltStore, tmp_path: Path) -> Iterator[str]:
             pytest.fail(f"champion serve did not answer; log:\n{log.read_text()}")
         yield url
     finally:
-        _stop(process)
+        stop_process(process)
 
 
 def test_serve_compares_versions_of_a_model_on_a_running_mlflow_server(served: str) -> None:
@@ -119,53 +118,11 @@ def test_serve_compares_versions_of_a_model_on_a_running_mlflow_server(served: s
 
 
 @pytest.fixture
-def restartable_server(sqlite_store: BuiltStore, tmp_path: Path) -> Iterator[dict[str, object]]:
-    """An ``mlflow server`` over a copy of the sqlite store, which a test can stop and start
-    again on the same port."""
-    source = Path(sqlite_store.tracking_uri.removeprefix("sqlite:///"))
+def store_copy(sqlite_store: BuiltStore, tmp_path: Path) -> Path:
+    """A copy of the sqlite store's database, for a server this test stops and starts again."""
     database = tmp_path / "copy.db"
-    shutil.copy(source, database)
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MLFLOW_")}
-    env["MLFLOW_SERVER_ENABLE_JOB_EXECUTION"] = "false"
-    state: dict[str, object] = {"url": f"http://127.0.0.1:{port}"}
-
-    def start() -> RunningServer:
-        log = tmp_path / f"server-{time.monotonic_ns()}.log"
-        command = [
-            str(Path(sys.executable).with_name("mlflow")),
-            "server",
-            "--backend-store-uri",
-            f"sqlite:///{database}",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            "1",
-        ]
-        with log.open("wb") as sink:
-            process = subprocess.Popen(
-                command,
-                cwd=tmp_path,
-                env=env,
-                stdout=sink,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        server = RunningServer(url=str(state["url"]), process=process, log=log)
-        _wait_until_healthy(server)
-        state["server"] = server
-        return server
-
-    state["start"] = start
-    start()
-    try:
-        yield state
-    finally:
-        server = state.get("server")
-        if isinstance(server, RunningServer):
-            _stop(server.process)
+    shutil.copy(Path(sqlite_store.tracking_uri.removeprefix("sqlite:///")), database)
+    return database
 
 
 def picker(client: DashClient) -> dict[str, object]:
@@ -180,28 +137,31 @@ def picker(client: DashClient) -> dict[str, object]:
 
 
 def test_the_page_reports_a_lost_tracking_server_and_recovers_when_it_returns(
-    restartable_server: dict[str, object], sqlite_store: BuiltStore, tmp_path: Path
+    store_copy: Path, sqlite_store: BuiltStore, tmp_path: Path
 ) -> None:
-    config = DashboardConfig(
-        tracking_uri=str(restartable_server["url"]),
-        model_name=sqlite_store.model_name,
-        data_source=str(write_test_set(sqlite_store, tmp_path)),
-        target=TARGET,
-        cache_dir=tmp_path / "cache",
-        n_boot=50,
-    )
-    client = flask_client(create_app(config))
-    first = picker(client)
-    assert "version 1 @champion" in json.dumps(first[ids.MODEL_PICKER]["options"])  # type: ignore[index]
+    port = free_port()
+    server = start_server(tmp_path, store_copy, port=port)
+    try:
+        config = DashboardConfig(
+            tracking_uri=server.url,
+            model_name=sqlite_store.model_name,
+            data_source=str(write_test_set(sqlite_store, tmp_path)),
+            target=TARGET,
+            cache_dir=tmp_path / "cache",
+            n_boot=50,
+        )
+        client = flask_client(create_app(config))
+        first = picker(client)
+        assert "version 1 @champion" in json.dumps(first[ids.MODEL_PICKER]["options"])  # type: ignore[index]
 
-    server = restartable_server["server"]
-    assert isinstance(server, RunningServer)
-    _stop(server.process)
-    down = picker(client)
-    assert down[ids.MODEL_PICKER]["options"] == []  # type: ignore[index]
-    assert "cannot reach" in json.dumps(down[ids.ALERTS]).lower()
+        stop_server(server)
+        down = picker(client)
+        assert down[ids.MODEL_PICKER]["options"] == []  # type: ignore[index]
+        assert "cannot reach" in json.dumps(down[ids.ALERTS]).lower()
 
-    restartable_server["start"]()  # type: ignore[operator]
-    back = picker(client)
-    assert "version 1 @champion" in json.dumps(back[ids.MODEL_PICKER]["options"])  # type: ignore[index]
-    assert back[ids.ALERTS]["children"] is None  # type: ignore[index]
+        server = start_server(tmp_path, store_copy, port=port)  # the same address comes back
+        back = picker(client)
+        assert "version 1 @champion" in json.dumps(back[ids.MODEL_PICKER]["options"])  # type: ignore[index]
+        assert back[ids.ALERTS]["children"] is None  # type: ignore[index]
+    finally:
+        stop_server(server)
