@@ -7,6 +7,7 @@ logged-in user, checked by the callbacks before anything here is called.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -61,10 +62,10 @@ class Operations:
         entries = read_history(self.writer, self.name)
         return sorted(entries, key=lambda e: (e.at, e.seq), reverse=True)
 
-    def status(self) -> AliasStatus:
-        """@champion now, or "no current champion" and why."""
-        entries = read_history(self.writer, self.name, CHAMPION_ALIAS)
-        return alias_status(self.writer, self.name, CHAMPION_ALIAS, self.current(), entries)
+    def status(self, current: str | None, entries: Sequence[HistoryEntry]) -> AliasStatus:
+        """@champion (current: the version holding it, as just read), or "no current champion"
+        and why, from the history entries already read."""
+        return alias_status(self.writer, self.name, CHAMPION_ALIAS, current, entries)
 
     def gate(self, champion: str | None, challenger: str) -> GateCheck | None:
         """The default gate of challenger against champion on the dashboard's test set; None

@@ -25,6 +25,7 @@ from champion.dashboard.context import backend
 from champion.dashboard.operations import Operations, Preview
 from champion.errors import ChampionError
 from champion.presentation import t
+from champion.service import CHAMPION_ALIAS
 
 log = logging.getLogger("champion.audit")
 
@@ -169,10 +170,10 @@ def refresh(_metric: Any, _refresh: int, lang: str | None = None) -> tuple[Any, 
     lang = lang or "en"
     try:
         ops = operations()
-        status = ops.status()
         model = backend().model(fresh=True)
         options = [{"label": f"version {v.version}", "value": v.version} for v in model.versions]
         history = ops.history()
+        status = ops.status(model.aliases.get(CHAMPION_ALIAS), history)
     except ChampionError as err:
         return str(err), alert(err), None, t("act.history", lang)
     return status.text, controls(options, lang), timeline(history, lang), t("act.history", lang)
