@@ -29,7 +29,7 @@ from champion.dashboard.operations import Operations
 from champion.data import EvalDataset, load_dataset
 from champion.errors import ChampionError
 from champion.evaluation import Comparison, EvaluationReport, SliceTable
-from champion.models import MlflowRegistry, ModelVersionRef, RegisteredModelInfo
+from champion.models import MlflowRegistry, RegisteredModelInfo
 from champion.service import CHAMPION_ALIAS, ChampionService, ScoredModel, ScoringPolicy
 
 MODEL_TTL = 3.0  # seconds a read of the registered model (versions, aliases) is reused
@@ -236,6 +236,3 @@ class DashboardBackend:
     def operations(self) -> Operations:
         """Promote, roll back and history of the model (a registry writer client, made once)."""
         return Operations(self)
-
-    def version_refs(self) -> list[ModelVersionRef]:
-        return list(self.model().versions)
