@@ -38,14 +38,15 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))  # the HTTP Dash client the tests use
 
+from champion.actions import promote  # noqa: E402
 from champion.cache import ScoreCache  # noqa: E402
 from champion.dashboard import ids  # noqa: E402
 from champion.dashboard.app import create_app  # noqa: E402
 from champion.dashboard.config import DashboardConfig  # noqa: E402
 from champion.data import load_dataset  # noqa: E402
-from champion.models import MlflowRegistry  # noqa: E402
+from champion.models import MlflowRegistry, MlflowRegistryWriter  # noqa: E402
 from champion.models.publishing import DemoStore, ModelSpec  # noqa: E402
-from champion.service import ChampionService  # noqa: E402
+from champion.workspace import Workspace  # noqa: E402
 from support.dash_client import DashClient, http_client  # noqa: E402
 
 MODEL = "bench-classifier"
@@ -84,7 +85,9 @@ def build_store(workdir: Path, rows: int) -> tuple[str, Path]:
     for spec in specs:
         if spec.kind not in existing:
             store.register(spec, train, FEATURES, TARGET, {})
-    store.set_missing_aliases({"champion": "1"})
+    writer = MlflowRegistryWriter(tracking)
+    if "champion" not in writer.model_state(MODEL).aliases:
+        promote(writer, MODEL, "1", reason="benchmark setup", user="bench", expected=None)
     test = workdir / f"test-{rows}.parquet"
     if not test.exists():
         make_data(rows, seed=2).to_parquet(test)
@@ -136,7 +139,7 @@ def wait_for_background(app: Any, client: DashClient, versions: Sequence[list[st
     while True:
         for selection in versions:
             client.call(f"{ids.VERDICT}.children", page_values(selection, 0.5), [])
-        busy = [j for j in backend.jobs() if not j.finished] or backend.evaluations.computing()
+        busy = [a for s in versions for a in backend.activity(s) if a.running]
         if not busy:
             return time.perf_counter() - started
         time.sleep(1.0)
@@ -189,10 +192,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"  built in {time.perf_counter() - started:.1f} s")
 
         dataset = load_dataset(str(test_path), target=TARGET)
-        service = ChampionService(MlflowRegistry(tracking), ScoreCache(workdir / "cache"))
+        workspace = Workspace(MlflowRegistry(tracking), ScoreCache(workdir / "cache"))
         started = time.perf_counter()
         for version in ("1", "2", "3"):
-            service.score(f"models:/{MODEL}/{version}", dataset)
+            workspace.score(f"models:/{MODEL}/{version}", dataset)
         print(f"  scored into the cache in {time.perf_counter() - started:.1f} s (once)")
 
         config = DashboardConfig(

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner, Result
 from mlflow import MlflowClient
 
-import champion.service
+import champion.workspace.scores
 from champion.cli.main import champion as cli
 from champion.models.tracking import read_logged_result
 
@@ -72,7 +72,7 @@ def test_compare_scores_once_then_reads_the_cache(
     def no_loading(*args: Any, **kwargs: Any) -> Any:
         raise AssertionError("a warm compare must not load or score any model")
 
-    monkeypatch.setattr(champion.service, "score_model", no_loading)
+    monkeypatch.setattr(champion.workspace.scores, "score_model", no_loading)
     second = compare_json(registry_store, test_csv, tmp_path / "cache", *uris)
     assert {s["from_cache"] for s in second["scored"].values()} == {True}
     assert second["models"] == first["models"]

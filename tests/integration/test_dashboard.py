@@ -96,7 +96,7 @@ def test_an_unreachable_registry_is_an_alert_not_a_crash(
     )
     from champion.models import MlflowRegistry
 
-    backend.service.registry = MlflowRegistry(broken.tracking_uri)
+    backend.workspace.scorer.registry = MlflowRegistry(broken.tracking_uri)
     with app.server.test_request_context():
         options, chosen, problem = fill_picker("/", None)
         assert (options, chosen) == ([], [])

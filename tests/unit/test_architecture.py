@@ -24,7 +24,7 @@ FORBIDDEN_INTERNAL = {
     "evaluation": {
         "data",
         "models",
-        "service",
+        "workspace",
         "cache",
         "presentation",
         "dashboard",
@@ -35,7 +35,7 @@ FORBIDDEN_INTERNAL = {
     "data": {
         "models",
         "evaluation",
-        "service",
+        "workspace",
         "presentation",
         "dashboard",
         "cli",
@@ -43,8 +43,9 @@ FORBIDDEN_INTERNAL = {
         "actions",
     },
     "presentation": {"dashboard", "cli", "reports", "actions"},
-    "models": {"actions", "service", "presentation", "dashboard", "cli", "reports"},
-    "actions": {"presentation", "dashboard", "cli", "reports"},
+    "models": {"actions", "workspace", "presentation", "dashboard", "cli", "reports"},
+    "actions": {"workspace", "presentation", "dashboard", "cli", "reports"},
+    "workspace": {"actions", "presentation", "dashboard", "cli", "reports"},
 }
 NOBODY_IMPORTS = {"dashboard", "cli"}  # only their own package (and __main__) may
 
@@ -85,6 +86,57 @@ def test_layer_imports(path: Path) -> None:
             assert top in ALLOWED_THIRD_PARTY[layer], f"{path.name} ({layer}) imports {name}"
         if top == "mlflow":
             assert layer == "models", f"only champion.models may import mlflow ({path.name})"
+
+
+def module_name(path: Path) -> str:
+    parts = ("champion", *path.relative_to(PACKAGE).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def top_level_imports(path: Path, known: set[str]) -> set[str]:
+    """champion modules path imports when it is loaded (statements at module level, those under
+    ``if TYPE_CHECKING:`` included; imports inside functions run later and are left out)."""
+    found: set[str] = set()
+    tree = ast.parse(path.read_text(), filename=str(path))
+    nodes = list(tree.body)
+    while nodes:
+        node = nodes.pop()
+        if isinstance(node, ast.If | ast.Try):
+            nodes.extend(ast.iter_child_nodes(node))
+        elif isinstance(node, ast.Import):
+            found.update(a.name for a in node.names if a.name in known)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            for alias in node.names:
+                sub = f"{node.module}.{alias.name}"
+                found.add(sub if sub in known else node.module)
+    return {name for name in found if name in known}
+
+
+def test_no_import_cycles() -> None:
+    paths = {module_name(p): p for p in modules()}
+    known = set(paths)
+    graph = {name: top_level_imports(path, known) - {name} for name, path in paths.items()}
+    # a package's __init__ re-exporting its own modules is not a cycle between parts
+    for name in graph:
+        graph[name] = {t for t in graph[name] if not (name.startswith(f"{t}.") and t in paths)}
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def visit(node: str) -> None:
+        state[node] = 1
+        stack.append(node)
+        for target in sorted(graph[node]):
+            if state.get(target) == 1:
+                cycle = [*stack[stack.index(target) :], target]
+                pytest.fail("import cycle: " + " -> ".join(cycle))
+            if target not in state:
+                visit(target)
+        stack.pop()
+        state[node] = 2
+
+    for name in sorted(graph):
+        if name not in state:
+            visit(name)
 
 
 def test_evaluation_loads_without_heavy_dependencies() -> None:

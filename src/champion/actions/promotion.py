@@ -8,7 +8,6 @@ The challenger replaces the current holder only with a passing gate verdict for 
 from __future__ import annotations
 
 from champion.actions.audit import HistoryEntry, entries_from_tags
-from champion.actions.gate import GateCheck
 from champion.actions.lock import LockSettings
 from champion.actions.status import alias_status
 from champion.actions.steps import (
@@ -23,8 +22,9 @@ from champion.actions.steps import (
     unchanged_plan,
 )
 from champion.errors import DataError, ModelError
+from champion.evaluation import GateCheck
 from champion.models import RegistryWriter
-from champion.service import CHAMPION_ALIAS
+from champion.models.refs import CHAMPION_ALIAS
 
 
 def _plan_promote(

@@ -22,7 +22,7 @@ from champion.actions.steps import (
 )
 from champion.errors import DataError, ModelError
 from champion.models import RegistryStateReader, RegistryWriter
-from champion.service import CHAMPION_ALIAS
+from champion.models.refs import CHAMPION_ALIAS
 
 
 def rollback_target(
@@ -103,15 +103,3 @@ def rollback(
         return attempt.without_lock(current, target, plan, True, [])
     return attempt.under_lock(writer, f"roll back from {describe(current)}", decide, [])
 
-
-def previous_holder(
-    reader: RegistryStateReader, name: str, alias: str = CHAMPION_ALIAS
-) -> str | None:
-    """The version a rollback of ``alias`` would return to now, or None when it would be
-    refused (no earlier holder, or it was deleted); for offering "roll back to version N"."""
-    state = reader.model_state(name)
-    entries = entries_from_tags(state.tags, alias)
-    try:
-        return rollback_target(reader, name, alias, entries, state.aliases.get(alias))
-    except ModelError:
-        return None

@@ -28,9 +28,9 @@ from champion.actions.audit import (
     interrupted,
     next_seq,
 )
-from champion.actions.gate import GateCheck
 from champion.actions.lock import AliasLock, LockLost, LockSettings, holding
 from champion.errors import ChampionError, ConcurrentAliasChange, DataError, GateFailed
+from champion.evaluation import GateCheck
 from champion.models import RegistryWriter
 
 Outcome = Literal["applied", "conflict", "refused", "dry_run", "unchanged"]

@@ -10,7 +10,6 @@ code of what it foresees.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -18,11 +17,11 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from champion.cli.common import (
-    build_service,
+from champion.cli.common import echo_json
+from champion.cli.options import (
+    DataOptions,
+    ScoringOptions,
     data_options,
-    echo_json,
-    load_test_set,
     require_tracking_uri,
     scoring_options,
     statistics_options,
@@ -32,7 +31,9 @@ from champion.cli.progress import scoring_progress
 from champion.errors import DataError
 
 if TYPE_CHECKING:
-    from champion.actions import ActionResult, GateCheck, HistoryEntry
+    from champion.actions import ActionResult, HistoryEntry
+    from champion.evaluation import GateCheck
+    from champion.workspace import Statistics
 
 OUTPUTS = click.Choice(["table", "json"])
 _DETAILED = ("pending", "interrupted", "failed", "conflict", "unreadable")
@@ -102,11 +103,17 @@ def show_result(result: ActionResult, output: str) -> None:
 )
 @click.option("--force", is_flag=True, help="Move the alias even if the gate fails or is skipped.")
 @click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
-@tracking_option
 @data_options
 @statistics_options
 @scoring_options
-@click.option("--format", "output", type=OUTPUTS, default="table", show_default=True)
+@click.option(
+    "--format",
+    "output",
+    type=OUTPUTS,
+    default="table",
+    show_default=True,
+    help="How to print the result.",
+)
 def promote(
     name: str,
     version: str,
@@ -116,50 +123,32 @@ def promote(
     gate_rules: tuple[str, ...],
     force: bool,
     dry_run: bool,
-    tracking_uri: str | None,
-    data_source: str | None,
-    recipe: str | None,
-    target: str | None,
-    features: str | None,
-    pos_label: str,
-    threshold: float,
-    confidence: float,
-    n_boot: int,
-    seed: int,
-    trust_types: tuple[str, ...],
-    allow_pickle: bool,
-    timeout: float,
-    no_cache: bool,
-    cache_dir: Path | None,
+    data: DataOptions,
+    stats: Statistics,
+    scoring: ScoringOptions,
     output: str,
 ) -> None:
     """Point ALIAS of model NAME at VERSION, if the alias still holds the version it held when
     the command started (or --expect-current). When it replaces a champion, VERSION must pass
     the gate against it on the test set (--data), unless --force (recorded with the reason)."""
-    from champion.actions import check_gate, default_user
+    from champion.actions import default_user
     from champion.actions import promote as promote_version
     from champion.evaluation import parse_rules
     from champion.models import MlflowRegistryWriter
 
     rules = parse_rules(gate_rules)
-    writer = MlflowRegistryWriter(require_tracking_uri(tracking_uri))
+    writer = MlflowRegistryWriter(require_tracking_uri(scoring.tracking_uri))
     current = writer.model_state(name).aliases.get(alias)
     expected = parse_expected(expect_current, current)
     gate = None
     if expected is not None and expected == current and str(version) != current:
-        if data_source:
-            dataset = load_test_set(data_source, recipe, target, features, pos_label)
-            statistics = {
-                "threshold": threshold,
-                "confidence": confidence,
-                "n_boot": n_boot,
-                "random_state": seed,
-            }
+        if data.source:
+            dataset = data.load()
             with scoring_progress(output == "table") as progress:
-                service = build_service(
-                    tracking_uri, trust_types, allow_pickle, timeout, no_cache, cache_dir, progress
-                )
-                gate = check_gate(service, dataset, name, expected, version, rules, **statistics)
+                workspace = scoring.workspace(progress)
+                champion = workspace.score(f"models:/{name}/{expected}", dataset)
+                challenger = workspace.score(f"models:/{name}/{version}", dataset)
+                gate = workspace.gate(champion, challenger, dataset, stats, rules)
         elif not force:
             raise DataError(
                 f"the gate compares version {version} with the current {alias} (version "

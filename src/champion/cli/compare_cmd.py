@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
 
-from champion.cli.common import (
-    FORMATS,
-    build_service,
+from champion.cli.common import echo_json
+from champion.cli.options import (
+    DataOptions,
+    OutputOptions,
+    ScoringOptions,
     data_options,
-    echo_json,
-    load_test_set,
+    output_group,
     scoring_options,
     statistics_options,
-    tracking_option,
 )
 from champion.cli.progress import scoring_progress
 from champion.cli.render import print_comparison, print_scored
@@ -24,6 +24,9 @@ from champion.errors import DataError
 from champion.evaluation import Comparison
 from champion.evaluation import compare as compare_models
 from champion.presentation import comparison_markdown
+
+if TYPE_CHECKING:
+    from champion.workspace import Statistics
 
 
 def parse_score(text: str) -> tuple[str, str]:
@@ -104,7 +107,6 @@ def compare_predictions(
 
 @click.command(short_help="Compare models on the same rows, with paired tests.")
 @click.argument("model_uris", nargs=-1, metavar="[MODEL_URI]...")
-@tracking_option
 @data_options
 @click.option(
     "--predictions",
@@ -126,45 +128,27 @@ def compare_predictions(
 )
 @statistics_options
 @scoring_options
-@click.option("--format", "output", type=FORMATS, default="table", show_default=True)
+@output_group(("table", "json", "markdown"))
 def compare(
     model_uris: tuple[str, ...],
-    tracking_uri: str | None,
-    data_source: str | None,
-    recipe: str | None,
-    target: str | None,
-    features: str | None,
-    pos_label: str,
+    data: DataOptions,
     predictions: str | None,
     score_options: tuple[str, ...],
     baseline: str | None,
-    threshold: float,
-    confidence: float,
-    n_boot: int,
-    seed: int,
-    trust_types: tuple[str, ...],
-    allow_pickle: bool,
-    timeout: float,
-    no_cache: bool,
-    cache_dir: Any,
-    output: str,
+    stats: Statistics,
+    scoring: ScoringOptions,
+    out: OutputOptions,
 ) -> None:
     """Compare registered models (models:/NAME@ALIAS, models:/NAME/VERSION, models:/MODEL_ID,
     runs:/RUN/PATH) scored on one test set, or the score columns of a predictions table, each
     against the baseline with paired tests."""
-    statistics = {
-        "threshold": threshold,
-        "confidence": confidence,
-        "n_boot": n_boot,
-        "random_state": seed,
-    }
     extra: dict[str, Any] = {}
     scored: dict[str, Any] = {}
     if predictions:
         if model_uris:
             raise DataError("give either MODEL_URIs (with --data) or --predictions, not both.")
         result = compare_predictions(
-            predictions, target, score_options, baseline, pos_label, statistics
+            predictions, data.target, score_options, baseline, data.pos_label, stats.options()
         )
     else:
         if not model_uris:
@@ -172,33 +156,31 @@ def compare(
                 "name the models to compare (e.g. models:/titanic/1 models:/titanic/2) with "
                 "--data, or give --predictions FILE with --score NAME=COL."
             )
-        dataset = load_test_set(data_source, recipe, target, features, pos_label)
-        with scoring_progress(output == "table") as progress:
-            service = build_service(
-                tracking_uri, trust_types, allow_pickle, timeout, no_cache, cache_dir, progress
-            )
-            result, scored = service.compare(
-                list(model_uris), dataset, baseline=baseline, **statistics
-            )
+        dataset = data.load()
+        with scoring_progress(out.progress) as progress:
+            workspace = scoring.workspace(progress)
+            result, scored = workspace.compare(list(model_uris), dataset, stats, baseline)
         extra["dataset"] = dataset.summary()
-        extra["scored"] = {
-            uri: {
-                "name": s.resolved.name,
-                "version": s.resolved.version,
-                "model_id": s.resolved.model_id,
-                "run_id": s.resolved.run_id,
-                "kind": s.kind,
-                "note": s.note,
-                "from_cache": s.from_cache,
-            }
-            for uri, s in scored.items()
-        }
-    if output == "json":
+        extra["scored"] = {uri: scored_dict(s) for uri, s in scored.items()}
+    if out.format == "json":
         echo_json({**result.to_dict(), **extra})
-    elif output == "markdown":
+    elif out.format == "markdown":
         click.echo(comparison_markdown(result), nl=False)
     else:
         console = Console(highlight=False)
         if scored:
             print_scored(scored, extra["dataset"], console)
         print_comparison(result, console)
+
+
+def scored_dict(s: Any) -> dict[str, Any]:
+    """What --format json says of a scored model: which model, its kind, whether cached."""
+    return {
+        "name": s.resolved.name,
+        "version": s.resolved.version,
+        "model_id": s.resolved.model_id,
+        "run_id": s.resolved.run_id,
+        "kind": s.kind,
+        "note": s.note,
+        "from_cache": s.from_cache,
+    }

@@ -9,7 +9,8 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from champion.cli.common import cache_dir_default, echo_json, require_tracking_uri, tracking_option
+from champion.cli.common import cache_dir_default, echo_json
+from champion.cli.options import require_tracking_uri, tracking_option
 
 
 def _version_dict(v: Any) -> dict[str, Any]:

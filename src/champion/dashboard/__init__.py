@@ -1,2 +1,2 @@
-"""The Dash dashboard: pages with thin callbacks over ``champion.service`` and the figures of
+"""The Dash dashboard: pages with thin callbacks over ``champion.workspace`` and the figures of
 ``champion.presentation``. Build it with ``champion.dashboard.app.create_app``."""

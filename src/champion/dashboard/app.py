@@ -7,7 +7,8 @@ import dash
 from champion.dashboard import auth, security, shell
 from champion.dashboard.backend import DashboardBackend
 from champion.dashboard.config import DashboardConfig
-from champion.dashboard.context import BACKEND_KEY
+from champion.dashboard.context import BACKEND_KEY, OPERATIONS_KEY
+from champion.dashboard.operations import Operations
 from champion.dashboard.pages import (
     curves,
     disagreements,
@@ -38,7 +39,14 @@ def create_app(config: DashboardConfig, backend: DashboardBackend | None = None)
         title=t("title", config.lang),
         suppress_callback_exceptions=True,
     )
-    app.server.config[BACKEND_KEY] = backend or DashboardBackend(config)
+    served = backend or DashboardBackend(config)
+    app.server.config[BACKEND_KEY] = served
+    app.server.config[OPERATIONS_KEY] = Operations(
+        config.tracking_uri,
+        config.model_name,
+        gate=served.gate,
+        moved=lambda: served.model(fresh=True),
+    )
     for module, path, key, order in (
         (overview, "/", "ui.overview", 0),
         (curves, "/curves", "ui.curves", 1),

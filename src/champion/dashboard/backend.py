@@ -1,54 +1,59 @@
-"""What the dashboard's callbacks read: the registered versions, their cached scores on the test
-set, and comparisons computed from them.
+"""What the dashboard's callbacks read, through the composer (``champion.workspace``): the
+registered versions, their scores on the test set, and what is computed from them.
 
-One backend per server process, created with the app. Everything it keeps is a cache of facts
-that do not change (a version's scores, a comparison of given versions at a given threshold):
-two workers, or a restart, compute the same values. Versions not yet scored are scored by a
-background thread, one at a time, while the pages stay usable.
+One backend per server process, created with the app. Scores and results live in the cache
+folder, shared by every worker and kept across restarts: a version is scored once per host and
+a paired comparison computed once, whichever worker was asked first; the others wait for it or
+read it. Slow work (scoring, paired comparisons of a large test set) runs in this process's
+background thread while the page says so; every worker reads the same job records.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from functools import cached_property
 
 from champion.cache import ScoreCache
 from champion.dashboard.config import DashboardConfig
-from champion.dashboard.evaluations import (
-    Disagreements,
-    Evaluations,
-    PairKey,
-    version_label,
-)
 from champion.dashboard.figure_cache import FigureCache
-from champion.dashboard.operations import Operations
 from champion.data import EvalDataset, load_dataset
 from champion.errors import ChampionError
-from champion.evaluation import Comparison, EvaluationReport, SliceTable
+from champion.evaluation import Comparison, EvaluationReport, GateCheck, SliceTable
 from champion.models import MlflowRegistry, RegisteredModelInfo
-from champion.service import CHAMPION_ALIAS, ChampionService, ScoredModel, ScoringPolicy
+from champion.models.refs import CHAMPION_ALIAS
+from champion.workspace import (
+    DEFAULT_THRESHOLD,
+    Disagreements,
+    Job,
+    ModelKey,
+    ScoredModel,
+    ScoringPolicy,
+    Statistics,
+    Workspace,
+    version_label,
+)
 
 MODEL_TTL = 3.0  # seconds a read of the registered model (versions, aliases) is reused
+CHALLENGER_ALIAS = "challenger"
 
-__all__ = ["DashboardBackend", "Evaluated", "JobStatus", "Reports", "version_label"]
+__all__ = ["Activity", "DashboardBackend", "Evaluated", "Reports", "version_label"]
 
 
 @dataclass(frozen=True)
-class JobStatus:
-    """Progress of scoring one version: rows done of rows, or the error that stopped it."""
+class Activity:
+    """Work on this host about the selected versions: kind "scoring" or "pair", the versions
+    (challenger first for a pair), rows done of rows, whether it runs, why it failed."""
 
-    version: str
+    kind: str
+    versions: tuple[str, ...]
     done: int
     total: int
+    running: bool
     error: str | None = None
-
-    @property
-    def finished(self) -> bool:
-        return self.error is not None or (self.total > 0 and self.done >= self.total)
 
 
 @dataclass(frozen=True)
@@ -73,15 +78,15 @@ class Reports:
 
 
 class DashboardBackend:
-    """Registry, test set, score cache and a scoring thread for one dashboard process."""
+    """The composer, the test set and a background thread for one dashboard process."""
 
-    def __init__(self, config: DashboardConfig, service: ChampionService | None = None) -> None:
+    def __init__(self, config: DashboardConfig, workspace: Workspace | None = None) -> None:
         self.config = config
-        if service is None:
-            registry = MlflowRegistry(config.tracking_uri)
+        if workspace is None:
             policy = ScoringPolicy(config.trust_types, config.allow_pickle, config.timeout)
-            service = ChampionService(registry, ScoreCache(config.cache_dir), policy)
-        self.service = service
+            cache = ScoreCache(config.cache_dir)
+            workspace = Workspace(MlflowRegistry(config.tracking_uri), cache, policy)
+        self.workspace = workspace
         self.dataset: EvalDataset = load_dataset(
             config.data_source,
             target=config.target,
@@ -89,15 +94,14 @@ class DashboardBackend:
             features=list(config.features) if config.features else None,
             recipe=config.recipe,
         )
+        self.stats = Statistics(n_boot=config.n_boot)
+        self.figures = FigureCache()
         self._lock = threading.Lock()
         self._scored: dict[str, ScoredModel] = {}
         self._model: tuple[float, RegisteredModelInfo] | None = None
-        self.figures = FigureCache()
-        self.evaluations = Evaluations(
-            self.dataset, self._ready_scores, config.n_boot, config.inline_budget
-        )
-        self._jobs: dict[str, JobStatus] = {}
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="champion-score")
+        self._queued: set[tuple[str, ...]] = set()  # work this process has queued, not finished
+        self._failed: dict[tuple[str, ...], str] = {}  # errors of this process's work, unread
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="champion-work")
 
     # the registry -----------------------------------------------------------------------------
 
@@ -109,21 +113,24 @@ class DashboardBackend:
             known = self._model
         if not fresh and known is not None and now - known[0] < MODEL_TTL:
             return known[1]
-        model = self.service.registry.get_model(self.config.model_name)
+        model = self.workspace.model(self.config.model_name)
         with self._lock:
             self._model = (now, model)
         return model
 
-    def uri(self, version: str) -> str:
-        return f"models:/{self.config.model_name}/{version}"
+    def key(self, version: str) -> ModelKey:
+        return ModelKey.of_version(self.config.model_name, version)
 
     def default_selection(self, model: RegisteredModelInfo) -> list[str]:
-        """The champion's version and the newest other version (or the two newest)."""
+        """@champion and @challenger when set, else @champion and the newest other version
+        (or the two newest)."""
         newest = [v.version for v in model.versions]
         champion = model.aliases.get(CHAMPION_ALIAS)
         if champion is None:
             return newest[:2]
-        challenger = next((v for v in newest if v != champion), None)
+        challenger = model.aliases.get(CHALLENGER_ALIAS)
+        if challenger is None or challenger == champion:
+            challenger = next((v for v in newest if v != champion), None)
         return [champion] if challenger is None else [champion, challenger]
 
     # scores -----------------------------------------------------------------------------------
@@ -134,49 +141,60 @@ class DashboardBackend:
             known = self._scored.get(version)
         if known is not None:
             return known
-        warm = self.service.cached(self.uri(version), self.dataset)
+        warm = self.workspace.cached(self.key(version).uri, self.dataset)
         if warm is not None:
             with self._lock:
                 self._scored[version] = warm
             return warm
-        self.start_scoring(version)
+        self._submit(("scoring", version), lambda: self._score(version))
         return None
 
-    def start_scoring(self, version: str) -> None:
-        """Score a version in the background thread (once; a failed job can be retried)."""
-        with self._lock:
-            job = self._jobs.get(version)
-            if job is not None and job.error is None:
-                return
-            self._jobs[version] = JobStatus(version, 0, self.dataset.n)
-        self._executor.submit(self._score, version)
-
     def _score(self, version: str) -> None:
-        def progress(_label: str, done: int, total: int) -> None:
-            with self._lock:
-                self._jobs[version] = JobStatus(version, done, total)
-
-        service = ChampionService(
-            self.service.registry, self.service.cache, self.service.policy, progress
-        )
-        try:
-            result = service.score(self.uri(version), self.dataset)
-        except ChampionError as err:
-            with self._lock:
-                self._jobs[version] = JobStatus(version, 0, self.dataset.n, str(err))
-            return
+        found = self.workspace.score(self.key(version).uri, self.dataset)
         with self._lock:
-            self._scored[version] = result
-            self._jobs[version] = JobStatus(version, self.dataset.n, self.dataset.n)
+            self._scored[version] = found
 
-    def _ready_scores(self, version: str) -> ScoredModel | None:
+    def _submit(self, work: tuple[str, ...], run: Callable[[], None]) -> None:
+        """Run work in the background thread unless this process has it queued already; its
+        error is kept for the next request to report (which then may submit it again)."""
         with self._lock:
-            return self._scored.get(version)
+            failed = self._failed.pop(work, None)
+            if failed is not None:
+                raise ChampionError(failed)
+            if work in self._queued:
+                return
+            self._queued.add(work)
 
-    def jobs(self) -> list[JobStatus]:
-        """Scoring jobs of this process, finished ones included."""
+        def background() -> None:
+            try:
+                run()
+            except ChampionError as err:
+                with self._lock:
+                    self._failed[work] = str(err)
+            finally:
+                with self._lock:
+                    self._queued.discard(work)
+
+        self._executor.submit(background)
+
+    def activity(self, versions: Sequence[str]) -> list[Activity]:
+        """Scoring and comparisons about the selected versions, as every worker sees them."""
+        uris = {self.key(v).uri: v for v in versions}
+        found = []
+        for job in self.workspace.jobs(self.dataset):
+            named = tuple(uris[s] for s in job.subjects if s in uris)
+            if len(named) != len(job.subjects) or job.state in ("done", "stopped"):
+                continue
+            if job.kind == "pair":
+                named = tuple(reversed(named))
+            found.append(_activity(job, named))
         with self._lock:
-            return list(self._jobs.values())
+            queued = [w for w in self._queued if w[0] == "scoring" and w[1] in versions]
+        seen = {(a.kind, a.versions) for a in found if a.running}
+        for _, version in queued:
+            if ("scoring", (version,)) not in seen:
+                found.append(Activity("scoring", (version,), 0, self.dataset.n, True))
+        return found
 
     # evaluations ------------------------------------------------------------------------------
 
@@ -185,27 +203,17 @@ class DashboardBackend:
         ready: dict[str, EvaluationReport] = {}
         pending = []
         for version in versions:
-            # scored() reads the score cache, or starts scoring; the report needs the scores
-            report = self.evaluations.report(version) if self.scored(version) else None
-            if report is None:
+            scored = self.scored(version)
+            if scored is None:
                 pending.append(version)
             else:
-                ready[version] = report
+                ready[version] = self.workspace.report(scored, self.dataset, version_label(version))
         return Reports(ready, tuple(pending))
 
     def baseline_of(self, ready: Sequence[str]) -> str:
         """The champion's version if selected and ready, else the first ready version."""
         champion = self.model().aliases.get(CHAMPION_ALIAS)
         return champion if champion is not None and champion in ready else ready[0]
-
-    def evaluate(self, versions: Sequence[str], threshold: float) -> Evaluated:
-        """Compare the selected versions that are scored, the champion (if among them) first."""
-        ordered, pending = self.ready_and_baseline(versions)
-        if not ordered:
-            return Evaluated(None, (), pending, None)
-        baseline = ordered[0]
-        comparison, computing = self.evaluations.selection(baseline, ordered, float(threshold))
-        return Evaluated(comparison, tuple(ordered), pending, baseline, computing)
 
     def ready_and_baseline(self, versions: Sequence[str]) -> tuple[list[str], tuple[str, ...]]:
         """The scored versions, baseline first (empty when none is), and the pending ones."""
@@ -216,6 +224,53 @@ class DashboardBackend:
         baseline = self.baseline_of(ready)
         return [baseline, *(v for v in ready if v != baseline)], pending
 
+    def pair(self, baseline: str, challenger: str, threshold: float) -> Comparison | None:
+        """The paired comparison (neutral names) if stored; computed now when small; else
+        queued in the background (None)."""
+        base, chal = self._scored_pair(baseline, challenger)
+        stats = dataclasses.replace(self.stats, threshold=float(threshold))
+        analyses = self.workspace.analyses
+        found = analyses.find_pair(base, chal, self.dataset, stats)
+        if found is not None:
+            return found
+        if self.dataset.n * (stats.n_boot + 1) <= self.config.inline_budget:
+            return analyses.pair(base, chal, self.dataset, stats)
+
+        def compute() -> None:
+            analyses.pair(base, chal, self.dataset, stats)
+
+        self._submit(("pair", baseline, challenger, str(stats.threshold)), compute)
+        return None
+
+    def _ready(self, version: str) -> ScoredModel:
+        with self._lock:
+            return self._scored[version]
+
+    def _scored_pair(self, baseline: str, challenger: str) -> tuple[ScoredModel, ScoredModel]:
+        base, chal = self.scored(baseline), self.scored(challenger)
+        if base is None or chal is None:
+            missing = baseline if base is None else challenger
+            raise ChampionError(f"version {missing} has no scores yet; try again shortly.")
+        return base, chal
+
+    def evaluate(self, versions: Sequence[str], threshold: float) -> Evaluated:
+        """Compare the selected versions that are scored, the champion (if among them) first."""
+        ordered, pending = self.ready_and_baseline(versions)
+        if not ordered:
+            return Evaluated(None, (), pending, None)
+        baseline, challengers = ordered[0], ordered[1:]
+        pairs = {c: self.pair(baseline, c, threshold) for c in challengers or [baseline]}
+        computing = tuple(c for c, found in pairs.items() if found is None)
+        if computing:
+            return Evaluated(None, tuple(ordered), pending, baseline, computing)
+        scored = {version_label(v): self._ready(v) for v in ordered}
+        stats = dataclasses.replace(self.stats, threshold=float(threshold))
+        given = {version_label(c): p for c, p in pairs.items() if p is not None}
+        comparison = self.workspace.analyses.selection(
+            scored, version_label(baseline), self.dataset, stats, given
+        )
+        return Evaluated(comparison, tuple(ordered), pending, baseline)
+
     def slices(
         self, versions: Sequence[str], column: str, bins: int, metric: str, threshold: float
     ) -> tuple[SliceTable | None, tuple[str, ...]]:
@@ -223,16 +278,51 @@ class DashboardBackend:
         ordered, pending = self.ready_and_baseline(versions)
         if not ordered:
             return None, pending
-        table = self.evaluations.slices(ordered[0], ordered, column, bins, metric, float(threshold))
+        scored = {version_label(v): self._ready(v) for v in ordered}
+        table = self.workspace.slices(
+            scored,
+            version_label(ordered[0]),
+            self.dataset,
+            column=column,
+            bins=bins,
+            metric=metric,
+            threshold=float(threshold),
+        )
         return table, pending
+
+    def gate(self, champion: str | None, challenger: str) -> GateCheck | None:
+        """The default gate of challenger against champion on the test set at the default
+        threshold; None when there is no champion to compare with. It reads the paired
+        comparison the pages use (computed once; for a large test set in the background, in
+        which case this says to try again shortly rather than keep the request waiting)."""
+        if champion is None or champion == challenger:
+            return None
+        for version in (champion, challenger):
+            if self.scored(version) is None:
+                raise ChampionError(
+                    f"version {version} is being scored on the test set; the gate needs its "
+                    "scores: try again when the scoring shown at the top has finished."
+                )
+        pair = self.pair(champion, challenger, DEFAULT_THRESHOLD)
+        if pair is None:
+            raise ChampionError(
+                f"the gate's paired comparison of version {challenger} with version {champion} "
+                "is computing in the background (a large test set); try again in a moment."
+            )
+        base, chal = self._scored_pair(champion, challenger)
+        stats = dataclasses.replace(self.stats, threshold=DEFAULT_THRESHOLD)
+        return self.workspace.gate(base, chal, self.dataset, stats, pair=pair)
 
     def disagreements(self, baseline: str, challenger: str, threshold: float) -> Disagreements:
         """Rows where challenger and baseline disagree at threshold (both must be scored)."""
-        for version in (baseline, challenger):
-            self.scored(version)
-        return self.evaluations.disagreements(PairKey(baseline, challenger, float(threshold)))
+        base, chal = self._scored_pair(baseline, challenger)
+        return self.workspace.disagreements(
+            (version_label(baseline), base),
+            (version_label(challenger), chal),
+            self.dataset,
+            float(threshold),
+        )
 
-    @cached_property
-    def operations(self) -> Operations:
-        """Promote, roll back and history of the model (a registry writer client, made once)."""
-        return Operations(self)
+
+def _activity(job: Job, versions: tuple[str, ...]) -> Activity:
+    return Activity(job.kind, versions, job.done, job.total, job.active, job.error)

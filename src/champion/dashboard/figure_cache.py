@@ -14,8 +14,8 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-from champion.dashboard.evaluations import Memo
 from champion.presentation import threshold_line
+from champion.workspace.results import Memo
 
 Figure = dict[str, Any]
 

@@ -7,30 +7,24 @@ logged-in user, checked by the callbacks before anything here is called.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from champion.actions import (
     ActionResult,
     AliasStatus,
-    GateCheck,
     HistoryEntry,
     alias_status,
     promote,
     read_history,
     rollback,
 )
-from champion.dashboard.evaluations import PairKey, version_label
-from champion.errors import ChampionError
-from champion.evaluation import DEFAULT_RULES, evaluate_gate
+from champion.evaluation import GateCheck
 from champion.models import MlflowRegistryWriter
-from champion.service import CHAMPION_ALIAS
+from champion.models.refs import CHAMPION_ALIAS
 
-GATE_THRESHOLD = 0.5  # as champion promote's default --threshold
-
-if TYPE_CHECKING:
-    from champion.dashboard.backend import DashboardBackend
+# (champion version or None, challenger version) -> the gate's verdict, None without a champion
+GateReader = Callable[[str | None, str], GateCheck | None]
 
 
 @dataclass(frozen=True)
@@ -46,12 +40,18 @@ class Preview:
 
 
 class Operations:
-    """Promote, roll back and read the history of the dashboard's model's ``@champion``."""
+    """Promote, roll back and read the history of a model's ``@champion``.
 
-    def __init__(self, backend: DashboardBackend) -> None:
-        self.backend = backend
-        self.name = backend.config.model_name
-        self.writer = MlflowRegistryWriter(backend.config.tracking_uri)
+    gate judges a challenger against a champion (the composer's gate on the dashboard's test
+    set); moved is called after every write, so the pages read the aliases again."""
+
+    def __init__(
+        self, tracking_uri: str, name: str, gate: GateReader, moved: Callable[[], object]
+    ) -> None:
+        self.name = name
+        self.writer = MlflowRegistryWriter(tracking_uri)
+        self.gate = gate
+        self._moved = moved
 
     def current(self) -> str | None:
         """The version holding @champion now, read from the registry (not the page's cache)."""
@@ -66,35 +66,6 @@ class Operations:
         """@champion (current: the version holding it, as just read), or "no current champion"
         and why, from the history entries already read."""
         return alias_status(self.writer, self.name, CHAMPION_ALIAS, current, entries)
-
-    def gate(self, champion: str | None, challenger: str) -> GateCheck | None:
-        """The default gate of challenger against champion on the dashboard's test set; None
-        when there is no champion to compare with. It reads the paired comparison the pages
-        use (computed once; in the background for a large test set, in which case this says
-        to try again shortly rather than keep the request waiting)."""
-        if champion is None or champion == challenger:
-            return None
-        for version in (champion, challenger):
-            if self.backend.scored(version) is None:
-                raise ChampionError(
-                    f"version {version} is being scored on the test set; the gate needs its "
-                    "scores: try again when the scoring shown at the top has finished."
-                )
-        key = PairKey(champion, challenger, GATE_THRESHOLD)
-        comparison = self.backend.evaluations.pair(key)
-        if comparison is None:
-            raise ChampionError(
-                f"the gate's paired comparison of version {challenger} with version {champion} "
-                "is computing in the background (a large test set); try again in a moment."
-            )
-        deltas = comparison.comparisons[version_label(challenger)].deltas
-        verdict = evaluate_gate(
-            deltas, DEFAULT_RULES, confidence=comparison.baseline_report.confidence
-        )
-        dataset = self.backend.dataset
-        return GateCheck(
-            champion, challenger, verdict, dataset.fingerprint, dataset.n, dataset.source
-        )
 
     def preview_promotion(self, version: str) -> Preview:
         expected = self.current()
@@ -148,5 +119,5 @@ class Operations:
                 expected=preview.expected,
                 to=preview.version or None,
             )
-        self.backend.model(fresh=True)  # aliases moved: the picker and pages read them again
+        self._moved()  # aliases moved: the picker and pages read them again
         return result

@@ -10,6 +10,7 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, dcc, html
 
 from champion.dashboard import auth, ids
+from champion.dashboard.backend import Activity
 from champion.dashboard.components import alert
 from champion.dashboard.context import backend
 from champion.errors import ChampionError
@@ -116,21 +117,21 @@ def translate_shell(lang: str) -> tuple[str, ...]:
     return (t("title", lang), t("ui.model_picker", lang), *[t(key, lang) for key, _ in PAGES])
 
 
-def show_jobs(_n: int | None, _versions: list[str] | None) -> tuple[str, bool]:
-    """Progress of background scoring; polling stops when nothing is running."""
-    jobs = backend().jobs()
-    computing = backend().evaluations.computing()
-    running = [j for j in jobs if not j.finished] + computing
-    parts = []
-    for job in jobs:
-        if job.error:
-            parts.append(f"version {job.version}: {job.error}")
-        elif not job.finished:
-            share = job.done / job.total if job.total else 0.0
-            parts.append(f"version {job.version}: scoring {share:.0%}")
-    for key in computing:
-        parts.append(f"version {key.challenger} vs {key.baseline}: computing intervals")
-    return " · ".join(parts), not running
+def show_jobs(_n: int | None, versions: list[str] | None) -> tuple[str, bool]:
+    """Scoring and comparisons of the selected versions on this host (every worker reads the
+    same records); polling stops when nothing is running."""
+    activity = backend().activity(versions or [])
+    return " · ".join(activity_text(a) for a in activity), not any(a.running for a in activity)
+
+
+def activity_text(a: Activity) -> str:
+    """ "version 3: scoring 40%", "version 3 vs version 1: computing intervals", or the error."""
+    names = " vs ".join(f"version {v}" for v in a.versions)
+    if a.error:
+        return f"{names}: {a.error}"
+    if a.kind == "scoring":
+        return f"{names}: scoring {a.done / a.total if a.total else 0.0:.0%}"
+    return f"{names}: computing intervals"
 
 
 def show_user(_path: str | None) -> Any:

@@ -25,12 +25,13 @@ from pathlib import Path
 from sklearn.ensemble import GradientBoostingClassifier, RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
 
+from champion.actions import promote
 from champion.cache import ScoreCache
 from champion.data import EvalDataset, load_dataset
 from champion.demo.data import DemoData, DemoError, demo_data
-from champion.models import MlflowRegistry
+from champion.models import MlflowRegistry, MlflowRegistryWriter
 from champion.models.publishing import DemoStore, ExistingVersion, ModelSpec
-from champion.service import ChampionService, ScoringPolicy
+from champion.workspace import ScoringPolicy, Workspace
 
 MODEL_NAME = "titanic-survival"
 EXPERIMENT = "champion-demo"
@@ -111,15 +112,39 @@ class DemoSetup:
         """The demo's test set, loaded as the CLI and the dashboard load it."""
         return load_dataset(self.data_source, recipe=self.recipe)
 
-    def service(self, policy: ScoringPolicy | None = None) -> ChampionService:
-        """A ChampionService on the demo store and its (warm) score cache."""
+    def workspace(self, policy: ScoringPolicy | None = None) -> Workspace:
+        """The composer on the demo store and its (warm) score cache."""
         registry = MlflowRegistry(self.tracking_uri, self.tracking_uri)
-        return ChampionService(registry, ScoreCache(self.cache_dir), policy)
+        return Workspace(registry, ScoreCache(self.cache_dir), policy)
 
 
 def tracking_uri_for(workdir: Path) -> str:
     """``sqlite:///<absolute workdir>/mlflow.db``."""
     return f"sqlite:///{Path(workdir).expanduser().resolve() / 'mlflow.db'}"
+
+
+def _set_missing_aliases(tracking_uri: str, versions: Mapping[str, str]) -> dict[str, str]:
+    """Point @champion and @challenger at their demo versions where the model does not have
+    them yet, through champion.actions (under the registry lock, recorded in the history as
+    "demo setup"); aliases already there are left alone (a user may have promoted another
+    version). Returns the aliases set."""
+    writer = MlflowRegistryWriter(tracking_uri)
+    present = writer.model_state(MODEL_NAME).aliases
+    added = {}
+    for alias, kind in ALIASES.items():
+        if alias in present or kind not in versions:
+            continue
+        promote(
+            writer,
+            MODEL_NAME,
+            versions[kind],
+            alias=alias,
+            reason="demo setup",
+            user="champion demo",
+            expected=None,
+        ).raise_for_outcome()
+        added[alias] = versions[kind]
+    return added
 
 
 def _check_same_data(existing: Mapping[str, ExistingVersion], data: DemoData, root: Path) -> None:
@@ -189,8 +214,7 @@ def prepare_demo(
         versions[spec.kind] = store.register(spec, demo.train, features, target, tags)
         registered.append(spec.kind)
         say(f"{spec.kind}: registered version {versions[spec.kind]}")
-    added = store.set_missing_aliases({a: versions[k] for a, k in ALIASES.items() if k in versions})
-    for alias, version in added.items():
+    for alias, version in _set_missing_aliases(tracking_uri, versions).items():
         say(f"alias @{alias} -> version {version}")
 
     setup = DemoSetup(
@@ -204,7 +228,7 @@ def prepare_demo(
         versions=versions,
     )
     say(f"scoring {len(versions)} versions on {demo.dataset.n} test rows")
-    scored = setup.service().score_all(setup.uris, demo.dataset)
+    scored = setup.workspace().score_all(setup.uris, demo.dataset)
     fresh = tuple(k for k in versions if not scored[setup.uri(k)].from_cache)
     say(f"scores: {len(fresh)} computed, {len(versions) - len(fresh)} from the cache")
     return replace(

@@ -13,6 +13,7 @@ from champion.evaluation.delong import DelongTest
 from champion.evaluation.estimates import MetricEstimate
 from champion.evaluation.gates import (
     DEFAULT_RULES,
+    GateCheck,
     GateRule,
     GateVerdict,
     RuleOutcome,
@@ -39,6 +40,7 @@ __all__ = [
     "DelongTest",
     "EvaluationReport",
     "GainCurve",
+    "GateCheck",
     "GateRule",
     "GateVerdict",
     "McNemarTest",

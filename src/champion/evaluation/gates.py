@@ -222,3 +222,57 @@ def evaluate_gate(
     level = f"{confidence * 100:g}%"
     outcomes = tuple(_judge(rule, deltas.get(rule.metric), level) for rule in rules)
     return GateVerdict(all(o.passed for o in outcomes), outcomes, confidence)
+
+
+@dataclass(frozen=True)
+class GateCheck:
+    """A gate verdict for one pair of versions of a model, on one test set."""
+
+    champion_version: str
+    challenger_version: str
+    verdict: GateVerdict
+    dataset_fingerprint: str
+    rows: int
+    source: str
+
+    @property
+    def passed(self) -> bool:
+        return self.verdict.passed
+
+    def to_dict(self) -> dict[str, Any]:
+        """Everything, for JSON output: versions, test set and every rule with its reason."""
+        return {
+            "champion": self.champion_version,
+            "challenger": self.challenger_version,
+            "dataset": {
+                "fingerprint": self.dataset_fingerprint,
+                "rows": self.rows,
+                "source": self.source,
+            },
+            **self.verdict.to_dict(),
+        }
+
+    def to_record(self) -> dict[str, Any]:
+        """What the history keeps: versions, test set, and each rule's numbers (no prose)."""
+
+        def rounded(value: float | None) -> float | None:
+            return None if value is None else round(value, 6)
+
+        return {
+            "passed": self.passed,
+            "champion": self.champion_version,
+            "challenger": self.challenger_version,
+            "confidence": self.verdict.confidence,
+            "dataset": self.dataset_fingerprint[:16],
+            "rows": self.rows,
+            "rules": [
+                {
+                    "rule": r.rule,
+                    "delta": rounded(r.delta),
+                    "ci_low": rounded(r.ci_low),
+                    "ci_high": rounded(r.ci_high),
+                    "passed": r.passed,
+                }
+                for r in self.verdict.rules
+            ],
+        }

@@ -190,15 +190,3 @@ class DemoStore:
                 await_creation_for=0,
             )
         return str(mv.version)
-
-    def set_missing_aliases(self, aliases: Mapping[str, str]) -> dict[str, str]:
-        """Set each alias -> version that the model does not have yet; return those set.
-
-        Aliases already there are left alone (a user may have promoted another version).
-        """
-        with self._guard(f"set the aliases of {self.model_name!r}"), _quiet():
-            present = self._client.get_registered_model(self.model_name).aliases or {}
-            added = {a: v for a, v in aliases.items() if a not in present}
-            for alias, version in added.items():
-                self._client.set_registered_model_alias(self.model_name, alias, version)
-        return added

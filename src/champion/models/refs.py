@@ -17,6 +17,9 @@ from champion.errors import ModelError
 
 UriKind = Literal["alias", "version", "model_id", "run"]
 
+#: The alias that marks the version in production; promote and rollback move it by default.
+CHAMPION_ALIAS = "champion"
+
 #: An MLflow 3 logged-model id: ``m-`` followed by 32 hexadecimal digits.
 MODEL_ID_PATTERN = re.compile(r"m-[0-9a-f]{32}")
 

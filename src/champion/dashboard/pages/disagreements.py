@@ -14,9 +14,10 @@ from dash import Input, Output, State, dcc, html
 from champion.dashboard import ids
 from champion.dashboard.components import alert, page, pending_alert
 from champion.dashboard.context import backend
-from champion.dashboard.evaluations import MAX_ROWS, Disagreements, version_label
 from champion.errors import ChampionError
 from champion.presentation import t
+from champion.workspace import Disagreements, version_label
+from champion.workspace.analyses import MAX_ROWS
 
 
 def layout(**_query: str) -> html.Div:
@@ -68,7 +69,7 @@ def challengers(
 def agreement_table(found: Disagreements, lang: str) -> dbc.Table:
     """Rows: the baseline right / wrong; columns: the challenger right / wrong."""
     a = found.agreement
-    base, chal = version_label(found.key.baseline), version_label(found.key.challenger)
+    base, chal = found.baseline, found.challenger
     right, wrong = "✓", "✗"
     header = ["", f"{chal} {right}", f"{chal} {wrong}"]
     body = [
@@ -96,7 +97,7 @@ def agreement_table(found: Disagreements, lang: str) -> dbc.Table:
         ),
     ]
     rows = a.both_correct + a.baseline_only + a.challenger_only + a.both_wrong
-    caption = t("ui.agreement_title", lang, threshold=f"{found.key.threshold:.2f}", rows=rows)
+    caption = t("ui.agreement_title", lang, threshold=f"{found.threshold:.2f}", rows=rows)
     return dbc.Table(
         [
             html.Caption(caption, style={"captionSide": "top"}),
@@ -142,7 +143,7 @@ def update(
     except ChampionError as err:
         return alert(err), None, "", [], []
     records, columns = grid(found)
-    base, chal = version_label(found.key.baseline), version_label(found.key.challenger)
+    base, chal = found.baseline, found.challenger
     count = t("ui.disagreeing", lang, count=f"{found.total:,}", a=base, b=chal)
     if found.total > MAX_ROWS:
         count += t("ui.grid_cap", lang, rows=f"{MAX_ROWS:,}")

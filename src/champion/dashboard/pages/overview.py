@@ -21,9 +21,9 @@ from champion.dashboard.components import (
 from champion.dashboard.context import backend
 from champion.errors import ChampionError
 from champion.evaluation import Comparison
+from champion.models.refs import CHAMPION_ALIAS
 from champion.presentation import delta_rows, metric_label, metric_rows, metrics_bar, t
 from champion.presentation.i18n import verdict_sentence
-from champion.service import CHAMPION_ALIAS
 
 
 def layout(**_query: str) -> html.Div:

@@ -26,8 +26,8 @@ from champion.dashboard.pages import registry_actions
 from champion.errors import ChampionError
 from champion.evaluation import METRICS
 from champion.models import RegisteredModelInfo
+from champion.models.refs import CHAMPION_ALIAS
 from champion.presentation import metric_label, t, trend_figure
-from champion.service import CHAMPION_ALIAS
 
 
 def layout(**_query: str) -> html.Div:

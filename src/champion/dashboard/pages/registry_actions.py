@@ -18,23 +18,19 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, dcc, html
 
-from champion.actions import GateCheck, HistoryEntry
+from champion.actions import HistoryEntry
 from champion.dashboard import auth, ids
 from champion.dashboard.components import alert
-from champion.dashboard.context import backend
-from champion.dashboard.operations import Operations, Preview
+from champion.dashboard.context import backend, operations
+from champion.dashboard.operations import Preview
 from champion.errors import ChampionError
+from champion.evaluation import GateCheck
+from champion.models.refs import CHAMPION_ALIAS
 from champion.presentation import t
-from champion.service import CHAMPION_ALIAS
 
 log = logging.getLogger("champion.audit")
 
 OUTCOME_COLOURS = {"applied": "success", "conflict": "warning", "refused": "danger"}
-
-
-def operations() -> Operations:
-    """The promote / roll back operations of this process's backend."""
-    return backend().operations
 
 
 def section() -> html.Div:

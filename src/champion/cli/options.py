@@ -1,0 +1,373 @@
+"""The option groups the commands share, each collected into one frozen dataclass.
+
+A command declares ``@data_options`` and receives ``data: DataOptions`` instead of five loose
+parameters; the same groups serve ``compare``, ``evaluate``, ``promote``, ``serve`` and
+``demo``. Every option can also be set from an environment variable (``CHAMPION_THRESHOLD``,
+``CHAMPION_CACHE_DIR``, ...; the tracking server from MLflow's own ``MLFLOW_TRACKING_URI``),
+shown in ``--help``.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+if TYPE_CHECKING:
+    from champion.data import EvalDataset
+    from champion.workspace import ProgressHook, ScoringPolicy, Statistics, Workspace
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass(frozen=True)
+class DataOptions:
+    """The test set: a CSV / Parquet file or URL, a recipe, the target column, the positive
+    label and the feature columns (None: every other column)."""
+
+    source: str | None
+    recipe: str | None
+    target: str | None
+    pos_label: str
+    features: tuple[str, ...] | None
+
+    def load(self) -> EvalDataset:
+        from champion.data import load_dataset
+        from champion.errors import DataError
+
+        if not self.source:
+            raise DataError("give the test set with --data PATH|URL (CSV or Parquet).")
+        return load_dataset(
+            self.source,
+            target=self.target,
+            pos_label=self.pos_label,
+            features=list(self.features) if self.features else None,
+            recipe=self.recipe,
+        )
+
+
+@dataclass(frozen=True)
+class ScoringOptions:
+    """Where the models are and how they may be loaded and scored."""
+
+    tracking_uri: str | None
+    trust_types: tuple[str, ...]
+    allow_pickle: bool
+    timeout: float
+    no_cache: bool
+    cache_dir: Path | None
+
+    def policy(self) -> ScoringPolicy:
+        from champion.workspace import ScoringPolicy
+
+        return ScoringPolicy(self.trust_types, self.allow_pickle, self.timeout)
+
+    def workspace(self, progress: ProgressHook | None = None) -> Workspace:
+        """The composer over this tracking server and score cache."""
+        from champion.cache import ScoreCache
+        from champion.models import MlflowRegistry
+        from champion.workspace import Workspace
+
+        registry = MlflowRegistry(require_tracking_uri(self.tracking_uri))
+        cache = None if self.no_cache else ScoreCache(self.cache_dir)
+        return Workspace(registry, cache, self.policy(), progress)
+
+
+@dataclass(frozen=True)
+class OutputOptions:
+    """How results are printed: format (table, json, markdown) and verbosity (-1 quiet: no
+    progress bars; 0 normal; 1 verbose: what was read from the cache and what was computed)."""
+
+    format: str
+    verbosity: int
+
+    @property
+    def progress(self) -> bool:
+        return self.format == "table" and self.verbosity >= 0
+
+
+def require_tracking_uri(tracking_uri: str | None) -> str:
+    from champion.errors import RegistryError
+
+    if not tracking_uri:
+        raise RegistryError(
+            "no tracking server given: pass --tracking-uri URI or set MLFLOW_TRACKING_URI "
+            "(e.g. sqlite:///mlflow.db or http://127.0.0.1:5000)."
+        )
+    return tracking_uri
+
+
+def env_option(*decls: str, env: str, **attrs: Any) -> Callable[[F], F]:
+    """click.option also read from the environment variable env, which --help shows."""
+    return click.option(*decls, envvar=env, show_envvar=True, **attrs)
+
+
+def _group(
+    param: str, build: Callable[..., Any], options: list[tuple[str, Callable[[F], F]]]
+) -> Callable[[F], F]:
+    """A decorator adding options (each: its parameter name, its click decorator) whose
+    values reach the command as one value, build(**values), under the name param."""
+
+    def decorate(function: F) -> F:
+        @functools.wraps(function)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            values = {name: kwargs.pop(name) for name, _ in options}
+            return function(*args, **{**kwargs, param: build(**values)})
+
+        decorated: Any = wrapper
+        for _, option in reversed(options):
+            decorated = option(decorated)
+        return decorated  # type: ignore[no-any-return]
+
+    return decorate
+
+
+def _features(text: str | None) -> tuple[str, ...] | None:
+    chosen = tuple(f.strip() for f in (text or "").split(",") if f.strip())
+    return chosen or None
+
+
+tracking_option = click.option(
+    "--tracking-uri",
+    envvar="MLFLOW_TRACKING_URI",
+    show_envvar=True,
+    metavar="URI",
+    help="MLflow tracking server or store (sqlite:///path.db, http://host:5000).",
+)
+
+
+def _data(
+    data_source: str | None,
+    recipe: str | None,
+    target: str | None,
+    pos_label: str,
+    features: str | None,
+) -> DataOptions:
+    return DataOptions(data_source, recipe, target, pos_label, _features(features))
+
+
+data_options = _group(
+    "data",
+    _data,
+    [
+        (
+            "data_source",
+            env_option(
+                "--data",
+                "data_source",
+                env="CHAMPION_DATA",
+                metavar="PATH|URL",
+                help="Test set: a CSV or Parquet file, or an http(s) URL.",
+            ),
+        ),
+        (
+            "recipe",
+            env_option(
+                "--recipe",
+                env="CHAMPION_RECIPE",
+                metavar="NAME",
+                help="Preprocessing recipe, e.g. titanic.",
+            ),
+        ),
+        (
+            "target",
+            env_option(
+                "--target", env="CHAMPION_TARGET", metavar="COL", help="Column of the true labels."
+            ),
+        ),
+        (
+            "pos_label",
+            env_option(
+                "--pos-label",
+                env="CHAMPION_POS_LABEL",
+                default="1",
+                show_default=True,
+                help="Label of the positive class.",
+            ),
+        ),
+        (
+            "features",
+            env_option(
+                "--features",
+                env="CHAMPION_FEATURES",
+                metavar="COLS",
+                help="Comma-separated feature columns [every other column].",
+            ),
+        ),
+    ],
+)
+
+
+def _statistics(threshold: float, confidence: float, n_boot: int, seed: int) -> Statistics:
+    from champion.workspace import Statistics
+
+    return Statistics(threshold, confidence, n_boot, seed)
+
+
+def statistics_group(n_boot: int = 1000) -> Callable[[F], F]:
+    """The statistics options; n_boot: the default number of bootstrap resamples."""
+    return _group(
+        "stats",
+        _statistics,
+        [
+            (
+                "threshold",
+                env_option(
+                    "--threshold",
+                    env="CHAMPION_THRESHOLD",
+                    default=0.5,
+                    show_default=True,
+                    help="A row is predicted positive when its score >= T.",
+                ),
+            ),
+            (
+                "confidence",
+                env_option(
+                    "--confidence",
+                    env="CHAMPION_CONFIDENCE",
+                    default=0.95,
+                    show_default=True,
+                    help="Confidence level of the intervals.",
+                ),
+            ),
+            (
+                "n_boot",
+                env_option(
+                    "--n-boot",
+                    env="CHAMPION_N_BOOT",
+                    default=n_boot,
+                    show_default=True,
+                    help="Bootstrap resamples behind the intervals (0 turns it off).",
+                ),
+            ),
+            (
+                "seed",
+                env_option(
+                    "--seed",
+                    env="CHAMPION_SEED",
+                    default=0,
+                    show_default=True,
+                    help="Random seed of the bootstrap.",
+                ),
+            ),
+        ],
+    )
+
+
+statistics_options = statistics_group()
+
+
+def _scoring(
+    tracking_uri: str | None,
+    trust_types: tuple[str, ...],
+    allow_pickle: bool,
+    timeout: float,
+    no_cache: bool,
+    cache_dir: Path | None,
+) -> ScoringOptions:
+    return ScoringOptions(
+        tracking_uri, tuple(trust_types), allow_pickle, timeout, no_cache, cache_dir
+    )
+
+
+SCORING_OPTIONS: list[tuple[str, Callable[[F], F]]] = [
+    ("tracking_uri", tracking_option),
+    (
+        "trust_types",
+        env_option(
+            "--trust-type",
+            "trust_types",
+            env="CHAMPION_TRUST_TYPES",
+            multiple=True,
+            metavar="TYPE",
+            help="Allow this extra type when loading a skops model (repeatable; in the "
+            "environment, separated by spaces).",
+        ),
+    ),
+    (
+        "allow_pickle",
+        env_option(
+            "--allow-pickle",
+            env="CHAMPION_ALLOW_PICKLE",
+            is_flag=True,
+            help="Allow pickle / cloudpickle models (they run code when loaded).",
+        ),
+    ),
+    (
+        "timeout",
+        env_option(
+            "--timeout",
+            env="CHAMPION_TIMEOUT",
+            default=600.0,
+            show_default=True,
+            help="Seconds a model may take to score.",
+        ),
+    ),
+    (
+        "no_cache",
+        env_option(
+            "--no-cache",
+            env="CHAMPION_NO_CACHE",
+            is_flag=True,
+            help="Score again; neither read nor write the cache.",
+        ),
+    ),
+    (
+        "cache_dir",
+        env_option(
+            "--cache-dir",
+            env="CHAMPION_CACHE_DIR",
+            type=click.Path(path_type=Path),
+            help="Cache folder for scores and results [~/.cache/champion].",
+        ),
+    ),
+]
+scoring_options = _group("scoring", _scoring, SCORING_OPTIONS)
+
+
+def _output(output: str, verbose: bool, quiet: bool) -> OutputOptions:
+    verbosity = 1 if verbose else -1 if quiet else 0
+    if verbosity > 0:
+        logging.basicConfig(format="champion: %(message)s")
+        logging.getLogger("champion").setLevel(logging.INFO)
+    return OutputOptions(output, verbosity)
+
+
+def output_group(formats: tuple[str, ...]) -> Callable[[F], F]:
+    """--format (one of formats, the first is the default), --verbose and --quiet."""
+    return _group(
+        "out",
+        _output,
+        [
+            (
+                "output",
+                env_option(
+                    "--format",
+                    "output",
+                    env="CHAMPION_FORMAT",
+                    type=click.Choice(formats),
+                    default=formats[0],
+                    show_default=True,
+                    help="How to print the result.",
+                ),
+            ),
+            (
+                "verbose",
+                click.option(
+                    "--verbose",
+                    "-v",
+                    is_flag=True,
+                    help="Also say what was read from the cache and what was computed.",
+                ),
+            ),
+            (
+                "quiet",
+                click.option("--quiet", "-q", is_flag=True, help="No progress bars."),
+            ),
+        ],
+    )

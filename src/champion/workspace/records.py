@@ -1,0 +1,50 @@
+"""What ``champion evaluate --log`` writes to MLflow, composed from a report and its scores."""
+
+from __future__ import annotations
+
+from champion.data import EvalDataset
+from champion.evaluation import EvaluationReport
+from champion.models.tracking import EvaluationRecord
+from champion.workspace.scores import ScoredModel
+
+
+def evaluation_record(
+    report: EvaluationReport, scored: ScoredModel, dataset: EvalDataset
+) -> EvaluationRecord:
+    """What ``champion evaluate --log`` writes: metric values with their CI bounds, settings,
+    the evaluated rows and the full result (curves included) as JSON-ready data."""
+    metrics: dict[str, float] = {}
+    for name, estimate in report.metrics.items():
+        for suffix, value in (
+            ("", estimate.value),
+            ("_ci_low", estimate.ci_low),
+            ("_ci_high", estimate.ci_high),
+        ):
+            if value is not None:
+                metrics[f"{name}{suffix}"] = value
+    params = {
+        "threshold": str(report.threshold),
+        "confidence": str(report.confidence),
+        "n_boot": str(report.n_boot),
+        "random_state": str(report.random_state),
+        "pos_label": repr(dataset.pos_label),
+        "rows": str(dataset.n),
+        "recipe": str(dataset.recipe),
+    }
+    frame = dataset.frame.assign(**{dataset.target: dataset.labels})
+    result = {
+        **report.to_dict(curves=True),
+        "dataset": dataset.summary(),
+        "scores": {"kind": scored.kind, "note": scored.note, "checksum": scored.checksum},
+    }
+    name = f"{dataset.recipe or 'test set'}: {dataset.source}"
+    return EvaluationRecord(
+        metrics=metrics,
+        params=params,
+        frame=frame,
+        target=dataset.target,
+        dataset_name=name[:500],
+        dataset_source=str(dataset.source),
+        dataset_digest=dataset.fingerprint,
+        result=result,
+    )
