@@ -15,6 +15,12 @@ from champion.dashboard.config import DashboardConfig
 from champion.errors import RegistryError
 
 
+def feature_columns(text: str | None) -> tuple[str, ...] | None:
+    """ "a, b,c" -> ("a", "b", "c"); None or no names -> None (every column but the target)."""
+    chosen = tuple(name.strip() for name in (text or "").split(",") if name.strip())
+    return chosen or None
+
+
 @click.command(short_help="Serve the dashboard for a registered model.")
 @click.option(
     "--tracking-uri",
@@ -27,10 +33,24 @@ from champion.errors import RegistryError
 @click.option("--recipe", metavar="NAME", help="Preprocessing recipe, e.g. titanic.")
 @click.option("--target", metavar="COL", help="Column of the true labels.")
 @click.option("--pos-label", default="1", show_default=True, help="Label of the positive class.")
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8050, show_default=True)
+@click.option(
+    "--features", metavar="COLS", help="Comma-separated feature columns [every other column]."
+)
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on (--dev: loopback addresses only).",
+)
+@click.option("--port", default=8050, show_default=True, help="Port to listen on.")
 @click.option("--workers", default=2, show_default=True, help="gunicorn worker processes.")
-@click.option("--lang", type=click.Choice(["en", "ja"]), default="en", show_default=True)
+@click.option(
+    "--lang",
+    type=click.Choice(["en", "ja"]),
+    default="en",
+    show_default=True,
+    help="Language the pages open in (the toggle on the page switches it).",
+)
 @click.option(
     "--n-boot",
     default=1000,
@@ -40,8 +60,24 @@ from champion.errors import RegistryError
 @click.option(
     "--cache-dir", type=click.Path(path_type=Path), help="Score cache [~/.cache/champion]."
 )
-@click.option("--trust-type", "trust_types", multiple=True, metavar="TYPE")
-@click.option("--allow-pickle", is_flag=True)
+@click.option(
+    "--trust-type",
+    "trust_types",
+    multiple=True,
+    metavar="TYPE",
+    help="Allow this extra type when loading a skops model (repeatable).",
+)
+@click.option(
+    "--allow-pickle", is_flag=True, help="Allow pickle/cloudpickle models (they run code)."
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=600.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="Seconds a version may take to score.",
+)
 @click.option(
     "--mlflow-ui",
     "mlflow_ui",
@@ -64,6 +100,7 @@ def serve(
     recipe: str | None,
     target: str | None,
     pos_label: str,
+    features: str | None,
     host: str,
     port: int,
     workers: int,
@@ -72,6 +109,7 @@ def serve(
     cache_dir: Path | None,
     trust_types: tuple[str, ...],
     allow_pickle: bool,
+    timeout: float,
     mlflow_ui: str | None,
     users_file: Path | None,
     dev: bool,
@@ -97,11 +135,13 @@ def serve(
         recipe=recipe,
         target=target,
         pos_label=pos_label,
+        features=feature_columns(features),
         cache_dir=cache_dir,
         lang=lang,
         n_boot=n_boot,
         trust_types=trust_types,
         allow_pickle=allow_pickle,
+        timeout=timeout,
         mlflow_ui=mlflow_ui,
         users_file=users_file,
     )
@@ -126,8 +166,14 @@ def serve(
     help="Folder for the demo's MLflow store, data and score cache (reused when run again).",
 )
 @click.option("--data", "data", metavar="PATH|URL", help="The Kaggle Titanic CSV instead.")
-@click.option("--port", default=8050, show_default=True)
-@click.option("--lang", type=click.Choice(["en", "ja"]), default="en", show_default=True)
+@click.option("--port", default=8050, show_default=True, help="Port to listen on (127.0.0.1).")
+@click.option(
+    "--lang",
+    type=click.Choice(["en", "ja"]),
+    default="en",
+    show_default=True,
+    help="Language the pages open in (the toggle on the page switches it).",
+)
 @click.option("--no-browser", is_flag=True, help="Do not open a browser.")
 @click.option("--no-serve", is_flag=True, help="Prepare the store and cache, then stop.")
 @click.option(
