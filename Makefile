@@ -37,8 +37,11 @@ typecheck: $(STAMP)
 browser:
 	bash scripts/install-browser.sh
 
+# The suite as on a fresh machine (COLUMNS unset: rich lays out for 80 columns, whatever the
+# terminal make runs in), then the command-line tests again on a 40-column terminal.
 unit: $(STAMP) browser
-	$(BIN)/pytest
+	env -u COLUMNS -u LINES $(BIN)/pytest
+	env COLUMNS=40 $(BIN)/pytest -m cli tests/unit
 
 test: browser lint typecheck unit
 

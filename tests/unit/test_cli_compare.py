@@ -16,6 +16,8 @@ import champion
 from champion.cli.main import champion as cli
 from champion.evaluation import METRICS
 
+pytestmark = pytest.mark.cli
+
 N_BOOT = "200"
 
 
@@ -51,8 +53,11 @@ def _expected(frame: pd.DataFrame, **kwargs: object) -> dict[str, object]:
     return cmp.to_dict()
 
 
-def run(*args: str | Path, width: int = 100) -> Result:
-    return CliRunner().invoke(cli, [str(a) for a in args], env={"COLUMNS": str(width)})
+def run(*args: str | Path, width: int | None = None) -> Result:
+    """The CLI in-process, on a terminal width columns wide; without width, COLUMNS from the
+    environment (unset: 80, as on a fresh machine; make test also runs these at 40)."""
+    env = {} if width is None else {"COLUMNS": str(width)}
+    return CliRunner().invoke(cli, [str(a) for a in args], env=env)
 
 
 def compare_args(path: Path, *extra: str) -> list[str | Path]:
@@ -132,7 +137,7 @@ def test_markdown_names_the_metrics(csv_path: Path) -> None:
 
 
 def test_table_shows_intervals_and_fits_100_columns(csv_path: Path, frame: pd.DataFrame) -> None:
-    result = run(*compare_args(csv_path))  # table is the default format
+    result = run(*compare_args(csv_path), width=100)  # table is the default format
     assert result.exit_code == 0, result.output
     out = result.stdout
     cmp = champion.compare(
@@ -153,13 +158,27 @@ def test_table_shows_intervals_and_fits_100_columns(csv_path: Path, frame: pd.Da
     assert max(len(line) for line in out.splitlines()) <= 100
 
 
-def test_table_never_cuts_numbers_short(csv_path: Path) -> None:
+@pytest.mark.parametrize("width", [40, 80])
+def test_table_never_cuts_numbers_short(csv_path: Path, frame: pd.DataFrame, width: int) -> None:
     args = compare_args(csv_path, "--score", "noise=text", "--score", "again=old")
-    result = run(*args, width=80)
+    result = run(*args, width=width)
     assert result.exit_code == 0, result.output
     assert "…" not in result.stdout
-    assert max(len(line) for line in result.stdout.splitlines()) <= 80
-    assert "[" in result.stdout
+    assert max(len(line) for line in result.stdout.splitlines()) <= width
+    cmp = champion.compare(
+        frame["label"].to_numpy(),
+        {
+            name: frame[column].to_numpy()
+            for name, column in (("initial", "old"), ("new", "new_score"), ("noise", "text"))
+        },
+        n_boot=int(N_BOOT),
+    )
+    auc = cmp.models["noise"].metrics["roc_auc"]
+    assert auc.ci_low is not None
+    assert auc.ci_high is not None
+    lines = result.stdout.splitlines()
+    for text in (f"{auc.value:.4f}", f"[{auc.ci_low:.4f}, {auc.ci_high:.4f}]", "ROC AUC"):
+        assert any(text in line for line in lines), text  # whole, on one line
 
 
 def test_string_labels_with_pos_label(tmp_path: Path, frame: pd.DataFrame) -> None:
