@@ -9,6 +9,7 @@ versions are immutable in the registry, and a warm lookup then needs no download
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -99,6 +100,8 @@ class ScoreCache:
             values = table.column("score").to_numpy().astype(np.float64)
         except (OSError, ValueError, KeyError, pa.ArrowException):
             return None
+        with contextlib.suppress(OSError):
+            os.utime(path)  # used now: pruning by size drops the least recently used first
         return CachedScores(values, str(meta.get("kind", "probability")), meta.get("note"), meta)
 
     def put(

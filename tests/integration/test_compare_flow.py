@@ -91,7 +91,8 @@ def test_baseline_by_alias_and_cache_commands(
     assert data["baseline"] == "models:/titanic/2"
     listed = run("cache", "list", "--cache-dir", str(cache), "--format", "json")
     assert listed.exit_code == 0
-    assert len(json.loads(listed.stdout)) == 2
+    kinds = sorted(entry["type"] for entry in json.loads(listed.stdout))
+    assert kinds == ["pair", "scores", "scores"]  # the pair's statistics, each model's scores
     cleared = run("cache", "clear", "--cache-dir", str(cache))
     assert cleared.exit_code == 0
     assert "removed" in cleared.output

@@ -88,49 +88,107 @@ def models(name: str | None, tracking_uri: str | None, output: str) -> None:
     console.print(table)
 
 
-@click.group(short_help="Inspect or clear the score cache.")
+@click.group(short_help="Inspect, prune or clear the cache.")
 def cache() -> None:
-    """The score cache: each model's per-row scores on each test set."""
+    """The cache: each model's per-row scores on each test set, and what was computed from
+    them (reports, paired comparisons, slice tables), shared by every process using it."""
 
 
 cache_dir_option = click.option(
     "--cache-dir",
+    envvar="CHAMPION_CACHE_DIR",
+    show_envvar=True,
     type=click.Path(path_type=Path),
-    help="Score cache folder [env CHAMPION_CACHE_DIR, else ~/.cache/champion].",
+    help="Cache folder [~/.cache/champion].",
 )
+
+
+def _size(size: int) -> str:
+    """Bytes in decimal units: "512 B", "3.4 MB"."""
+    if size < 1000:
+        return f"{size} B"
+    scaled = float(size)
+    for unit in ("KB", "MB", "GB"):
+        scaled /= 1000
+        if scaled < 1000 or unit == "GB":
+            break
+    return f"{scaled:.1f} {unit}"
+
+
+def _age(seconds: float) -> str:
+    for limit, unit in ((120, "s"), (7200, "min"), (172800, "h")):
+        if seconds < limit:
+            scale = {"s": 1, "min": 60, "h": 3600}[unit]
+            return f"{seconds / scale:.0f} {unit}"
+    return f"{seconds / 86400:.0f} d"
 
 
 @cache.command("list")
 @cache_dir_option
-@click.option("--format", "output", type=click.Choice(["table", "json"]), default="table")
+@click.option(
+    "--format",
+    "output",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="How to print the list.",
+)
 def cache_list(cache_dir: Path | None, output: str) -> None:
-    """List cached score vectors."""
+    """List cached scores and results: kind, what it is about, size and age (since last use)."""
     from champion.cache import ScoreCache
+    from champion.workspace.inventory import describe, entries
 
-    entries = ScoreCache(cache_dir_default(cache_dir)).entries()
+    root = cache_dir_default(cache_dir)
+    details = {e["path"]: e for e in ScoreCache(root).entries()}
+    found = entries(root, details)
     if output == "json":
-        echo_json(entries)
+        echo_json([e.to_dict() for e in found])
         return
-    table = Table(title=f"Score cache at {cache_dir_default(cache_dir)}", title_justify="left")
-    for header in ("model", "kind", "rows", "dataset", "created"):
+    total = sum(e.size for e in found)
+    table = Table(
+        title=f"Cache at {root}: {len(found)} entries, {_size(total)}", title_justify="left"
+    )
+    for header in ("kind", "about", "rows", "size", "age"):
         table.add_column(header, overflow="fold")
-    for e in entries:
-        table.add_row(
-            str(e.get("uri") or e.get("model_identity")),
-            str(e.get("kind")),
-            str(e.get("rows")),
-            str(e.get("dataset_fingerprint", ""))[:12],
-            str(e.get("created", "")),
-        )
+    for e in found:
+        rows = str(e.detail.get("rows", "")) if e.kind == "scores" else ""
+        table.add_row(e.kind, describe(e), rows, _size(e.size), _age(e.age))
     Console(highlight=False).print(table)
+
+
+@cache.command("prune")
+@cache_dir_option
+@click.option(
+    "--max-size", metavar="SIZE", help="Keep at most this much, e.g. 2GB (least recently used go)."
+)
+@click.option("--older-than", metavar="AGE", help="Remove entries unused for longer, e.g. 30d.")
+def cache_prune(cache_dir: Path | None, max_size: str | None, older_than: str | None) -> None:
+    """Remove entries unused for longer than --older-than, then the least recently used until
+    the cache takes at most --max-size. Removed entries are computed again when next needed."""
+    from champion.errors import DataError
+    from champion.workspace.inventory import parse_age, parse_size, prune
+
+    if max_size is None and older_than is None:
+        raise DataError(
+            "say what to prune: --max-size SIZE (e.g. 2GB), --older-than AGE (e.g. 30d)."
+        )
+    root = cache_dir_default(cache_dir)
+    removed = prune(
+        root,
+        None if max_size is None else parse_size(max_size),
+        None if older_than is None else parse_age(older_than),
+    )
+    freed = sum(e.size for e in removed)
+    click.echo(f"removed {len(removed)} entries ({_size(freed)}) from {root}")
 
 
 @cache.command("clear")
 @cache_dir_option
 def cache_clear(cache_dir: Path | None) -> None:
-    """Remove every cached score vector."""
+    """Remove every cached score vector and result."""
     from champion.cache import ScoreCache
+    from champion.workspace.inventory import prune
 
     folder = cache_dir_default(cache_dir)
-    removed = ScoreCache(folder).clear()
+    removed = len(prune(folder, max_size=0)) + ScoreCache(folder).clear()
     click.echo(f"removed {removed} cached files from {folder}")

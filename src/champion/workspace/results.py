@@ -120,6 +120,8 @@ class ResultStore:
             return None
         except (OSError, pickle.UnpicklingError, EOFError, AttributeError, TypeError):
             return None
+        with contextlib.suppress(OSError):
+            os.utime(path)  # used now: pruning by size drops the least recently used first
         self._memo.put(digest, value)
         return value
 
