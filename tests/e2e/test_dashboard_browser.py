@@ -73,12 +73,12 @@ def test_overview_then_roc_with_one_trace_per_version(
     wait_for_text(driver, f"#{ids.VERDICT}", "vs champion (version 1)", TIMEOUT)
     wait_for_text(driver, "#overview-table", "ROC AUC", TIMEOUT)
     wait_for(driver, "#nav-curves", TIMEOUT).click()
-    # champion (version 1) and the newest version (3) are preselected: two curves + the diagonal
-    until(lambda: roc_lines(driver) == 3, "ROC with versions 1 and 3 and the diagonal")
+    # @champion (version 1) and @challenger (2) are preselected: two curves + the diagonal
+    until(lambda: roc_lines(driver) == 3, "ROC with versions 1 and 2 and the diagonal")
     wait_for(driver, f"#{ids.MODEL_PICKER}", TIMEOUT).click()
     options = driver.find_elements(By.XPATH, "//*[@role='option']")
-    next(o for o in options if o.text.startswith("version 2")).click()
-    until(lambda: roc_lines(driver) == 4, "a third ROC curve after adding version 2")
+    next(o for o in options if o.text.startswith("version 3")).click()
+    until(lambda: roc_lines(driver) == 4, "a third ROC curve after adding version 3")
     legend = driver.execute_script(
         f"return document.querySelector('#{ids.ROC_GRAPH} .js-plotly-plot').data"
         ".map(t => t.name).join('|')"
@@ -114,6 +114,13 @@ def test_switching_to_japanese(driver: WebDriver, dashboard_url: str) -> None:
     wait_for(driver, f"#{ids.LANG_TOGGLE} input[value='ja']", TIMEOUT).click()
     wait_for_text(driver, f"#{ids.TITLE}", "モデルの性能比較ダッシュボード", TIMEOUT)
     wait_for_text(driver, "#overview-table", "正解率", TIMEOUT)
+    wait_for_text(driver, f"#{ids.VERDICT}", "バージョン 2 vs チャンピオン (バージョン 1)", TIMEOUT)
+    # the choice survives a reload, then back to English for the other tests
+    open_page(driver, dashboard_url)
+    wait_for_text(driver, f"#{ids.TITLE}", "モデルの性能比較ダッシュボード", TIMEOUT)
+    wait_for_text(driver, f"#{ids.MODEL_PICKER}", "バージョン 1", TIMEOUT)
+    wait_for(driver, f"#{ids.LANG_TOGGLE} input[value='en']", TIMEOUT).click()
+    wait_for_text(driver, f"#{ids.TITLE}", "Model comparison dashboard", TIMEOUT)
 
 
 def test_registry_page_lists_versions_and_the_trend(driver: WebDriver, dashboard_url: str) -> None:
@@ -130,12 +137,12 @@ def test_slices_page_flags_rows_and_draws_bars_per_version(
     driver: WebDriver, dashboard_url: str
 ) -> None:
     open_page(driver, dashboard_url, nav="slices")
-    wait_for_text(driver, "#slices-rows", "Δ version 3", TIMEOUT)
+    wait_for_text(driver, "#slices-rows", "Δ version 2", TIMEOUT)
     script = (
         f"const g = document.querySelector('#{ids.SLICE_GRAPH} .js-plotly-plot');"
         "return g && g.data ? g.data.map(t => t.name).join('|') : '';"
     )
-    until(lambda: driver.execute_script(script) == "version 1|version 3", "bars of versions 1, 3")
+    until(lambda: driver.execute_script(script) == "version 1|version 2", "bars of versions 1, 2")
     rows = driver.find_elements(By.CSS_SELECTOR, "#slices-rows tbody tr")
     assert len(rows) >= 2
 
@@ -144,10 +151,10 @@ def test_disagreements_grid_lists_the_rows_the_versions_disagree_on(
     driver: WebDriver, dashboard_url: str
 ) -> None:
     open_page(driver, dashboard_url, nav="disagreements")
-    wait_for_text(driver, "#agreement-2x2", "version 3 ✓", TIMEOUT)
+    wait_for_text(driver, "#agreement-2x2", "version 2 ✓", TIMEOUT)
     count = wait_for_text(driver, f"#{ids.DISAGREE_COUNT}", "rows where", TIMEOUT).text
     total = int(count.split()[0].replace(",", ""))
-    header = wait_for_text(driver, f"#{ids.DISAGREE_GRID}", "score version 3", TIMEOUT)
+    header = wait_for_text(driver, f"#{ids.DISAGREE_GRID}", "score version 2", TIMEOUT)
     assert "score version 1" in header.text
     cells = driver.find_elements(
         By.CSS_SELECTOR, f"#{ids.DISAGREE_GRID} .ag-center-cols-container .ag-row"
@@ -157,11 +164,11 @@ def test_disagreements_grid_lists_the_rows_the_versions_disagree_on(
 
 def test_operating_point_button_moves_the_threshold(driver: WebDriver, dashboard_url: str) -> None:
     open_page(driver, dashboard_url, nav="threshold")
-    wait_for_text(driver, "#op-points", "version 3", TIMEOUT)
+    wait_for_text(driver, "#op-points", "version 2", TIMEOUT)
     row = next(
         r
         for r in driver.find_elements(By.CSS_SELECTOR, "#op-points tbody tr")
-        if r.text.startswith("version 3")
+        if r.text.startswith("version 2")
     )
     wanted = row.find_elements(By.TAG_NAME, "td")[1].text
     button = row.find_element(By.TAG_NAME, "button")

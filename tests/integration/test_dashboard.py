@@ -20,15 +20,17 @@ def traces_named(figure: Any, text: str) -> list[Any]:
     return [trace for trace in figure.data if text in (trace.name or "")]
 
 
-def test_picker_offers_versions_with_aliases_and_preselects_champion_and_newest(ctx: None) -> None:
-    options, chosen, problem = fill_picker("/", None)
+def test_picker_offers_versions_with_aliases_and_preselects_champion_and_challenger(
+    ctx: None,
+) -> None:
+    options, chosen, problem = fill_picker("/", "en", None)
     assert problem is None
     labels = {o["value"]: o["label"] for o in options}
     assert labels["1"] == "version 1 @champion"
     assert "@challenger" in labels["2"]
-    assert chosen == ["1", "3"]
+    assert chosen == ["1", "2"]  # @champion and @challenger
     # a stored selection survives page changes
-    assert fill_picker("/curves", ["2", "3"])[1] == ["2", "3"]
+    assert fill_picker("/curves", "en", ["2", "3"])[1] == ["2", "3"]
 
 
 def test_overview_shows_every_metric_with_intervals_and_the_verdict(ctx: None) -> None:
@@ -74,12 +76,17 @@ def test_threshold_moves_the_confusion_numbers(ctx: None) -> None:
 
 
 def test_japanese(ctx: None) -> None:
-    title, _picker, *nav = translate_shell("ja")
+    title, _picker, *nav, dropdown = translate_shell("ja")
     assert title == "モデルの性能比較ダッシュボード"
     assert "概要" in nav
+    assert dropdown["selected_count"] == "{num_selected} 件選択中"
+    options, _, _ = fill_picker("/", "ja", None)
+    assert {o["value"]: o["label"] for o in options}["1"] == "バージョン 1 @champion"
     _, verdict, table, _ = overview.update(["1", "2"], 0.5, "ja", None)
     assert "正解率" in str(table)
-    assert "件" in " ".join(str(part) for part in verdict)
+    text = " ".join(str(part) for part in verdict)
+    assert "件" in text
+    assert "バージョン 2 vs チャンピオン (バージョン 1)" in text
 
 
 def test_an_unreachable_registry_is_an_alert_not_a_crash(
@@ -98,7 +105,7 @@ def test_an_unreachable_registry_is_an_alert_not_a_crash(
 
     backend.workspace.scorer.registry = MlflowRegistry(broken.tracking_uri)
     with app.server.test_request_context():
-        options, chosen, problem = fill_picker("/", None)
+        options, chosen, problem = fill_picker("/", "en", None)
         assert (options, chosen) == ([], [])
         assert "cannot reach" in str(problem)
         notice, *_ = overview.update(["1"], 0.5, "en", None)

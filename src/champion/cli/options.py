@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from champion.workspace.keys import DEFAULT_THRESHOLD
+
 if TYPE_CHECKING:
     from champion.data import EvalDataset
     from champion.workspace import ProgressHook, ScoringPolicy, Statistics, Workspace
@@ -220,7 +222,7 @@ def statistics_group(n_boot: int = 1000) -> Callable[[F], F]:
                 env_option(
                     "--threshold",
                     env="CHAMPION_THRESHOLD",
-                    default=0.5,
+                    default=DEFAULT_THRESHOLD,
                     show_default=True,
                     help="A row is predicted positive when its score >= T.",
                 ),

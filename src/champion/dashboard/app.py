@@ -39,7 +39,9 @@ def create_app(config: DashboardConfig, backend: DashboardBackend | None = None)
         title=t("title", config.lang),
         suppress_callback_exceptions=True,
     )
+    app.server.config[security.LANG_KEY] = config.lang
     served = backend or DashboardBackend(config)
+    served.warm_all()  # reports and curve figures of scored versions, in the background
     app.server.config[BACKEND_KEY] = served
     app.server.config[OPERATIONS_KEY] = Operations(
         config.tracking_uri,

@@ -364,12 +364,12 @@ def _login_view(app: dash.Dash, users: UserStore) -> ResponseReturnValue:
     if request.method == "GET":
         return security.login_page(app)
     if not security.form_token_valid():
-        return security.login_page(app, 400, error="The form expired; please log in again.")
+        return security.login_page(app, 400, error="login.expired")
     name = request.form.get("name", "").strip()[:64]
     user = users.check(name, request.form.get("password", ""))
     if user is None:
         log.warning("login refused: name=%r remote=%r", name, request.remote_addr)
-        return security.login_page(app, 401, error="Wrong name or password.", name=name)
+        return security.login_page(app, 401, error="login.wrong", name=name)
     sign_in(user)
     _audit(logging.INFO, "login", user, "log in")
     return flask.redirect(security.safe_next(request.form.get("next")))

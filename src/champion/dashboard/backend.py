@@ -19,12 +19,21 @@ from dataclasses import dataclass
 
 from champion.cache import ScoreCache
 from champion.dashboard.config import DashboardConfig
-from champion.dashboard.figure_cache import FigureCache
+from champion.dashboard.figure_cache import (
+    CURVE_KINDS,
+    Figure,
+    FigureCache,
+    as_json,
+    assemble,
+    curve_part,
+    whole_figure,
+)
 from champion.data import EvalDataset, load_dataset
 from champion.errors import ChampionError
 from champion.evaluation import Comparison, EvaluationReport, GateCheck, SliceTable
 from champion.models import MlflowRegistry, RegisteredModelInfo
 from champion.models.refs import CHAMPION_ALIAS
+from champion.presentation.i18n import LANGUAGES
 from champion.workspace import (
     DEFAULT_THRESHOLD,
     Disagreements,
@@ -36,6 +45,7 @@ from champion.workspace import (
     Workspace,
     version_label,
 )
+from champion.workspace.results import content_key
 
 MODEL_TTL = 3.0  # seconds a read of the registered model (versions, aliases) is reused
 CHALLENGER_ALIAS = "challenger"
@@ -153,6 +163,28 @@ class DashboardBackend:
         found = self.workspace.score(self.key(version).uri, self.dataset)
         with self._lock:
             self._scored[version] = found
+        self.warm(version)
+
+    def warm(self, version: str) -> None:
+        """Build what pages draw of a scored version (its report, its curve figures in every
+        language) ahead of the first request; kept with the results for every worker."""
+        for lang in LANGUAGES:
+            report = self.reports([version], lang).ready.get(version)
+            if report is None:
+                return
+            for kind in CURVE_KINDS:
+                self.curve_part(kind, version, report, lang)
+
+    def warm_all(self) -> None:
+        """warm() every version that already has scores (a restarted server), in the
+        background thread; versions without scores are left to the pages."""
+
+        def run() -> None:
+            for ref in self.model(fresh=True).versions:
+                if self.workspace.cached(self.key(ref.version).uri, self.dataset) is not None:
+                    self.warm(ref.version)
+
+        self._submit(("warm",), run)
 
     def _submit(self, work: tuple[str, ...], run: Callable[[], None]) -> None:
         """Run work in the background thread unless this process has it queued already; its
@@ -198,8 +230,9 @@ class DashboardBackend:
 
     # evaluations ------------------------------------------------------------------------------
 
-    def reports(self, versions: Sequence[str]) -> Reports:
-        """Reports (no bootstrap) of the selected versions that are scored, in order."""
+    def reports(self, versions: Sequence[str], lang: str = "en") -> Reports:
+        """Reports (no bootstrap) of the selected versions that are scored, in order, named
+        "version 3" in lang."""
         ready: dict[str, EvaluationReport] = {}
         pending = []
         for version in versions:
@@ -207,7 +240,8 @@ class DashboardBackend:
             if scored is None:
                 pending.append(version)
             else:
-                ready[version] = self.workspace.report(scored, self.dataset, version_label(version))
+                label = version_label(version, lang)
+                ready[version] = self.workspace.report(scored, self.dataset, label)
         return Reports(ready, tuple(pending))
 
     def baseline_of(self, ready: Sequence[str]) -> str:
@@ -227,7 +261,8 @@ class DashboardBackend:
     def pair(self, baseline: str, challenger: str, threshold: float) -> Comparison | None:
         """The paired comparison (neutral names) if stored; computed now when small; else
         queued in the background (None)."""
-        base, chal = self._scored_pair(baseline, challenger)
+        base, other = self._scored_pair(baseline, challenger)
+        chal = None if challenger == baseline else other  # the baseline alone
         stats = dataclasses.replace(self.stats, threshold=float(threshold))
         analyses = self.workspace.analyses
         found = analyses.find_pair(base, chal, self.dataset, stats)
@@ -253,8 +288,9 @@ class DashboardBackend:
             raise ChampionError(f"version {missing} has no scores yet; try again shortly.")
         return base, chal
 
-    def evaluate(self, versions: Sequence[str], threshold: float) -> Evaluated:
-        """Compare the selected versions that are scored, the champion (if among them) first."""
+    def evaluate(self, versions: Sequence[str], threshold: float, lang: str = "en") -> Evaluated:
+        """Compare the selected versions that are scored, the champion (if among them) first;
+        models named "version 3" in lang."""
         ordered, pending = self.ready_and_baseline(versions)
         if not ordered:
             return Evaluated(None, (), pending, None)
@@ -263,25 +299,31 @@ class DashboardBackend:
         computing = tuple(c for c, found in pairs.items() if found is None)
         if computing:
             return Evaluated(None, tuple(ordered), pending, baseline, computing)
-        scored = {version_label(v): self._ready(v) for v in ordered}
+        scored = {version_label(v, lang): self._ready(v) for v in ordered}
         stats = dataclasses.replace(self.stats, threshold=float(threshold))
-        given = {version_label(c): p for c, p in pairs.items() if p is not None}
+        given = {version_label(c, lang): p for c, p in pairs.items() if p is not None}
         comparison = self.workspace.analyses.selection(
-            scored, version_label(baseline), self.dataset, stats, given
+            scored, version_label(baseline, lang), self.dataset, stats, given
         )
         return Evaluated(comparison, tuple(ordered), pending, baseline)
 
     def slices(
-        self, versions: Sequence[str], column: str, bins: int, metric: str, threshold: float
+        self,
+        versions: Sequence[str],
+        column: str,
+        bins: int,
+        metric: str,
+        threshold: float,
+        lang: str = "en",
     ) -> tuple[SliceTable | None, tuple[str, ...]]:
         """metric per slice of column for the scored versions, and the pending versions."""
         ordered, pending = self.ready_and_baseline(versions)
         if not ordered:
             return None, pending
-        scored = {version_label(v): self._ready(v) for v in ordered}
+        scored = {version_label(v, lang): self._ready(v) for v in ordered}
         table = self.workspace.slices(
             scored,
-            version_label(ordered[0]),
+            version_label(ordered[0], lang),
             self.dataset,
             column=column,
             bins=bins,
@@ -289,6 +331,41 @@ class DashboardBackend:
             threshold=float(threshold),
         )
         return table, pending
+
+    def curve_part(self, kind: str, version: str, report: EvaluationReport, lang: str) -> Figure:
+        """The version's own curve figure of kind ("roc", "pr", "gain", "calibration"; no
+        threshold markers) as plotly JSON: built once per host, read by every worker."""
+        key = (kind, version, lang)
+        scored = self._ready(version)
+        digest = content_key(
+            "figure", scored.digest, self.dataset.fingerprint, report.name, kind, lang
+        )
+
+        def build() -> Figure:
+            figure: Figure = as_json(curve_part(kind, report, lang))
+            return figure
+
+        store = self.workspace.scorer.results
+        found: Figure = self.figures.get(
+            key, build if store is None else lambda: store.once("figure", digest, build)
+        )
+        return found
+
+    def curves(
+        self, kind: str, ready: dict[str, EvaluationReport], cut: float, lang: str
+    ) -> Figure:
+        """The figure of kind for the ready versions (version -> report) at threshold cut,
+        assembled from each version's part (built once), else drawn together."""
+        if not ready:
+            return {}
+        parts = [self.curve_part(kind, v, report, lang) for v, report in ready.items()]
+        reports = {report.name: report for report in ready.values()}
+        merged = assemble(kind, parts, reports, cut, lang)
+        if merged is not None:
+            return merged
+        key = (kind, tuple(ready), cut, lang)
+        whole: Figure = self.figures.get(key, lambda: whole_figure(kind, reports, cut, lang))
+        return whole
 
     def gate(self, champion: str | None, challenger: str) -> GateCheck | None:
         """The default gate of challenger against champion on the test set at the default
@@ -313,12 +390,14 @@ class DashboardBackend:
         stats = dataclasses.replace(self.stats, threshold=DEFAULT_THRESHOLD)
         return self.workspace.gate(base, chal, self.dataset, stats, pair=pair)
 
-    def disagreements(self, baseline: str, challenger: str, threshold: float) -> Disagreements:
+    def disagreements(
+        self, baseline: str, challenger: str, threshold: float, lang: str = "en"
+    ) -> Disagreements:
         """Rows where challenger and baseline disagree at threshold (both must be scored)."""
         base, chal = self._scored_pair(baseline, challenger)
         return self.workspace.disagreements(
-            (version_label(baseline), base),
-            (version_label(challenger), chal),
+            (version_label(baseline, lang), base),
+            (version_label(challenger, lang), chal),
             self.dataset,
             float(threshold),
         )

@@ -14,10 +14,20 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-from champion.presentation import threshold_line
+from champion.evaluation import EvaluationReport
+from champion.presentation import (
+    calibration_figure,
+    gain_figure,
+    pr_figure,
+    roc_figure,
+    threshold_line,
+)
+from champion.presentation.figures_curves import threshold_markers
 from champion.workspace.results import Memo
 
 Figure = dict[str, Any]
+CURVE_KINDS = ("roc", "pr", "calibration", "gain")
+_CURVES = {"roc": roc_figure, "pr": pr_figure, "gain": gain_figure}
 
 
 class FigureCache:
@@ -52,6 +62,33 @@ def with_threshold_line(figure: Figure, threshold: float, lang: str) -> Figure:
     layout["shapes"] = [*layout.get("shapes", ()), shape]
     layout["annotations"] = [*layout.get("annotations", ()), annotation]
     return {**figure, "layout": layout}
+
+
+def curve_part(kind: str, report: EvaluationReport, lang: str) -> go.Figure:
+    """One version's figure of kind (see CURVE_KINDS), without threshold markers."""
+    if kind == "calibration":
+        return calibration_figure({report.name: report}, lang=lang)
+    return _CURVES[kind]({report.name: report}, lang=lang, markers=False)
+
+
+def assemble(
+    kind: str, parts: list[Figure], reports: dict[str, EvaluationReport], cut: float, lang: str
+) -> Figure | None:
+    """The figure of several versions from their parts (None when several carry notes: the
+    caller then draws them together), with the markers at threshold cut (not on calibration)."""
+    if sum(1 for part in parts if part.get("layout", {}).get("annotations")) > 1:
+        return None
+    merged = merge_models(parts)
+    if kind != "calibration":
+        merged["data"] = [*merged["data"], *threshold_markers(kind, reports, cut, lang)]
+    return merged
+
+
+def whole_figure(kind: str, reports: dict[str, EvaluationReport], cut: float, lang: str) -> Any:
+    """The figure of kind for several versions drawn together (markers at cut)."""
+    if kind == "calibration":
+        return calibration_figure(reports, lang=lang)
+    return _CURVES[kind](reports, threshold=cut, lang=lang)
 
 
 def merge_models(figures: list[Figure]) -> Figure:

@@ -22,6 +22,7 @@ from markupsafe import escape
 
 from champion.dashboard import ids
 from champion.errors import ChampionError
+from champion.presentation.i18n import t
 
 HEALTH_ENDPOINT = "champion_health"
 SECRET_KEY_ENV = "CHAMPION_SECRET_KEY"
@@ -140,38 +141,56 @@ def safe_next(target: str | None) -> str:
 
 
 _PAGE = """<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
+<html lang="{lang}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title} · log in</title><link rel="icon" href="{favicon}">{links}
+<title>{title} · {heading}</title><link rel="icon" href="{favicon}">{links}
 </head><body class="bg-light"><main class="container login-box">
 <h1 class="h4 mb-3">{title}</h1>{error}
 <form method="post" action="{action}" id="{form_id}">
 <input type="hidden" name="csrf_token" value="{token}">
 <input type="hidden" name="next" value="{next}">
-<div class="mb-3"><label class="form-label" for="{name_id}">Name</label>
+<div class="mb-3"><label class="form-label" for="{name_id}">{name_label}</label>
 <input class="form-control" id="{name_id}" name="name" value="{name}" autocomplete="username"
  required autofocus></div>
-<div class="mb-3"><label class="form-label" for="{password_id}">Password</label>
+<div class="mb-3"><label class="form-label" for="{password_id}">{password_label}</label>
 <input class="form-control" id="{password_id}" name="password" type="password"
  autocomplete="current-password" required></div>
-<button class="btn btn-primary" type="submit" id="{submit_id}">Log in</button>
+<button class="btn btn-primary" type="submit" id="{submit_id}">{submit}</button>
 </form></main></body></html>
 """
+
+
+LANG_KEY = "champion.lang"  # the server's default language, in the Flask app's config
+
+
+def request_language(app: dash.Dash) -> str:
+    """The language of a server-rendered page: the browser's preference between English and
+    Japanese (Accept-Language), else the server's --lang."""
+    default = str(app.server.config.get(LANG_KEY, "en"))
+    return flask.request.accept_languages.best_match(["en", "ja"], default=default) or default
 
 
 def login_page(
     app: dash.Dash, status: int = 200, *, error: str = "", name: str = ""
 ) -> flask.Response:
     """The server-rendered login form (no script: it works before any login), with this
-    session's CSRF token, the page to return to, and an error if there is one."""
+    session's CSRF token, the page to return to, and an error (an i18n key) if there is one;
+    in the browser's language (see request_language)."""
+    lang = request_language(app)
     token = flask.session.setdefault(CSRF_KEY, secrets.token_urlsafe(32))
     links = "".join(
         f'<link rel="stylesheet" href="{escape(app.get_asset_url(sheet))}">'
         for sheet in ("bootstrap.min.css", "champion.css")
     )
-    notice = f'<div class="alert alert-danger" id="{ids.LOGIN_ERROR}">{escape(error)}</div>'
+    text = t(error, lang) if error else ""
+    notice = f'<div class="alert alert-danger" id="{ids.LOGIN_ERROR}">{escape(text)}</div>'
     html = _PAGE.format(
-        title=escape(app.title),
+        lang=lang,
+        heading=escape(t("login.title", lang)),
+        name_label=escape(t("login.name", lang)),
+        password_label=escape(t("login.password", lang)),
+        submit=escape(t("login.submit", lang)),
+        title=escape(t("title", lang)),
         favicon=escape(f"{app.config.requests_pathname_prefix}_favicon.ico"),
         links=links,
         error=notice if error else "",

@@ -15,6 +15,7 @@ from champion.dashboard.components import alert
 from champion.dashboard.context import backend
 from champion.errors import ChampionError
 from champion.presentation.i18n import t
+from champion.workspace import DEFAULT_THRESHOLD, version_label
 
 PAGES = (
     ("ui.overview", "/"),
@@ -36,7 +37,7 @@ def layout(lang: str) -> html.Div:
             dcc.Location(id=ids.URL),
             dcc.Store(id=ids.LANG_STORE, storage_type="session", data=lang),
             dcc.Store(id=ids.VERSIONS_STORE, storage_type="session"),
-            dcc.Store(id=ids.THRESHOLD_STORE, storage_type="session", data=0.5),
+            dcc.Store(id=ids.THRESHOLD_STORE, storage_type="session", data=DEFAULT_THRESHOLD),
             dcc.Interval(id=ids.JOBS_POLL, interval=1500),
             dbc.Navbar(
                 dbc.Container(
@@ -50,6 +51,9 @@ def layout(lang: str) -> html.Div:
                                 {"label": "日本語", "value": "ja"},
                             ],
                             value=lang,
+                            # the choice survives a reload (the browser keeps it)
+                            persistence=True,
+                            persistence_type="local",
                             inline=True,
                             className="text-light",
                         ),
@@ -85,9 +89,10 @@ def layout(lang: str) -> html.Div:
 
 
 def fill_picker(
-    _path: str, stored: list[str] | None
+    _path: str, lang: str | None, stored: list[str] | None
 ) -> tuple[list[dict[str, Any]], list[str], Any]:
-    """Registered versions with their aliases; the stored selection, else champion + newest."""
+    """Registered versions with their aliases, named in lang; the stored selection, else
+    @champion and @challenger (see DashboardBackend.default_selection)."""
     try:
         model = backend().model(fresh=True)
     except ChampionError as err:
@@ -95,7 +100,8 @@ def fill_picker(
     options = []
     for v in model.versions:
         tags = " ".join(f"@{a}" for a in v.aliases)
-        options.append({"label": f"version {v.version} {tags}".strip(), "value": v.version})
+        label = f"{version_label(v.version, lang or 'en')} {tags}".strip()
+        options.append({"label": label, "value": v.version})
     known = {v.version for v in model.versions}
     chosen = [v for v in (stored or []) if v in known] or backend().default_selection(model)
     return options, chosen, None
@@ -113,8 +119,22 @@ def remember_language(value: str) -> str:
     return value or "en"
 
 
-def translate_shell(lang: str) -> tuple[str, ...]:
-    return (t("title", lang), t("ui.model_picker", lang), *[t(key, lang) for key, _ in PAGES])
+def translate_shell(lang: str) -> tuple[Any, ...]:
+    """The frame's words and the version picker's own labels in lang."""
+    picker = {key: t(f"dropdown.{key}", lang) for key in DROPDOWN_LABELS}
+    words = (t("title", lang), t("ui.model_picker", lang), *[t(k, lang) for k, _ in PAGES])
+    return (*words, picker)
+
+
+DROPDOWN_LABELS = (
+    "select_all",
+    "deselect_all",
+    "selected_count",
+    "search",
+    "clear_search",
+    "clear_selection",
+    "no_options_found",
+)
 
 
 def show_jobs(_n: int | None, versions: list[str] | None) -> tuple[str, bool]:
@@ -134,21 +154,25 @@ def activity_text(a: Activity) -> str:
     return f"{names}: computing intervals"
 
 
-def show_user(_path: str | None) -> Any:
+def show_user(_path: str | None, lang: str | None) -> Any:
     """Who is logged in and a logout button; a read-only badge when there are no logins."""
+    lang = lang or "en"
     if not auth.enabled():
         return dbc.Badge(
-            "read-only",
+            t("ui.read_only", lang),
             id=ids.READ_ONLY_BADGE,
             color="secondary",
-            title="Start the dashboard with --users FILE to let operators log in.",
+            title=t("ui.read_only_hint", lang),
         )
     user = auth.current_user()
     # A plain form POST (not a link): with the SameSite=Lax session cookie, another site
     # cannot log the user out.
     logout = html.Form(
         html.Button(
-            "Log out", id=ids.LOGOUT_BUTTON, type="submit", className="btn btn-sm btn-outline-light"
+            t("ui.log_out", lang),
+            id=ids.LOGOUT_BUTTON,
+            type="submit",
+            className="btn btn-sm btn-outline-light",
         ),
         id=ids.LOGOUT_FORM,
         method="POST",
@@ -169,6 +193,7 @@ def register(app: dash.Dash) -> None:
         Output(ids.MODEL_PICKER, "value"),
         Output(ids.ALERTS, "children"),
         Input(ids.URL, "pathname"),
+        Input(ids.LANG_STORE, "data"),
         State(ids.VERSIONS_STORE, "data"),
     )(fill_picker)
     app.callback(Output(ids.VERSIONS_STORE, "data"), Input(ids.MODEL_PICKER, "value"))(
@@ -179,6 +204,7 @@ def register(app: dash.Dash) -> None:
         Output(ids.TITLE, "children"),
         Output(ids.PICKER_LABEL, "children"),
         *[Output(f"nav-{key[3:]}", "children") for key, _ in PAGES],
+        Output(ids.MODEL_PICKER, "labels"),
         Input(ids.LANG_STORE, "data"),
     )(translate_shell)
     app.callback(
@@ -187,4 +213,8 @@ def register(app: dash.Dash) -> None:
         Input(ids.JOBS_POLL, "n_intervals"),
         Input(ids.VERSIONS_STORE, "data"),
     )(show_jobs)
-    app.callback(Output(ids.USER_BOX, "children"), Input(ids.URL, "pathname"))(show_user)
+    app.callback(
+        Output(ids.USER_BOX, "children"),
+        Input(ids.URL, "pathname"),
+        Input(ids.LANG_STORE, "data"),
+    )(show_user)

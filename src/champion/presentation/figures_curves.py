@@ -139,6 +139,47 @@ def _prevalences(reports: Reports) -> list[float]:
     return sorted(values)
 
 
+_AXES = {
+    "roc": ("axis.fpr", "axis.tpr"),
+    "pr": ("axis.recall", "axis.precision"),
+    "gain": ("axis.share_targeted", "axis.share_captured"),
+}
+
+
+def _operating_point(
+    report: EvaluationReport, kind: str, threshold: float | None
+) -> tuple[float, tuple[float | None, float | None]]:
+    """The threshold used and the (x, y) of the model's operating point on a curve of kind."""
+    point = report.at(report.threshold if threshold is None else threshold)
+    c, recall = point.confusion, point.metrics["recall"]
+    xy = {
+        "roc": (_fpr(c), recall),
+        "pr": (recall, point.metrics["precision"]),
+        "gain": (_share_targeted(c), recall),
+    }[kind]
+    return point.threshold, xy
+
+
+def threshold_markers(
+    kind: str,
+    reports: Reports,
+    threshold: float,
+    lang: str = "en",
+    colours: Mapping[str, str] | None = None,
+) -> list[dict[str, object]]:
+    """The markers at the threshold of a ROC / PR / gain figure drawn with markers=False, as
+    plotly JSON traces (one per model with a curve and a defined point), to add to it."""
+    titles = (t(_AXES[kind][0], lang), t(_AXES[kind][1], lang))
+    palette = colours_for(list(reports), colours)
+    traces: list[dict[str, object]] = []
+    for name, report in reports.items():
+        cut, xy = _operating_point(report, kind, threshold)
+        if report.curves_available and xy[0] is not None and xy[1] is not None:
+            marker = _marker(name, xy, cut, palette[name], titles, lang)
+            traces.append(marker.to_plotly_json())
+    return traces
+
+
 def _curve_figure(
     reports: Reports,
     kind: str,
@@ -146,14 +187,11 @@ def _curve_figure(
     lang: str,
     colours: Mapping[str, str] | None,
     max_points: int,
+    markers: bool = True,
 ) -> go.Figure:
-    """ROC ("roc"), PR ("pr") or gain ("gain") curves of every model, with threshold markers."""
-    x_key, y_key = {
-        "roc": ("axis.fpr", "axis.tpr"),
-        "pr": ("axis.recall", "axis.precision"),
-        "gain": ("axis.share_targeted", "axis.share_captured"),
-    }[kind]
-    titles = (t(x_key, lang), t(y_key, lang))
+    """ROC ("roc"), PR ("pr") or gain ("gain") curves of every model, with threshold markers
+    unless markers is False (see threshold_markers)."""
+    titles = (t(_AXES[kind][0], lang), t(_AXES[kind][1], lang))
     fig = new_figure(t(f"chart.{kind}", lang), *titles)
     palette = colours_for(list(reports), colours)
     if kind == "roc":
@@ -169,13 +207,7 @@ def _curve_figure(
             fig.add_trace(_reference([0, p, 1], [0, 1, 1], t("legend.ideal", lang), dash="dot"))
     for name, report in reports.items():
         colour = palette[name]
-        point = report.at(report.threshold if threshold is None else threshold)
-        c, recall = point.confusion, point.metrics["recall"]
-        xy = {
-            "roc": (_fpr(c), recall),
-            "pr": (recall, point.metrics["precision"]),
-            "gain": (_share_targeted(c), recall),
-        }[kind]
+        cut, xy = _operating_point(report, kind, threshold)
         if not report.curves_available:
             fig.add_trace(_labels_only_entry(name, xy, colour, lang))
             continue
@@ -188,8 +220,8 @@ def _curve_figure(
         else:
             view, label = report.gain.downsample(max_points), name
         fig.add_trace(_curve((rounded(view.x), rounded(view.y)), name, label, colour, titles))
-        if xy[0] is not None and xy[1] is not None:
-            fig.add_trace(_marker(name, xy, point.threshold, colour, titles, lang))
+        if markers and xy[0] is not None and xy[1] is not None:
+            fig.add_trace(_marker(name, xy, cut, colour, titles, lang))
     unit_axes(fig)
     legend_inside(fig, "bottom left" if kind == "pr" else "bottom right")
     return fig
@@ -201,6 +233,7 @@ def roc_figure(
     lang: str = "en",
     colours: Mapping[str, str] | None = None,
     max_points: int = 1000,
+    markers: bool = True,
 ) -> go.Figure:
     """ROC curves of every model overlaid (false positive rate x, true positive rate y).
 
@@ -210,7 +243,7 @@ def roc_figure(
     labels-only model has no curve: one "x" marker at its operating point, named "name — curves
     unavailable (labels only)".
     """
-    return _curve_figure(reports, "roc", threshold, lang, colours, max_points)
+    return _curve_figure(reports, "roc", threshold, lang, colours, max_points, markers)
 
 
 def pr_figure(
@@ -219,6 +252,7 @@ def pr_figure(
     lang: str = "en",
     colours: Mapping[str, str] | None = None,
     max_points: int = 1000,
+    markers: bool = True,
 ) -> go.Figure:
     """Precision-recall curves of every model overlaid (recall x, precision y).
 
@@ -226,7 +260,7 @@ def pr_figure(
     distinct test set), then per model its curve (legend "name — AP 0.712 [0.650, 0.770]") and
     a marker at (recall, precision) at the threshold. Labels-only models as in roc_figure.
     """
-    return _curve_figure(reports, "pr", threshold, lang, colours, max_points)
+    return _curve_figure(reports, "pr", threshold, lang, colours, max_points, markers)
 
 
 def gain_figure(
@@ -235,6 +269,7 @@ def gain_figure(
     lang: str = "en",
     colours: Mapping[str, str] | None = None,
     max_points: int = 1000,
+    markers: bool = True,
 ) -> go.Figure:
     """Cumulative gain: share of rows targeted from the highest score down (x) against the share
     of all positives captured (y).
@@ -242,7 +277,7 @@ def gain_figure(
     Traces: the random-targeting diagonal, the ideal model (dotted, through (prevalence, 1)),
     then per model its curve and a marker at the threshold (share predicted positive, recall).
     """
-    return _curve_figure(reports, "gain", threshold, lang, colours, max_points)
+    return _curve_figure(reports, "gain", threshold, lang, colours, max_points, markers)
 
 
 def lift_figure(

@@ -2,21 +2,47 @@
 gate them, with every result kept on disk under a key of its content and computed once however
 many workers or commands ask. The command line, the dashboard and the promotion gate all go
 through ``Workspace``.
+
+The names below load on first use (PEP 562), so a command that only needs the defaults of
+``keys`` does not import pandas.
 """
 
-from champion.workspace.analyses import Disagreements
-from champion.workspace.keys import (
-    DEFAULT_CONFIDENCE,
-    DEFAULT_N_BOOT,
-    DEFAULT_SEED,
-    DEFAULT_THRESHOLD,
-    ModelKey,
-    Statistics,
-    version_label,
-)
-from champion.workspace.results import Job, ResultStore
-from champion.workspace.scores import ProgressHook, ScoredModel, ScoringPolicy
-from champion.workspace.workspace import Workspace
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from champion.workspace.analyses import Disagreements
+    from champion.workspace.keys import (
+        DEFAULT_CONFIDENCE,
+        DEFAULT_N_BOOT,
+        DEFAULT_SEED,
+        DEFAULT_THRESHOLD,
+        ModelKey,
+        Statistics,
+        version_label,
+    )
+    from champion.workspace.results import Job, ResultStore
+    from champion.workspace.scores import ProgressHook, ScoredModel, ScoringPolicy
+    from champion.workspace.workspace import Workspace
+
+_WHERE = {
+    "Disagreements": "analyses",
+    "DEFAULT_CONFIDENCE": "keys",
+    "DEFAULT_N_BOOT": "keys",
+    "DEFAULT_SEED": "keys",
+    "DEFAULT_THRESHOLD": "keys",
+    "ModelKey": "keys",
+    "Statistics": "keys",
+    "version_label": "keys",
+    "Job": "results",
+    "ResultStore": "results",
+    "ProgressHook": "scores",
+    "ScoredModel": "scores",
+    "ScoringPolicy": "scores",
+    "Workspace": "workspace",
+}
 
 __all__ = [
     "DEFAULT_CONFIDENCE",
@@ -34,3 +60,12 @@ __all__ = [
     "Workspace",
     "version_label",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'champion.workspace' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"champion.workspace.{module}"), name)
+    globals()[name] = value
+    return value

@@ -68,9 +68,11 @@ def report_digest(scored: ScoredModel, dataset: EvalDataset) -> str:
 
 
 def pair_digest(
-    base: ScoredModel, challenger: ScoredModel, dataset: EvalDataset, stats: Statistics
+    base: ScoredModel, challenger: ScoredModel | None, dataset: EvalDataset, stats: Statistics
 ) -> str:
-    return content_key("pair", base.digest, challenger.digest, dataset.fingerprint, *stats.parts())
+    """The key of challenger against base (None: base alone, with its intervals)."""
+    other = "alone" if challenger is None else challenger.digest
+    return content_key("pair", base.digest, other, dataset.fingerprint, *stats.parts())
 
 
 class Analyses:
@@ -123,7 +125,7 @@ class Analyses:
     def find_pair(
         self,
         base: ScoredModel,
-        challenger: ScoredModel,
+        challenger: ScoredModel | None,
         dataset: EvalDataset,
         stats: Statistics,
     ) -> Comparison | None:
@@ -137,32 +139,31 @@ class Analyses:
     def pair(
         self,
         base: ScoredModel,
-        challenger: ScoredModel,
+        challenger: ScoredModel | None,
         dataset: EvalDataset,
         stats: Statistics,
     ) -> Comparison:
-        """challenger against base (the same model twice: base alone, with its intervals),
-        computed once per host; neutral names (see ``named``)."""
+        """challenger against base (None: base alone, with its intervals), computed once per
+        host; neutral names (see ``named``)."""
         digest = pair_digest(base, challenger, dataset, stats)
 
         def compute() -> Comparison:
-            scores = {BASE: base.values}
-            if challenger.digest != base.digest:
-                scores[CHALLENGER] = challenger.values
-            labels_only = [n for n, s in ((BASE, base), (CHALLENGER, challenger)) if s.labels_only]
+            models = {BASE: base} if challenger is None else {BASE: base, CHALLENGER: challenger}
+            scores = {name: s.values for name, s in models.items()}
+            labels_only = [name for name, s in models.items() if s.labels_only]
             return compare(
                 dataset.labels,
                 scores,
                 baseline=BASE,
                 pos_label=dataset.pos_label,
-                labels_only=[n for n in labels_only if n in scores],
+                labels_only=labels_only,
                 threshold=stats.threshold,
                 confidence=stats.confidence,
                 n_boot=stats.n_boot,
                 random_state=stats.seed,
             )
 
-        subjects = (base.key.uri, challenger.key.uri)
+        subjects = (base.key.uri, (challenger or base).key.uri)
         found: Comparison = self._once(
             "pair",
             digest,
@@ -175,18 +176,24 @@ class Analyses:
         return found
 
     def pair_running(
-        self, base: ScoredModel, challenger: ScoredModel, dataset: EvalDataset, stats: Statistics
+        self,
+        base: ScoredModel,
+        challenger: ScoredModel | None,
+        dataset: EvalDataset,
+        stats: Statistics,
     ) -> bool:
         """Whether some process on this host is computing this pair right now."""
         return self.store is not None and self.store.busy(
             pair_digest(base, challenger, dataset, stats)
         )
 
-    def _pair_loads(self, base: ScoredModel, challenger: ScoredModel, dataset: EvalDataset) -> Any:
+    def _pair_loads(
+        self, base: ScoredModel, challenger: ScoredModel | None, dataset: EvalDataset
+    ) -> Any:
         def loads(data: bytes) -> Comparison:
             heavy = {
                 BASE: self.report(base, dataset, BASE),
-                CHALLENGER: self.report(challenger, dataset, CHALLENGER),
+                CHALLENGER: self.report(challenger or base, dataset, CHALLENGER),
             }
             found: Comparison = _Attach(io.BytesIO(data), heavy).load()
             return found
@@ -212,7 +219,8 @@ class Analyses:
             if label in found:
                 continue
             try:
-                found[label] = self.pair(base, scored[label], dataset, stats)
+                other = scored[label] if label != baseline else None
+                found[label] = self.pair(base, other, dataset, stats)
             except DataError as err:
                 raise relabel_error(err, [baseline, label]) from err
         if not challengers:

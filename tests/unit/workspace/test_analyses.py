@@ -175,3 +175,18 @@ def test_bad_scores_are_reported_with_the_callers_names(data: Any, tmp_path: Pat
         )
     assert "'version 9'" in str(caught.value)
     assert "'challenger'" not in str(caught.value)
+
+
+def test_two_models_with_equal_scores_are_compared_not_merged(data: Any, tmp_path: Path) -> None:
+    dataset, versions = data
+    twin = scored("4", versions["1"].values.copy())
+    assert twin.digest == versions["1"].digest
+    result = Analyses(ResultStore(tmp_path)).selection(
+        {"version 1": versions["1"], "version 4": twin}, "version 1", dataset, Statistics(n_boot=20)
+    )
+    assert list(result.comparisons) == ["version 4"]
+    assert result.comparisons["version 4"].deltas["roc_auc"].delta == 0.0
+    alone = Analyses(ResultStore(tmp_path)).selection(
+        {"version 1": versions["1"]}, "version 1", dataset, Statistics(n_boot=20)
+    )
+    assert list(alone.models) == ["version 1"] and alone.comparisons == {}

@@ -16,7 +16,7 @@ from champion.dashboard.components import alert, page, pending_alert
 from champion.dashboard.context import backend
 from champion.errors import ChampionError
 from champion.presentation import t
-from champion.workspace import Disagreements, version_label
+from champion.workspace import DEFAULT_THRESHOLD, Disagreements, version_label
 from champion.workspace.analyses import MAX_ROWS
 
 
@@ -61,7 +61,7 @@ def challengers(
     except ChampionError:
         return [], None, label
     others = ordered[1:]
-    options = [{"label": version_label(v), "value": v} for v in others]
+    options = [{"label": version_label(v, lang or "en"), "value": v} for v in others]
     chosen = current if current in others else (others[0] if others else None)
     return options, chosen, label
 
@@ -138,7 +138,10 @@ def update(
             notice = pending_alert(pending, lang) or alert(t("ui.need_two", lang), "secondary")
             return notice, None, "", [], []
         found = backend().disagreements(
-            ordered[0], challenger, threshold if threshold is not None else 0.5
+            ordered[0],
+            challenger,
+            DEFAULT_THRESHOLD if threshold is None else float(threshold),
+            lang,
         )
     except ChampionError as err:
         return alert(err), None, "", [], []

@@ -24,6 +24,7 @@ from champion.evaluation import Comparison
 from champion.models.refs import CHAMPION_ALIAS
 from champion.presentation import delta_rows, metric_label, metric_rows, metrics_bar, t
 from champion.presentation.i18n import verdict_sentence
+from champion.workspace import DEFAULT_THRESHOLD, version_label
 
 
 def layout(**_query: str) -> html.Div:
@@ -66,7 +67,7 @@ def metrics_table(cmp: Comparison, lang: str) -> dbc.Table:
 def verdicts(cmp: Comparison, lang: str) -> list[Any]:
     champion = backend().model().aliases.get(CHAMPION_ALIAS)
     base = cmp.baseline
-    if champion is not None and base == f"version {champion}":
+    if champion is not None and base == version_label(champion, lang):
         base = f"champion ({base})" if lang != "ja" else f"チャンピオン ({base})"
     rows = cmp.baseline_report.n
     lines: list[Any] = []
@@ -81,7 +82,7 @@ def update(
 ) -> tuple[Any, ...]:
     lang = lang or "en"
     try:
-        evaluated = backend().evaluate(versions or [], threshold if threshold is not None else 0.5)
+        evaluated = backend().evaluate(versions or [], _threshold(threshold), lang)
     except ChampionError as err:
         return alert(err), "", None, empty_figure()
     notices = pending_alert(evaluated.pending, lang) + computing_alert(
@@ -91,6 +92,10 @@ def update(
     if cmp is None:
         return notices, "", None, empty_figure(t("ui.no_models", lang))
     return notices, verdicts(cmp, lang), metrics_table(cmp, lang), metrics_bar(cmp, lang=lang)
+
+
+def _threshold(value: float | None) -> float:
+    return DEFAULT_THRESHOLD if value is None else float(value)
 
 
 def register(app: dash.Dash) -> None:

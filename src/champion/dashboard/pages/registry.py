@@ -12,7 +12,6 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, dcc, html
 
 from champion.dashboard import ids
-from champion.dashboard.backend import version_label
 from champion.dashboard.components import (
     alert,
     computing_alert,
@@ -28,6 +27,7 @@ from champion.evaluation import METRICS
 from champion.models import RegisteredModelInfo
 from champion.models.refs import CHAMPION_ALIAS
 from champion.presentation import metric_label, t, trend_figure
+from champion.workspace import DEFAULT_THRESHOLD, version_label
 
 
 def layout(**_query: str) -> html.Div:
@@ -99,6 +99,10 @@ def versions_table(model: RegisteredModelInfo, lang: str, ui: str | None = None)
     )
 
 
+def _cut(value: float | None) -> float:
+    return DEFAULT_THRESHOLD if value is None else float(value)
+
+
 def update(
     metric: str, lang: str, threshold: float | None, _jobs: Any, _refresh: Any = None
 ) -> tuple[Any, ...]:
@@ -106,7 +110,7 @@ def update(
     try:
         model = backend().model(fresh=True)  # this page is about the registry: no stale read
         versions = [v.version for v in reversed(model.versions)]  # oldest first on the x axis
-        evaluated = backend().evaluate(versions, threshold if threshold is not None else 0.5)
+        evaluated = backend().evaluate(versions, _cut(threshold), lang)
     except ChampionError as err:
         return alert(err), None, empty_figure()
     table = versions_table(model, lang, backend().config.ui_url)
@@ -117,12 +121,12 @@ def update(
     if cmp is None:
         return notices, table, empty_figure(t("ui.no_models", lang))
     points = [
-        (version_label(v), cmp.models[version_label(v)].metrics[metric])
+        (version_label(v, lang), cmp.models[version_label(v, lang)].metrics[metric])
         for v in versions
         if v in evaluated.ready
     ]
     champion = model.aliases.get(CHAMPION_ALIAS)
-    highlight = version_label(champion) if champion else None
+    highlight = version_label(champion, lang) if champion else None
     figure = trend_figure(points, metric, lang=lang, highlight=highlight)
     figure.update_layout(title=t("chart.trend", lang, metric=metric_label(metric, lang)))
     return notices, table, figure

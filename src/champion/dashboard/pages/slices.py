@@ -17,6 +17,7 @@ from champion.errors import ChampionError
 from champion.evaluation import METRICS, SliceTable
 from champion.presentation import fmt_number, metric_label, t
 from champion.presentation.figures_slices import slices_figure
+from champion.workspace import DEFAULT_THRESHOLD
 
 
 def layout(**_query: str) -> html.Div:
@@ -134,7 +135,8 @@ def update(
             column,
             int(bins or 4),
             metric or "roc_auc",
-            threshold if threshold is not None else 0.5,
+            DEFAULT_THRESHOLD if threshold is None else float(threshold),
+            lang,
         )
     except ChampionError as err:
         return alert(err), "", None, empty_figure(), *labels

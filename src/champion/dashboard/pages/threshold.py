@@ -29,6 +29,7 @@ from champion.presentation import (
     t,
     threshold_metrics_figure,
 )
+from champion.workspace import DEFAULT_THRESHOLD
 
 
 def layout(**_query: str) -> html.Div:
@@ -42,7 +43,7 @@ def layout(**_query: str) -> html.Div:
                     min=0.0,
                     max=1.0,
                     step=0.01,
-                    value=0.5,
+                    value=DEFAULT_THRESHOLD,
                     marks={v / 10: f"{v / 10:.1f}" for v in range(11)},
                     updatemode="mouseup",
                 ),
@@ -56,23 +57,23 @@ def layout(**_query: str) -> html.Div:
 
 
 def restore_slider(_path: str, stored: float | None) -> float:
-    return 0.5 if stored is None else float(stored)
+    return DEFAULT_THRESHOLD if stored is None else float(stored)
 
 
 def remember_threshold(value: float | None) -> float:
-    return 0.5 if value is None else round(float(value), 4)
+    return DEFAULT_THRESHOLD if value is None else round(float(value), 4)
 
 
 def update(
     versions: list[str] | None, threshold: float | None, lang: str, _jobs: Any
 ) -> tuple[Any, ...]:
     lang = lang or "en"
-    cut = threshold if threshold is not None else 0.5
+    cut = DEFAULT_THRESHOLD if threshold is None else float(threshold)
     # the slider moves in steps of 0.01; the finder sets finer thresholds (4 decimals)
     shown = f"{cut:.2f}" if abs(cut - round(cut, 2)) < 1e-9 else f"{cut:.4f}"
     label = f"{t('ui.threshold', lang)}: {shown}"
     try:
-        found = backend().reports(versions or [])
+        found = backend().reports(versions or [], lang)
     except ChampionError as err:
         return alert(err), label, [], empty_figure()
     if not found.ready:
@@ -261,7 +262,7 @@ def update_finder(
         t("ui.constraint", lang),
     )
     try:
-        found = backend().reports(versions or [])
+        found = backend().reports(versions or [], lang)
         table = finder_table(found.ready, chosen, (cost_fp, cost_fn), constraint, lang)
     except ChampionError as err:
         return alert(err), *labels
