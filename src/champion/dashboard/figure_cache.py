@@ -80,8 +80,19 @@ def assemble(
         return None
     merged = merge_models(parts)
     if kind != "calibration":
-        merged["data"] = [*merged["data"], *threshold_markers(kind, reports, cut, lang)]
+        merged["data"] = with_markers(merged["data"], threshold_markers(kind, reports, cut, lang))
     return merged
+
+
+def with_markers(traces: list[Any], markers: list[Any]) -> list[Any]:
+    """traces with each marker right after the traces of its model (legend group), as a
+    figure drawn with its markers has them."""
+    placed = list(traces)
+    for marker in markers:
+        group = marker.get("legendgroup")
+        last = max((i for i, tr in enumerate(placed) if tr.get("legendgroup") == group), default=-1)
+        placed.insert(last + 1 if last >= 0 else len(placed), marker)
+    return placed
 
 
 def whole_figure(kind: str, reports: dict[str, EvaluationReport], cut: float, lang: str) -> Any:
