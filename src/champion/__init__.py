@@ -3,10 +3,18 @@
 >>> from champion import evaluate, compare
 >>> report = evaluate(y_true, y_score)                      # doctest: +SKIP
 >>> result = compare(y_true, {"initial": s1, "new": s2})    # doctest: +SKIP
+
+The engine (``champion.evaluation``, numpy) loads on first use of its names, so that
+``import champion`` and ``champion --help`` stay instant.
 """
 
+import importlib as _importlib
+import typing as _typing
+
 from champion.errors import ChampionError, DataError
-from champion.evaluation import Comparison, EvaluationReport, compare, evaluate
+
+if _typing.TYPE_CHECKING:
+    from champion.evaluation import Comparison, EvaluationReport, compare, evaluate
 
 __version__ = "0.1.0"
 
@@ -19,3 +27,26 @@ __all__ = [
     "compare",
     "evaluate",
 ]
+
+# public name -> the module that defines it, imported on first access (PEP 562); the module's
+# own imports have private names, so that its public namespace stays what __all__ says
+_LAZY = {
+    "Comparison": "champion.evaluation",
+    "EvaluationReport": "champion.evaluation",
+    "compare": "champion.evaluation",
+    "evaluate": "champion.evaluation",
+}
+
+
+if not _typing.TYPE_CHECKING:  # mypy reads the imports above, so it still flags unknown names
+
+    def __getattr__(name: str) -> _typing.Any:
+        module = _LAZY.get(name)
+        if module is None:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        value = getattr(_importlib.import_module(module), name)
+        globals()[name] = value
+        return value
+
+    def __dir__() -> list[str]:
+        return sorted({*globals(), *__all__})

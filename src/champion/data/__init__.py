@@ -1,13 +1,29 @@
 """Loading and validating tables of predictions and held-out test sets.
 
-pandas is allowed here, not in evaluation.
+pandas is allowed here, not in evaluation. The names below load on first use (PEP 562), so
+importing the package costs nothing until data is actually read.
 """
 
-from champion.data.dataset import EvalDataset
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# Imported now (it loads numpy and pandas only when called): the function shares its name with
+# its module, and a lazy name would be shadowed by the module once anything imported it.
 from champion.data.fingerprint import fingerprint
-from champion.data.loaders import is_url, load_dataset, read_source
-from champion.data.recipes import RECIPES, Recipe, get_recipe, split_test_rows
-from champion.data.tables import SUPPORTED_SUFFIXES, column, parse_label, read_table, values_of
+
+if TYPE_CHECKING:
+    from champion.data.dataset import EvalDataset
+    from champion.data.loaders import is_url, load_dataset, read_source
+    from champion.data.recipes import RECIPES, Recipe, get_recipe, split_test_rows
+    from champion.data.tables import (
+        SUPPORTED_SUFFIXES,
+        column,
+        parse_label,
+        read_table,
+        values_of,
+    )
 
 __all__ = [
     "RECIPES",
@@ -25,3 +41,27 @@ __all__ = [
     "split_test_rows",
     "values_of",
 ]
+
+# public name -> the submodule that defines it
+_LAZY = {
+    "EvalDataset": "dataset",
+    **dict.fromkeys(("is_url", "load_dataset", "read_source"), "loaders"),
+    **dict.fromkeys(("RECIPES", "Recipe", "get_recipe", "split_test_rows"), "recipes"),
+    **dict.fromkeys(
+        ("SUPPORTED_SUFFIXES", "column", "parse_label", "read_table", "values_of"), "tables"
+    ),
+}
+
+
+if not TYPE_CHECKING:  # mypy reads the imports above, so it still flags unknown names
+
+    def __getattr__(name: str) -> Any:
+        module = _LAZY.get(name)
+        if module is None:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+        globals()[name] = value
+        return value
+
+    def __dir__() -> list[str]:
+        return sorted({*globals(), *__all__})

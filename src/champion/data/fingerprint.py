@@ -19,17 +19,18 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import pandas as pd
-from pandas.util import hash_pandas_object
+if TYPE_CHECKING:
+    import pandas as pd
 
 FINGERPRINT_VERSION = 1
 
 
 def _label_token(label: Any) -> str:
     """The positive label as "type:repr", numpy scalars as their Python equivalents (1 != 1.0)."""
+    import numpy as np  # numpy and pandas load on use: ``champion.data`` imports this module
+
     value = label.item() if isinstance(label, np.generic) else label
     return f"{type(value).__name__}:{value!r}"
 
@@ -43,6 +44,9 @@ def fingerprint(
     ignored. Any changed value, column name, column order, dtype, row order, target, pos_label
     or recipe changes the digest.
     """
+    import numpy as np
+    from pandas.util import hash_pandas_object
+
     header = {
         "version": FINGERPRINT_VERSION,
         "recipe": recipe,

@@ -15,7 +15,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow.parquet as pq
 
 from champion.errors import DataError
 
@@ -59,6 +58,8 @@ def _read_csv(path: Path) -> pd.DataFrame:
 
 
 def _read_parquet(path: Path) -> pd.DataFrame:
+    import pyarrow.parquet as pq  # only Parquet needs it
+
     with pq.ParquetFile(path) as file:
         _refuse_duplicates(path, list(file.schema_arrow.names))
         frame: pd.DataFrame = file.read().to_pandas()

@@ -3,36 +3,80 @@
 ``MlflowRegistry`` reads registered models, versions and aliases, resolves model URIs to exact
 artifacts and downloads them; other layers depend on the ``RegistryClient`` protocol and the
 frozen dataclasses of ``champion.models.refs``.
+
+The names below load on first use (PEP 562), and MLflow itself only when a registry needs it:
+reading a tracking server over http(s) goes through ``champion.models.rest`` without MLflow.
 """
 
-from champion.models.connection import (
-    RegistryAccessError,
-    RegistryAuthError,
-    RegistryPermissionDenied,
-    RegistryServerError,
-    RegistryStoreError,
-    RegistryUnreachable,
-    apply_http_defaults,
-)
-from champion.models.mlflow_registry import MlflowRegistry
-from champion.models.refs import (
-    ModelVersionRef,
-    ParsedUri,
-    RegisteredModelInfo,
-    ResolvedModel,
-    parse_model_uri,
-)
-from champion.models.registry import RegistryClient
-from champion.models.registry_writer import (
-    LOCK_PREFIX,
-    LockRecord,
-    MlflowRegistryWriter,
-    ModelState,
-    RegistryStateReader,
-    RegistryWriter,
-    is_lock_model,
-    lock_model_name,
-)
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from champion.models.connection import (
+        RegistryAccessError,
+        RegistryAuthError,
+        RegistryPermissionDenied,
+        RegistryServerError,
+        RegistryStoreError,
+        RegistryUnreachable,
+        apply_http_defaults,
+    )
+    from champion.models.mlflow_registry import MlflowRegistry
+    from champion.models.refs import (
+        ModelVersionRef,
+        ParsedUri,
+        RegisteredModelInfo,
+        ResolvedModel,
+        parse_model_uri,
+    )
+    from champion.models.registry import RegistryClient
+    from champion.models.registry_writer import (
+        LOCK_PREFIX,
+        LockRecord,
+        MlflowRegistryWriter,
+        ModelState,
+        RegistryStateReader,
+        RegistryWriter,
+        is_lock_model,
+        lock_model_name,
+    )
+
+# public name -> the submodule that defines it
+_LAZY = {
+    **dict.fromkeys(
+        (
+            "RegistryAccessError",
+            "RegistryAuthError",
+            "RegistryPermissionDenied",
+            "RegistryServerError",
+            "RegistryStoreError",
+            "RegistryUnreachable",
+            "apply_http_defaults",
+        ),
+        "connection",
+    ),
+    "MlflowRegistry": "mlflow_registry",
+    **dict.fromkeys(
+        ("ModelVersionRef", "ParsedUri", "RegisteredModelInfo", "ResolvedModel", "parse_model_uri"),
+        "refs",
+    ),
+    "RegistryClient": "registry",
+    **dict.fromkeys(
+        (
+            "LOCK_PREFIX",
+            "LockRecord",
+            "MlflowRegistryWriter",
+            "ModelState",
+            "RegistryStateReader",
+            "RegistryWriter",
+            "is_lock_model",
+            "lock_model_name",
+        ),
+        "registry_writer",
+    ),
+}
 
 __all__ = [
     "LOCK_PREFIX",
@@ -58,3 +102,17 @@ __all__ = [
     "lock_model_name",
     "parse_model_uri",
 ]
+
+
+if not TYPE_CHECKING:  # mypy reads the imports above, so it still flags unknown names
+
+    def __getattr__(name: str) -> Any:
+        module = _LAZY.get(name)
+        if module is None:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+        globals()[name] = value
+        return value
+
+    def __dir__() -> list[str]:
+        return sorted({*globals(), *__all__})

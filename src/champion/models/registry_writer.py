@@ -21,13 +21,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import MappingProxyType
-from typing import Protocol, TypeVar, runtime_checkable
-
-import mlflow
-from mlflow.exceptions import MlflowException
+from typing import TYPE_CHECKING, Protocol, TypeVar, runtime_checkable
 
 from champion.errors import ChampionError, ModelError
 from champion.models.connection import apply_http_defaults, check_store_uri, guarded
+
+if TYPE_CHECKING:  # MLflow itself is imported when a writer is created, not with this module
+    from mlflow import MlflowClient
+    from mlflow.exceptions import MlflowException
 
 T = TypeVar("T")
 
@@ -137,6 +138,8 @@ class MlflowRegistryWriter:
     """
 
     def __init__(self, tracking_uri: str | None = None, registry_uri: str | None = None) -> None:
+        import mlflow
+
         apply_http_defaults()
         self._tracking_uri = str(tracking_uri or mlflow.get_tracking_uri())
         self._registry_uri = str(
@@ -144,7 +147,7 @@ class MlflowRegistryWriter:
         )
         for uri in dict.fromkeys((self._tracking_uri, self._registry_uri)):
             check_store_uri(uri)
-        self._client: mlflow.MlflowClient = self._call(
+        self._client: MlflowClient = self._call(
             "open the store",
             lambda: mlflow.MlflowClient(
                 tracking_uri=self._tracking_uri, registry_uri=self._registry_uri
@@ -228,6 +231,8 @@ class MlflowRegistryWriter:
 
     def create_lock(self, lock_name: str, tags: Mapping[str, str], description: str) -> bool:
         """Create the lock model (tags in the same request); False if the name is taken."""
+
+        from mlflow.exceptions import MlflowException
 
         def create() -> bool:
             try:

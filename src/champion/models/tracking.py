@@ -15,18 +15,16 @@ import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlparse
-
-import pandas as pd
-from mlflow import MlflowClient
-from mlflow.data.pandas_dataset import from_pandas
-from mlflow.entities import DatasetInput, InputTag, LoggedModelInput, Metric, Param, RunTag
-from mlflow.exceptions import MlflowException
 
 from champion.errors import RegistryError
 from champion.models.connection import apply_http_defaults
 from champion.models.refs import ResolvedModel
+
+if TYPE_CHECKING:  # MLflow and pandas load when an evaluation is logged or read
+    import pandas as pd
+    from mlflow import MlflowClient
 
 EXPERIMENT = "champion-evaluations"
 ARTIFACT = "champion/evaluation.json"
@@ -55,6 +53,8 @@ def log_evaluation(
     experiment: str = EXPERIMENT,
 ) -> str:
     """Create a finished run in ``experiment`` holding the evaluation; return its run id."""
+    from mlflow import MlflowClient
+
     apply_http_defaults()
     client = MlflowClient(tracking_uri=tracking_uri)
     # MLflow prints "View run ... at: URL" on stdout, which would corrupt --format json, and
@@ -71,6 +71,10 @@ def _log(
     record: EvaluationRecord,
     experiment: str,
 ) -> str:
+    from mlflow.data.pandas_dataset import from_pandas
+    from mlflow.entities import DatasetInput, InputTag, LoggedModelInput, Metric, Param, RunTag
+    from mlflow.exceptions import MlflowException
+
     try:
         found = client.get_experiment_by_name(experiment)
         experiment_id = (
@@ -125,6 +129,9 @@ def _log(
 
 def read_logged_result(tracking_uri: str, run_id: str) -> dict[str, Any]:
     """The JSON result a ``log_evaluation`` run holds (curves included)."""
+    from mlflow import MlflowClient
+    from mlflow.exceptions import MlflowException
+
     client = MlflowClient(tracking_uri=tracking_uri)
     try:
         text = client.download_artifacts(run_id, ARTIFACT)

@@ -1,48 +1,58 @@
 """Results as display data: rows of strings and markdown (tables), texts in English and Japanese
-(i18n), and plotly figures (figures, theme). No click, rich or dash here."""
+(i18n), and plotly figures (figures, theme). No click, rich or dash here.
 
-from champion.presentation.figures import (
-    DEFAULT_BAR_METRICS,
-    calibration_figure,
-    confusion_figure,
-    gain_figure,
-    lift_figure,
-    metrics_bar,
-    pr_figure,
-    roc_figure,
-    threshold_line,
-    threshold_metrics_figure,
-    trend_figure,
-)
-from champion.presentation.i18n import (
-    LANGUAGES,
-    TEXTS,
-    estimate_text,
-    metric_label,
-    t,
-    verdict_sentence,
-    verdict_word,
-)
-from champion.presentation.tables import (
-    AgreementRow,
-    DeltaRow,
-    MetricCell,
-    MetricRow,
-    Summary,
-    agreement_rows,
-    badge,
-    comparison_markdown,
-    delta_rows,
-    fmt_interval,
-    fmt_number,
-    fmt_p,
-    fmt_percent,
-    mark,
-    metric_rows,
-    notes,
-    summary,
-)
-from champion.presentation.theme import PALETTE, TEMPLATE, model_colour, model_colours
+The names below load on first use (PEP 562): tables and texts need no plotly, so only drawing a
+figure imports it.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from champion.presentation.figures import (
+        DEFAULT_BAR_METRICS,
+        calibration_figure,
+        confusion_figure,
+        gain_figure,
+        lift_figure,
+        metrics_bar,
+        pr_figure,
+        roc_figure,
+        threshold_line,
+        threshold_metrics_figure,
+        trend_figure,
+    )
+    from champion.presentation.i18n import (
+        LANGUAGES,
+        TEXTS,
+        estimate_text,
+        metric_label,
+        t,
+        verdict_sentence,
+        verdict_word,
+    )
+    from champion.presentation.tables import (
+        AgreementRow,
+        DeltaRow,
+        MetricCell,
+        MetricRow,
+        Summary,
+        agreement_rows,
+        badge,
+        comparison_markdown,
+        delta_rows,
+        fmt_interval,
+        fmt_number,
+        fmt_p,
+        fmt_percent,
+        mark,
+        metric_rows,
+        notes,
+        summary,
+    )
+    from champion.presentation.theme import PALETTE, TEMPLATE, model_colour, model_colours
 
 __all__ = [
     "DEFAULT_BAR_METRICS",
@@ -85,3 +95,72 @@ __all__ = [
     "verdict_sentence",
     "verdict_word",
 ]
+
+# public name -> the submodule that defines it
+_LAZY = {
+    **dict.fromkeys(
+        (
+            "DEFAULT_BAR_METRICS",
+            "calibration_figure",
+            "confusion_figure",
+            "gain_figure",
+            "lift_figure",
+            "metrics_bar",
+            "pr_figure",
+            "roc_figure",
+            "threshold_line",
+            "threshold_metrics_figure",
+            "trend_figure",
+        ),
+        "figures",
+    ),
+    **dict.fromkeys(
+        (
+            "LANGUAGES",
+            "TEXTS",
+            "estimate_text",
+            "metric_label",
+            "t",
+            "verdict_sentence",
+            "verdict_word",
+        ),
+        "i18n",
+    ),
+    **dict.fromkeys(
+        (
+            "AgreementRow",
+            "DeltaRow",
+            "MetricCell",
+            "MetricRow",
+            "Summary",
+            "agreement_rows",
+            "badge",
+            "comparison_markdown",
+            "delta_rows",
+            "fmt_interval",
+            "fmt_number",
+            "fmt_p",
+            "fmt_percent",
+            "mark",
+            "metric_rows",
+            "notes",
+            "summary",
+        ),
+        "tables",
+    ),
+    **dict.fromkeys(("PALETTE", "TEMPLATE", "model_colour", "model_colours"), "theme"),
+}
+
+
+if not TYPE_CHECKING:  # mypy reads the imports above, so it still flags unknown names
+
+    def __getattr__(name: str) -> Any:
+        module = _LAZY.get(name)
+        if module is None:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+        globals()[name] = value
+        return value
+
+    def __dir__() -> list[str]:
+        return sorted({*globals(), *__all__})
