@@ -18,7 +18,9 @@ from rich.table import Table
 from rich.text import Text
 
 from champion.cli.common import echo_json
-from champion.cli.options import (
+from champion.cli.progress import scoring_progress
+from champion.errors import DataError
+from champion.options import (
     DataOptions,
     ScoringOptions,
     data_options,
@@ -27,8 +29,6 @@ from champion.cli.options import (
     statistics_options,
     tracking_option,
 )
-from champion.cli.progress import scoring_progress
-from champion.errors import DataError
 
 if TYPE_CHECKING:
     from champion.actions import ActionResult, HistoryEntry
@@ -184,7 +184,14 @@ def promote(
 )
 @click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
 @tracking_option
-@click.option("--format", "output", type=OUTPUTS, default="table", show_default=True)
+@click.option(
+    "--format",
+    "output",
+    type=OUTPUTS,
+    default="table",
+    show_default=True,
+    help="How to print the result.",
+)
 def rollback(
     name: str,
     alias: str,
@@ -251,7 +258,14 @@ def _history_table(name: str, entries: list[HistoryEntry]) -> Table:
 @click.argument("name")
 @click.option("--alias", default=None, help="Only this alias [all of them].")
 @tracking_option
-@click.option("--format", "output", type=OUTPUTS, default="table", show_default=True)
+@click.option(
+    "--format",
+    "output",
+    type=OUTPUTS,
+    default="table",
+    show_default=True,
+    help="How to print the result.",
+)
 def history(name: str, alias: str | None, tracking_uri: str | None, output: str) -> None:
     """Every recorded promote and rollback of model NAME's aliases: when (UTC), who, from, to,
     the reason, the gate verdict, whether it was forced, and the outcome (applied, refused,

@@ -8,7 +8,13 @@ import click
 from rich.console import Console
 
 from champion.cli.common import echo_json
-from champion.cli.options import (
+from champion.cli.progress import scoring_progress
+from champion.cli.render import print_comparison, print_scored
+from champion.data import column, parse_label, read_table, values_of
+from champion.errors import DataError
+from champion.evaluation import Comparison
+from champion.evaluation import compare as compare_models
+from champion.options import (
     DataOptions,
     OutputOptions,
     ScoringOptions,
@@ -17,12 +23,6 @@ from champion.cli.options import (
     scoring_options,
     statistics_options,
 )
-from champion.cli.progress import scoring_progress
-from champion.cli.render import print_comparison, print_scored
-from champion.data import column, parse_label, read_table, values_of
-from champion.errors import DataError
-from champion.evaluation import Comparison
-from champion.evaluation import compare as compare_models
 from champion.presentation import comparison_markdown
 
 if TYPE_CHECKING:

@@ -8,7 +8,10 @@ import click
 from rich.console import Console
 
 from champion.cli.common import echo_json
-from champion.cli.options import (
+from champion.cli.progress import scoring_progress
+from champion.cli.render import print_comparison, print_scored
+from champion.evaluation import Comparison
+from champion.options import (
     DataOptions,
     OutputOptions,
     ScoringOptions,
@@ -17,9 +20,6 @@ from champion.cli.options import (
     scoring_options,
     statistics_options,
 )
-from champion.cli.progress import scoring_progress
-from champion.cli.render import print_comparison, print_scored
-from champion.evaluation import Comparison
 from champion.presentation import comparison_markdown
 
 if TYPE_CHECKING:

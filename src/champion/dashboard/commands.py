@@ -12,29 +12,35 @@ from pathlib import Path
 import click
 
 from champion.dashboard.config import DashboardConfig
-from champion.errors import RegistryError
-
-
-def feature_columns(text: str | None) -> tuple[str, ...] | None:
-    """ "a, b,c" -> ("a", "b", "c"); None or no names -> None (every column but the target)."""
-    chosen = tuple(name.strip() for name in (text or "").split(",") if name.strip())
-    return chosen or None
+from champion.errors import DataError
+from champion.options import (
+    DataOptions,
+    ScoringOptions,
+    data_options,
+    env_option,
+    require_tracking_uri,
+    serving_options,
+)
 
 
 @click.command(short_help="Serve the dashboard for a registered model.")
 @click.option(
-    "--tracking-uri",
-    envvar="MLFLOW_TRACKING_URI",
-    metavar="URI",
-    help="MLflow tracking server or store [env MLFLOW_TRACKING_URI].",
+    "--model",
+    "model_name",
+    required=True,
+    envvar="CHAMPION_MODEL",
+    show_envvar=True,
+    metavar="NAME",
+    help="Registered model whose versions are compared.",
 )
-@click.option("--model", "model_name", required=True, metavar="NAME", help="Registered model.")
-@click.option("--data", "data_source", required=True, metavar="PATH|URL", help="Test set.")
-@click.option("--recipe", metavar="NAME", help="Preprocessing recipe, e.g. titanic.")
-@click.option("--target", metavar="COL", help="Column of the true labels.")
-@click.option("--pos-label", default="1", show_default=True, help="Label of the positive class.")
-@click.option(
-    "--features", metavar="COLS", help="Comma-separated feature columns [every other column]."
+@data_options
+@serving_options
+@env_option(
+    "--n-boot",
+    env="CHAMPION_N_BOOT",
+    default=1000,
+    show_default=True,
+    help="Bootstrap resamples behind the intervals (large test sets: fewer is faster).",
 )
 @click.option(
     "--host",
@@ -52,33 +58,6 @@ def feature_columns(text: str | None) -> tuple[str, ...] | None:
     help="Language the pages open in (the toggle on the page switches it).",
 )
 @click.option(
-    "--n-boot",
-    default=1000,
-    show_default=True,
-    help="Bootstrap resamples behind the intervals (large test sets: fewer is faster).",
-)
-@click.option(
-    "--cache-dir", type=click.Path(path_type=Path), help="Score cache [~/.cache/champion]."
-)
-@click.option(
-    "--trust-type",
-    "trust_types",
-    multiple=True,
-    metavar="TYPE",
-    help="Allow this extra type when loading a skops model (repeatable).",
-)
-@click.option(
-    "--allow-pickle", is_flag=True, help="Allow pickle/cloudpickle models (they run code)."
-)
-@click.option(
-    "--timeout",
-    type=click.FloatRange(min=0, min_open=True),
-    default=600.0,
-    show_default=True,
-    metavar="SECONDS",
-    help="Seconds a version may take to score.",
-)
-@click.option(
     "--mlflow-ui",
     "mlflow_ui",
     metavar="URL",
@@ -93,31 +72,30 @@ def feature_columns(text: str | None) -> tuple[str, ...] | None:
     "read-only for everyone. Several workers need CHAMPION_SECRET_KEY set.",
 )
 @click.option("--dev", is_flag=True, help="Dash development server with hot reload (loopback).")
+@click.option(
+    "--verbose",
+    "-v",
+    is_flag=True,
+    help="Log what each worker scores, computes or reads from the cache.",
+)
 def serve(
-    tracking_uri: str | None,
     model_name: str,
-    data_source: str,
-    recipe: str | None,
-    target: str | None,
-    pos_label: str,
-    features: str | None,
+    data: DataOptions,
+    scoring: ScoringOptions,
+    n_boot: int,
     host: str,
     port: int,
     workers: int,
     lang: str,
-    n_boot: int,
-    cache_dir: Path | None,
-    trust_types: tuple[str, ...],
-    allow_pickle: bool,
-    timeout: float,
     mlflow_ui: str | None,
     users_file: Path | None,
     dev: bool,
+    verbose: bool,
 ) -> None:
     """Serve the dashboard comparing the versions of a registered model on a test set, with
     gunicorn (debug off). --dev uses Dash's development server and only on a loopback host.
     Read-only unless --users names the users who may log in; operators may promote and roll
-    back."""
+    back. Workers share scores and results through the cache folder."""
     from champion.dashboard.auth import UserStore
     from champion.dashboard.backend import DashboardBackend
     from champion.dashboard.server import (
@@ -126,24 +104,25 @@ def serve(
         serve_production,
     )
 
-    if not tracking_uri:
-        raise RegistryError("no tracking server given: pass --tracking-uri or MLFLOW_TRACKING_URI.")
+    if not data.source:
+        raise DataError("give the test set with --data PATH|URL (CSV or Parquet).")
     config = DashboardConfig(
-        tracking_uri=tracking_uri,
+        tracking_uri=require_tracking_uri(scoring.tracking_uri),
         model_name=model_name,
-        data_source=data_source,
-        recipe=recipe,
-        target=target,
-        pos_label=pos_label,
-        features=feature_columns(features),
-        cache_dir=cache_dir,
+        data_source=data.source,
+        recipe=data.recipe,
+        target=data.target,
+        pos_label=data.pos_label,
+        features=data.features,
+        cache_dir=scoring.cache_dir,
         lang=lang,
         n_boot=n_boot,
-        trust_types=trust_types,
-        allow_pickle=allow_pickle,
-        timeout=timeout,
+        trust_types=scoring.trust_types,
+        allow_pickle=scoring.allow_pickle,
+        timeout=scoring.timeout,
         mlflow_ui=mlflow_ui,
         users_file=users_file,
+        verbose=verbose,
     )
     if users_file:
         UserStore.load(users_file)  # a bad users file fails here, not in each worker

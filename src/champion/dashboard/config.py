@@ -16,7 +16,8 @@ class DashboardConfig:
     rows x (n_boot + 1) of a paired comparison computed while a page waits (larger ones run in
     the background); mlflow_ui: the MLflow UI's address for run links; users_file: the users
     and roles allowed to log in (None: no logins, read-only for everyone); secret_key: signs the
-    session cookies (None: $CHAMPION_SECRET_KEY, else a random key per process)."""
+    session cookies (None: $CHAMPION_SECRET_KEY, else a random key per process); verbose: log
+    what each worker scores, computes or reads from the cache."""
 
     tracking_uri: str
     model_name: str
@@ -34,6 +35,7 @@ class DashboardConfig:
     inline_budget: int = 5_000_000
     mlflow_ui: str | None = None
     users_file: Path | None = None
+    verbose: bool = False
     secret_key: str | None = field(default=None, repr=False)  # never printed in logs or errors
 
     @property

@@ -33,16 +33,20 @@ def check_sessions_shared(config: DashboardConfig, workers: int) -> None:
         )
 
 
-def show_audit_log() -> None:
-    """Print the ``champion.audit`` lines (logins, allowed and refused writes) on stderr next to
-    gunicorn's access log, unless logging is configured already. Set before the workers fork,
-    so each inherits it."""
-    audit = logging.getLogger("champion.audit")
-    if not audit.handlers and not logging.getLogger().handlers:
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("%(asctime)s [%(process)d] %(name)s %(message)s"))
-        audit.addHandler(handler)
-        audit.setLevel(logging.INFO)
+def show_audit_log(verbose: bool = False) -> None:
+    """Print the ``champion.audit`` lines (logins, allowed and refused writes), and with verbose
+    the ``champion.workspace`` lines (what is scored, computed or read from the cache), on
+    stderr next to gunicorn's access log, unless logging is configured already. Set before the
+    workers fork, so each inherits it."""
+    names = ["champion.audit", *(["champion.workspace"] if verbose else [])]
+    for name in names:
+        logger = logging.getLogger(name)
+        if not logger.handlers and not logging.getLogger().handlers:
+            handler = logging.StreamHandler(sys.stderr)
+            formatter = logging.Formatter("%(asctime)s [%(process)d] %(name)s %(message)s")
+            handler.setFormatter(formatter)
+            logger.addHandler(handler)
+            logger.setLevel(logging.INFO)
 
 
 def serve_production(config: DashboardConfig, host: str, port: int, workers: int) -> None:
@@ -50,7 +54,7 @@ def serve_production(config: DashboardConfig, host: str, port: int, workers: int
     from gunicorn.app.base import BaseApplication
 
     check_sessions_shared(config, workers)
-    show_audit_log()
+    show_audit_log(config.verbose)
 
     from champion.dashboard.app import create_app
 

@@ -1,4 +1,5 @@
-"""The option groups the commands share, each collected into one frozen dataclass.
+"""The option groups the commands share, each collected into one frozen dataclass (the CLI's
+commands and the dashboard's serve command alike).
 
 A command declares ``@data_options`` and receives ``data: DataOptions`` instead of five loose
 parameters; the same groups serve ``compare``, ``evaluate``, ``promote``, ``serve`` and
@@ -305,8 +306,10 @@ SCORING_OPTIONS: list[tuple[str, Callable[[F], F]]] = [
         env_option(
             "--timeout",
             env="CHAMPION_TIMEOUT",
+            type=click.FloatRange(min=0, min_open=True),
             default=600.0,
             show_default=True,
+            metavar="SECONDS",
             help="Seconds a model may take to score.",
         ),
     ),
@@ -330,6 +333,22 @@ SCORING_OPTIONS: list[tuple[str, Callable[[F], F]]] = [
     ),
 ]
 scoring_options = _group("scoring", _scoring, SCORING_OPTIONS)
+
+
+def _serving(
+    tracking_uri: str | None,
+    trust_types: tuple[str, ...],
+    allow_pickle: bool,
+    timeout: float,
+    cache_dir: Path | None,
+) -> ScoringOptions:
+    return ScoringOptions(tracking_uri, tuple(trust_types), allow_pickle, timeout, False, cache_dir)
+
+
+# a dashboard always keeps its scores and results in the cache: every worker reads them there
+serving_options = _group(
+    "scoring", _serving, [option for option in SCORING_OPTIONS if option[0] != "no_cache"]
+)
 
 
 def _output(output: str, verbose: bool, quiet: bool) -> OutputOptions:
