@@ -20,13 +20,17 @@ from champion.actions import ActionResult, LockSettings, promote, read_history
 from champion.cli.main import champion as champion_cli
 from champion.data import load_dataset
 from champion.models import MlflowRegistry, MlflowRegistryWriter, lock_model_name
+from support.terminal import in_a_column, squeeze
 
 from .actions_support import ModelKit
 from .servers import RunningServer, free_port, start_server, stop_server
 
+pytestmark = pytest.mark.cli
+
 
 def cli(*args: object) -> Result:
-    return CliRunner().invoke(champion_cli, [str(a) for a in args], env={"COLUMNS": "160"})
+    """The CLI in-process, at the terminal width COLUMNS gives (80 when unset)."""
+    return CliRunner().invoke(champion_cli, [str(a) for a in args])
 
 
 def alias_of(uri: str, name: str, alias: str = "champion") -> str | None:
@@ -116,11 +120,12 @@ def test_promote_behind_a_gate_through_the_cli(
     assert lock_models(uri) == []
     table = cli("history", name, "--tracking-uri", uri)
     assert table.exit_code == 0
-    assert "@champion -> version 3" in table.stdout
-    assert "promote 1 → 2" in table.stdout
-    assert "refused" in table.stdout
-    assert "applied (forced)" in table.stdout
-    assert "[bold]weekly[/] retrain" in table.stdout  # free text, not markup
+    # the status line and the table's cells, however the terminal's width wrapped them
+    assert squeeze("@champion -> version 3") in squeeze(table.stdout)
+    assert in_a_column("promote 1 → 2", table.stdout)
+    assert in_a_column("refused", table.stdout)
+    assert in_a_column("applied (forced)", table.stdout)
+    assert in_a_column("[bold]weekly[/] retrain", table.stdout)  # free text, not markup
     # lock models are not models: champion models never lists them
     assert all(not m.name.startswith("champion-lock.") for m in MlflowRegistry(uri).list_models())
 
@@ -311,7 +316,7 @@ def test_a_crash_between_alias_write_and_history_is_reported(
         (2, "applied", "gate skipped (forced)"),
     ]
     table = cli("history", name, "--tracking-uri", uri)
-    assert "interrupted" in table.stdout
+    assert in_a_column("interrupted", table.stdout)
     assert lock_models(uri) == []
 
 

@@ -35,3 +35,9 @@ def table_columns(output: str) -> list[str]:
         for column, cell in zip(columns, cells, strict=True):
             column.append(cell)
     return [squeeze("".join(column)) for column in columns]
+
+
+def in_a_column(text: str, output: str) -> bool:
+    """Whether one column of the first table in output holds text, wrapped or not. A column's
+    rows run together: look for text that neighbouring cells could not make up by chance."""
+    return any(squeeze(text) in column for column in table_columns(output))
