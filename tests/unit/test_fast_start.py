@@ -80,6 +80,13 @@ def test_evaluation_loads_only_numpy() -> None:
     assert third_party(loaded_by("import champion.evaluation")) == {"numpy"}
 
 
+def test_the_models_package_reads_a_server_without_mlflow() -> None:
+    """Reading a tracking server's registry needs requests, not MLflow (see test_rest)."""
+    loaded = loaded_by("from champion.models import MlflowRegistry, RegistryClient")
+    assert "mlflow" not in loaded
+    assert not loaded & HEAVY
+
+
 @pytest.mark.parametrize(
     "package", ["champion", "champion.models", "champion.data", "champion.presentation"]
 )

@@ -23,23 +23,26 @@ override it (e.g. a slow server behind a proxy); ``os.environ.setdefault`` never
 
 Errors
 ------
-``classify`` turns what MLflow, requests or the store raise into one ``RegistryAccessError``
-subclass per cause; its ``kind`` says which (``unreachable``, ``unauthenticated``, ``forbidden``,
-``server_error``, ``invalid_store``, ``unexpected``).
+``classify`` turns what MLflow, requests, the store or champion's own REST reader (``ApiError``,
+see ``champion.models.rest``) raise into one ``RegistryAccessError`` subclass per cause; its
+``kind`` says which (``unreachable``, ``unauthenticated``, ``forbidden``, ``server_error``,
+``invalid_store``, ``unexpected``). MLflow's exceptions are recognised without importing MLflow:
+if it was never imported, nothing raised one.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import sys
 import time
 from collections.abc import Callable, Iterator, MutableMapping
 from pathlib import Path
+from types import ModuleType
 from typing import ClassVar, TypeVar
 from urllib.parse import unquote, urlparse
 
 import requests
-from mlflow.exceptions import ERROR_CODE_TO_HTTP_STATUS, MlflowException, RestException
 
 from champion.errors import ChampionError, RegistryError
 
@@ -160,20 +163,44 @@ _STATUS_IN_TEXT = (
 )
 
 
+class ApiError(Exception):
+    """An error answer of the tracking server's REST API (``champion.models.rest``).
+
+    ``status`` is the HTTP status; ``error_code`` MLflow's code (``RESOURCE_DOES_NOT_EXIST``,
+    ...) when the body was an MLflow error, else None (a proxy's page, a server that is not
+    MLflow).
+    """
+
+    def __init__(self, message: str, *, status: int, error_code: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.error_code = error_code
+
+
+def _mlflow_exceptions() -> ModuleType | None:
+    """``mlflow.exceptions`` if something imported it, else None: then no exception can be an
+    ``MlflowException``, and classifying one need not import MLflow."""
+    return sys.modules.get("mlflow.exceptions")
+
+
 def _status_of(exc: BaseException) -> int | None:
     """The HTTP status behind an exception, when one is known."""
     if isinstance(exc, requests.HTTPError) and exc.response is not None:
         return int(exc.response.status_code)
+    if isinstance(exc, ApiError):
+        return exc.status
     for pattern in _STATUS_IN_TEXT:
         if match := pattern.search(str(exc)):
             return int(match.group(1))
-    if isinstance(exc, MlflowException):
+    errors = _mlflow_exceptions()
+    if errors is not None and isinstance(exc, errors.MlflowException):
         if exc.error_code in ("UNAUTHENTICATED", "CUSTOMER_UNAUTHORIZED"):
             return 401
         if exc.error_code == "PERMISSION_DENIED":
             return 403
-        if isinstance(exc, RestException):  # the server answered with an MLflow error body
-            return ERROR_CODE_TO_HTTP_STATUS.get(str(exc.error_code), 500)
+        if isinstance(exc, errors.RestException):  # the server answered an MLflow error body
+            status: int = errors.ERROR_CODE_TO_HTTP_STATUS.get(str(exc.error_code), 500)
+            return status
     return None
 
 
@@ -182,8 +209,15 @@ def is_not_found(exc: BaseException) -> bool:
 
     MLflow's RESOURCE_DOES_NOT_EXIST, a missing local file, or HTTP 404 from an artifact store.
     """
+    errors = _mlflow_exceptions()
     for cause in _chain(exc):
-        if isinstance(cause, MlflowException) and cause.error_code in NOT_FOUND_CODES:
+        if isinstance(cause, ApiError) and cause.error_code in NOT_FOUND_CODES:
+            return True
+        if (
+            errors is not None
+            and isinstance(cause, errors.MlflowException)
+            and cause.error_code in NOT_FOUND_CODES
+        ):
             return True
         if isinstance(cause, FileNotFoundError):
             return True
@@ -273,7 +307,10 @@ def classify(exc: BaseException, uri: str, action: str, elapsed: float) -> Regis
 
 def is_registry_failure(exc: BaseException) -> bool:
     """Whether ``classify`` should explain ``exc`` (MLflow, HTTP, file or database errors)."""
-    return isinstance(exc, MlflowException | requests.RequestException | OSError) or (
+    errors = _mlflow_exceptions()
+    if errors is not None and isinstance(exc, errors.MlflowException):
+        return True
+    return isinstance(exc, ApiError | requests.RequestException | OSError) or (
         type(exc).__module__.startswith("sqlalchemy")
     )
 

@@ -6,6 +6,7 @@ behind the same interface (it is a structural ``Protocol``: no inheritance neede
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -32,6 +33,11 @@ class RegistryClient(Protocol):
 
     def get_model(self, name: str) -> RegisteredModelInfo:
         """One registered model with its aliases and versions (newest first)."""
+        ...
+
+    def aliases(self, name: str) -> Mapping[str, str]:
+        """alias -> version of one registered model: a cheap read (unlike ``get_model``, no
+        version and no artifact is looked at)."""
         ...
 
     def resolve(self, uri: str) -> ResolvedModel:
