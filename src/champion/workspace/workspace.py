@@ -55,7 +55,7 @@ class Workspace:
 
     def aliases(self, name: str) -> Mapping[str, str]:
         """The model's aliases (alias -> version), read now: aliases move."""
-        return self.registry.get_model(name).aliases
+        return self.registry.aliases(name)
 
     def resolve(self, uri: str) -> ResolvedModel:
         return self.scorer.resolve(uri)
