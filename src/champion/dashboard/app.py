@@ -19,6 +19,17 @@ from champion.dashboard.pages import (
 )
 from champion.presentation.i18n import t
 
+# every page: its module, path and the i18n key of its name (the navigation is built from
+# Dash's page registry, which these fill)
+PAGES = (
+    (overview, "/", "ui.overview"),
+    (curves, "/curves", "ui.curves"),
+    (threshold, "/threshold", "ui.threshold"),
+    (slices, "/slices", "ui.slices"),
+    (disagreements, "/disagreements", "ui.disagreements"),
+    (registry, "/registry", "ui.registry"),
+)
+
 
 def create_app(config: DashboardConfig, backend: DashboardBackend | None = None) -> dash.Dash:
     """A Dash app serving config's registered model on config's test set.
@@ -49,16 +60,14 @@ def create_app(config: DashboardConfig, backend: DashboardBackend | None = None)
         gate=served.gate,
         moved=lambda: served.model(fresh=True),
     )
-    for module, path, key, order in (
-        (overview, "/", "ui.overview", 0),
-        (curves, "/curves", "ui.curves", 1),
-        (threshold, "/threshold", "ui.threshold", 2),
-        (slices, "/slices", "ui.slices", 3),
-        (disagreements, "/disagreements", "ui.disagreements", 4),
-        (registry, "/registry", "ui.registry", 5),
-    ):
+    for order, (module, path, key) in enumerate(PAGES):
         dash.register_page(  # type: ignore[no-untyped-call]
-            module.__name__, path=path, name=t(key, "en"), order=order, layout=module.layout
+            module.__name__,
+            path=path,
+            name=t(key, "en"),
+            order=order,
+            layout=module.layout,
+            text_key=key,  # the navigation shows t(text_key, lang)
         )
     app.layout = shell.layout(config.lang)
     for module in (shell, overview, curves, threshold, slices, disagreements, registry):

@@ -8,9 +8,12 @@ import dash_bootstrap_components as dbc
 import plotly.graph_objects as go
 from dash import dcc, html
 
+from champion.dashboard import ids
 from champion.errors import ChampionError
 from champion.evaluation import Confusion
 from champion.presentation import fmt_percent, t
+from champion.presentation.table_views import TableView
+from champion.workspace import DEFAULT_THRESHOLD, version_label
 
 GRAPH_CONFIG: Any = {"displaylogo": False, "responsive": True}
 
@@ -40,7 +43,7 @@ def alert(error: ChampionError | str, color: str = "danger") -> dbc.Alert:
 def pending_alert(pending: tuple[str, ...], lang: str) -> list[dbc.Alert]:
     if not pending:
         return []
-    names = ", ".join(f"version {v}" for v in pending)
+    names = ", ".join(version_label(v, lang) for v in pending)
     text = (
         f"{names}: scoring on the test set in the background; the page updates when done."
         if lang != "ja"
@@ -53,15 +56,51 @@ def computing_alert(challengers: tuple[str, ...], baseline: str | None, lang: st
     """Paired comparisons running in the background (large test sets)."""
     if not challengers:
         return []
-    names = ", ".join(f"version {v}" for v in challengers)
+    names = ", ".join(version_label(v, lang) for v in challengers)
+    base = version_label(baseline or "", lang)
     text = (
-        f"{names} vs version {baseline}: computing paired intervals in the background; "
+        f"{names} vs {base}: computing paired intervals in the background; "
         "the page updates when done."
         if lang != "ja"
-        else f"{names} と version {baseline} の対応のある比較を計算中です。"
-        "完了すると自動で更新されます。"
+        else f"{names} と {base} の対応のある比較を計算中です。完了すると自動で更新されます。"
     )
-    return [dbc.Alert(text, color="info", className="mb-2", id="computing-alert")]
+    return [dbc.Alert(text, color="info", className="mb-2", id=ids.COMPUTING_ALERT)]
+
+
+TONE_CLASSES = {"better": "text-success", "worse": "text-danger"}
+
+
+def data_table(view: TableView, table_id: str) -> dbc.Table:
+    """The one way the pages draw a table: a header, cells with their hints and tones, the
+    flagged rows marked."""
+    body = [
+        html.Tr(
+            [
+                html.Td(c.text, title=c.hint, className=TONE_CLASSES.get(c.tone or "", ""))
+                for c in row
+            ],
+            className="table-danger" if i in view.flagged else "",
+        )
+        for i, row in enumerate(view.rows)
+    ]
+    return dbc.Table(
+        [html.Thead(html.Tr([html.Th(h) for h in view.header])), html.Tbody(body)],
+        size="sm",
+        hover=True,
+        responsive=True,
+        id=table_id,
+    )
+
+
+def threshold_of(value: float | None) -> float:
+    """The threshold a page was given (its store may still be empty: the default)."""
+    return DEFAULT_THRESHOLD if value is None else float(value)
+
+
+def evaluation_notices(evaluated: Any, lang: str) -> list[Any]:
+    """The versions still scored and the comparisons still computing, as notices."""
+    pending = pending_alert(evaluated.pending, lang)
+    return pending + computing_alert(evaluated.computing, evaluated.baseline, lang)
 
 
 def page(*children: Any) -> html.Div:

@@ -1,4 +1,6 @@
-"""Every component id of the dashboard, in one place (callbacks and tests import them)."""
+"""Every component id of the dashboard, in one place (callbacks and tests import them): plain
+ids as constants, ids that vary (a page's navigation link, a version's button) from the
+factories at the end."""
 
 # shell
 URL = "url"
@@ -107,3 +109,29 @@ LOGIN_SUBMIT = "login-submit"
 LOGIN_ERROR = "login-error"
 ACTION_REASON_LABEL = "action-reason-label"
 HISTORY_TITLE = "registry-history-title"
+
+# tables and notices that tests and styles find by id
+OVERVIEW_TABLE = "overview-table"
+COMPUTING_ALERT = "computing-alert"
+GATE_RULES = "gate-rules"
+OP_POINTS = "op-points"
+AGREEMENT_GRID = "agreement-2x2"
+REGISTRY_VERSIONS = "registry-versions"
+SLICE_ROWS = "slices-rows"
+
+
+def nav_link(page: str) -> str:
+    """The navigation link of a page, by its name in the page registry ("overview")."""
+    return f"nav-{page}"
+
+
+def op_apply(version: str) -> dict[str, str]:
+    """The "use this threshold" button of a version in the operating-point table."""
+    return {"type": OP_APPLY, "version": version}
+
+
+def op_apply_all() -> dict[str, object]:
+    """Every version's "use this threshold" button (a pattern-matching callback input)."""
+    from dash import ALL
+
+    return {"type": OP_APPLY, "version": ALL}

@@ -17,20 +17,22 @@ from champion.errors import ChampionError
 from champion.presentation.i18n import t
 from champion.workspace import DEFAULT_THRESHOLD, version_label
 
-PAGES = (
-    ("ui.overview", "/"),
-    ("ui.curves", "/curves"),
-    ("ui.threshold", "/threshold"),
-    ("ui.slices", "/slices"),
-    ("ui.disagreements", "/disagreements"),
-    ("ui.registry", "/registry"),
-)
+
+def pages() -> list[tuple[str, str]]:
+    """(i18n key of the name, path) of every registered page, in the navigation's order."""
+    found = sorted(dash.page_registry.values(), key=lambda page: page["order"])
+    return [(page["text_key"], page["path"]) for page in found if "text_key" in page]
+
+
+def nav_id(key: str) -> str:
+    """The navigation link's id of the page named by i18n key ("ui.curves" -> "nav-curves")."""
+    return ids.nav_link(key.removeprefix("ui."))
 
 
 def layout(lang: str) -> html.Div:
     nav = [
-        dbc.NavItem(dbc.NavLink(t(key, lang), href=path, active="exact", id=f"nav-{key[3:]}"))
-        for key, path in PAGES
+        dbc.NavItem(dbc.NavLink(t(key, lang), href=path, active="exact", id=nav_id(key)))
+        for key, path in pages()
     ]
     return html.Div(
         [
@@ -122,7 +124,7 @@ def remember_language(value: str) -> str:
 def translate_shell(lang: str) -> tuple[Any, ...]:
     """The frame's words and the version picker's own labels in lang."""
     picker = {key: t(f"dropdown.{key}", lang) for key in DROPDOWN_LABELS}
-    words = (t("title", lang), t("ui.model_picker", lang), *[t(k, lang) for k, _ in PAGES])
+    words = (t("title", lang), t("ui.model_picker", lang), *[t(k, lang) for k, _ in pages()])
     return (*words, picker)
 
 
@@ -165,9 +167,16 @@ def show_user(_path: str | None, lang: str | None) -> Any:
             title=t("ui.read_only_hint", lang),
         )
     user = auth.current_user()
-    # A plain form POST (not a link): with the SameSite=Lax session cookie, another site
-    # cannot log the user out.
-    logout = html.Form(
+    return [
+        html.Span(f"{user.name} ({user.role})", id=ids.USER_NAME, className="text-light"),
+        logout_form(lang),
+    ]
+
+
+def logout_form(lang: str) -> html.Form:
+    """A plain form POST (not a link): with the SameSite=Lax session cookie, another site
+    cannot log the user out."""
+    return html.Form(
         html.Button(
             t("ui.log_out", lang),
             id=ids.LOGOUT_BUTTON,
@@ -179,10 +188,6 @@ def show_user(_path: str | None, lang: str | None) -> Any:
         action="/logout",
         className="ms-2",
     )
-    return [
-        html.Span(f"{user.name} ({user.role})", id=ids.USER_NAME, className="text-light"),
-        logout,
-    ]
 
 
 def register(app: dash.Dash) -> None:
@@ -203,7 +208,7 @@ def register(app: dash.Dash) -> None:
     app.callback(
         Output(ids.TITLE, "children"),
         Output(ids.PICKER_LABEL, "children"),
-        *[Output(f"nav-{key[3:]}", "children") for key, _ in PAGES],
+        *[Output(nav_id(key), "children") for key, _ in pages()],
         Output(ids.MODEL_PICKER, "labels"),
         Input(ids.LANG_STORE, "data"),
     )(translate_shell)

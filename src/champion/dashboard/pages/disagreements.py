@@ -12,11 +12,16 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, dcc, html
 
 from champion.dashboard import ids
-from champion.dashboard.components import alert, page, pending_alert
+from champion.dashboard.components import (
+    alert,
+    page,
+    pending_alert,
+    threshold_of,
+)
 from champion.dashboard.context import backend
 from champion.errors import ChampionError
 from champion.presentation import t
-from champion.workspace import DEFAULT_THRESHOLD, Disagreements, version_label
+from champion.workspace import Disagreements, version_label
 from champion.workspace.analyses import MAX_ROWS
 
 
@@ -107,7 +112,7 @@ def agreement_table(found: Disagreements, lang: str) -> dbc.Table:
         bordered=True,
         size="sm",
         style={"maxWidth": "480px"},
-        id="agreement-2x2",
+        id=ids.AGREEMENT_GRID,
     )
 
 
@@ -128,29 +133,29 @@ def grid(found: Disagreements) -> tuple[list[dict[str, Any]], list[dict[str, Any
     return records, columns
 
 
+def count_text(found: Disagreements, lang: str) -> str:
+    """ "123 rows where version 1 and version 2 disagree" (and how many the grid shows)."""
+    text = t("ui.disagreeing", lang, count=f"{found.total:,}", a=found.baseline, b=found.challenger)
+    if found.total > MAX_ROWS:
+        text += t("ui.grid_cap", lang, rows=f"{MAX_ROWS:,}")
+    return text
+
+
 def update(
     versions: list[str] | None, challenger: str | None, threshold: float | None, lang: str, _: Any
 ) -> tuple[Any, ...]:
     lang = lang or "en"
     try:
         ordered, pending = backend().ready_and_baseline(versions or [])
-        if len(ordered) < 2 or challenger is None or challenger not in ordered[1:]:
+        if len(ordered) < 2 or challenger not in ordered[1:]:
             notice = pending_alert(pending, lang) or alert(t("ui.need_two", lang), "secondary")
             return notice, None, "", [], []
-        found = backend().disagreements(
-            ordered[0],
-            challenger,
-            DEFAULT_THRESHOLD if threshold is None else float(threshold),
-            lang,
-        )
+        cut = threshold_of(threshold)
+        found = backend().disagreements(ordered[0], str(challenger), cut, lang)
     except ChampionError as err:
         return alert(err), None, "", [], []
-    records, columns = grid(found)
-    base, chal = found.baseline, found.challenger
-    count = t("ui.disagreeing", lang, count=f"{found.total:,}", a=base, b=chal)
-    if found.total > MAX_ROWS:
-        count += t("ui.grid_cap", lang, rows=f"{MAX_ROWS:,}")
-    return pending_alert(pending, lang), agreement_table(found, lang), count, records, columns
+    table, count = agreement_table(found, lang), count_text(found, lang)
+    return pending_alert(pending, lang), table, count, *grid(found)
 
 
 def register(app: dash.Dash) -> None:

@@ -12,19 +12,21 @@ from dash import Input, Output, html
 from champion.dashboard import ids
 from champion.dashboard.components import (
     alert,
-    computing_alert,
+    data_table,
     empty_figure,
+    evaluation_notices,
     graph,
     page,
-    pending_alert,
+    threshold_of,
 )
 from champion.dashboard.context import backend
 from champion.errors import ChampionError
 from champion.evaluation import Comparison
 from champion.models.refs import CHAMPION_ALIAS
-from champion.presentation import delta_rows, metric_label, metric_rows, metrics_bar, t
+from champion.presentation import metrics_bar, t
 from champion.presentation.i18n import verdict_sentence
-from champion.workspace import DEFAULT_THRESHOLD, version_label
+from champion.presentation.table_views import metrics_view
+from champion.workspace import version_label
 
 
 def layout(**_query: str) -> html.Div:
@@ -38,30 +40,7 @@ def layout(**_query: str) -> html.Div:
 
 def metrics_table(cmp: Comparison, lang: str) -> dbc.Table:
     """One row per metric: each version's value [CI], then each challenger's difference."""
-    challengers = [name for name in cmp.models if name != cmp.baseline]
-    header = [t("ui.metric", lang)] + [
-        f"{name} ({t('ui.baseline', lang)})" if name == cmp.baseline else name
-        for name in cmp.models
-    ]
-    header += [f"Δ {name}" for name in challengers]
-    deltas = delta_rows(cmp)
-    body = []
-    for i, row in enumerate(metric_rows(cmp)):
-        cells = [html.Td(metric_label(row.metric, lang))]
-        cells += [html.Td(cell.text, title=cell.note or None) for cell in row.cells]
-        for name in challengers:
-            d = deltas[name][i]
-            colour = {"better": "text-success", "worse": "text-danger"}.get(d.verdict, "")
-            cells.append(html.Td(d.text, title=d.reason, className=colour))
-        body.append(html.Tr(cells))
-    return dbc.Table(
-        [html.Thead(html.Tr([html.Th(h) for h in header])), html.Tbody(body)],
-        bordered=False,
-        hover=True,
-        size="sm",
-        responsive=True,
-        id="overview-table",
-    )
+    return data_table(metrics_view(cmp, lang), ids.OVERVIEW_TABLE)
 
 
 def verdicts(cmp: Comparison, lang: str) -> list[Any]:
@@ -82,20 +61,14 @@ def update(
 ) -> tuple[Any, ...]:
     lang = lang or "en"
     try:
-        evaluated = backend().evaluate(versions or [], _threshold(threshold), lang)
+        evaluated = backend().evaluate(versions or [], threshold_of(threshold), lang)
     except ChampionError as err:
         return alert(err), "", None, empty_figure()
-    notices = pending_alert(evaluated.pending, lang) + computing_alert(
-        evaluated.computing, evaluated.baseline, lang
-    )
+    notices = evaluation_notices(evaluated, lang)
     cmp = evaluated.comparison
     if cmp is None:
         return notices, "", None, empty_figure(t("ui.no_models", lang))
     return notices, verdicts(cmp, lang), metrics_table(cmp, lang), metrics_bar(cmp, lang=lang)
-
-
-def _threshold(value: float | None) -> float:
-    return DEFAULT_THRESHOLD if value is None else float(value)
 
 
 def register(app: dash.Dash) -> None:

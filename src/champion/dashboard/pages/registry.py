@@ -14,11 +14,11 @@ from dash import Input, Output, dcc, html
 from champion.dashboard import ids
 from champion.dashboard.components import (
     alert,
-    computing_alert,
     empty_figure,
+    evaluation_notices,
     graph,
     page,
-    pending_alert,
+    threshold_of,
 )
 from champion.dashboard.context import backend
 from champion.dashboard.pages import registry_actions
@@ -27,7 +27,7 @@ from champion.evaluation import METRICS
 from champion.models import RegisteredModelInfo
 from champion.models.refs import CHAMPION_ALIAS
 from champion.presentation import metric_label, t, trend_figure
-from champion.workspace import DEFAULT_THRESHOLD, version_label
+from champion.workspace import version_label
 
 
 def layout(**_query: str) -> html.Div:
@@ -95,12 +95,22 @@ def versions_table(model: RegisteredModelInfo, lang: str, ui: str | None = None)
         size="sm",
         hover=True,
         responsive=True,
-        id="registry-versions",
+        id=ids.REGISTRY_VERSIONS,
     )
 
 
-def _cut(value: float | None) -> float:
-    return DEFAULT_THRESHOLD if value is None else float(value)
+def trend(model: Any, versions: list[str], evaluated: Any, metric: str, lang: str) -> Any:
+    """The metric of every scored version (oldest first) with its interval, @champion ringed."""
+    cmp = evaluated.comparison
+    if cmp is None:
+        return empty_figure(t("ui.no_models", lang))
+    ready = [version_label(v, lang) for v in versions if v in evaluated.ready]
+    points = [(label, cmp.models[label].metrics[metric]) for label in ready]
+    champion = model.aliases.get(CHAMPION_ALIAS)
+    highlight = version_label(champion, lang) if champion else None
+    figure = trend_figure(points, metric, lang=lang, highlight=highlight)
+    figure.update_layout(title=t("chart.trend", lang, metric=metric_label(metric, lang)))
+    return figure
 
 
 def update(
@@ -110,26 +120,12 @@ def update(
     try:
         model = backend().model(fresh=True)  # this page is about the registry: no stale read
         versions = [v.version for v in reversed(model.versions)]  # oldest first on the x axis
-        evaluated = backend().evaluate(versions, _cut(threshold), lang)
+        evaluated = backend().evaluate(versions, threshold_of(threshold), lang)
     except ChampionError as err:
         return alert(err), None, empty_figure()
     table = versions_table(model, lang, backend().config.ui_url)
-    notices = pending_alert(evaluated.pending, lang) + computing_alert(
-        evaluated.computing, evaluated.baseline, lang
-    )
-    cmp = evaluated.comparison
-    if cmp is None:
-        return notices, table, empty_figure(t("ui.no_models", lang))
-    points = [
-        (version_label(v, lang), cmp.models[version_label(v, lang)].metrics[metric])
-        for v in versions
-        if v in evaluated.ready
-    ]
-    champion = model.aliases.get(CHAMPION_ALIAS)
-    highlight = version_label(champion, lang) if champion else None
-    figure = trend_figure(points, metric, lang=lang, highlight=highlight)
-    figure.update_layout(title=t("chart.trend", lang, metric=metric_label(metric, lang)))
-    return notices, table, figure
+    figure = trend(model, versions, evaluated, metric, lang)
+    return evaluation_notices(evaluated, lang), table, figure
 
 
 def register(app: dash.Dash) -> None:

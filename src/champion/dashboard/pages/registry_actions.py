@@ -12,6 +12,7 @@ silent overwrite.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, fields
 from typing import Any
 
 import dash
@@ -30,6 +31,7 @@ from champion.presentation import t
 
 log = logging.getLogger("champion.audit")
 
+KEEP = dash.no_update
 OUTCOME_COLOURS = {"applied": "success", "conflict": "warning", "refused": "danger"}
 
 
@@ -128,7 +130,7 @@ def gate_table(gate: GateCheck, lang: str) -> html.Div:
             html.Div(
                 head, className="fw-bold " + ("text-success" if verdict.passed else "text-danger")
             ),
-            dbc.Table([html.Tbody(rows)], size="sm", className="mb-0", id="gate-rules"),
+            dbc.Table([html.Tbody(rows)], size="sm", className="mb-0", id=ids.GATE_RULES),
         ]
     )
 
@@ -175,6 +177,89 @@ def refresh(_metric: Any, _refresh: int, lang: str | None = None) -> tuple[Any, 
     return status.text, controls(options, lang), timeline(history, lang), t("act.history", lang)
 
 
+@dataclass(frozen=True)
+class DialogView:
+    """What the promote / roll back dialog shows after a click: open or not, the result notice
+    under the controls, and (when it opens) every text and field of the dialog. A field left
+    as KEEP stays as the page has it."""
+
+    is_open: bool
+    result: Any = None
+    title: Any = KEEP
+    summary: Any = KEEP
+    store: Any = KEEP
+    typed_label: Any = KEEP
+    reason: Any = KEEP
+    typed: Any = KEEP
+    force: Any = KEEP
+    force_style: Any = KEEP
+    reason_label: Any = KEEP
+    force_label: Any = KEEP
+    cancel: Any = KEEP
+    confirm: Any = KEEP
+
+    def outputs(self) -> tuple[Any, ...]:
+        """The values in the order of DIALOG_OUTPUTS."""
+        return tuple(getattr(self, f.name) for f in fields(self))
+
+
+# the component property each DialogView field goes to, in the order of its fields
+DIALOG_OUTPUTS = (
+    Output(ids.ACTION_MODAL, "is_open"),
+    Output(ids.ACTION_RESULT, "children"),
+    Output(ids.ACTION_TITLE, "children"),
+    Output(ids.ACTION_SUMMARY, "children"),
+    Output(ids.ACTION_STORE, "data"),
+    Output(ids.ACTION_TYPED_LABEL, "children"),
+    Output(ids.ACTION_REASON, "value"),
+    Output(ids.ACTION_TYPED, "value"),
+    Output(ids.ACTION_FORCE, "value"),
+    Output(ids.ACTION_FORCE, "style"),
+    Output(ids.ACTION_REASON_LABEL, "children"),
+    Output(ids.ACTION_FORCE, "label"),
+    Output(ids.ACTION_CANCEL, "children"),
+    Output(ids.ACTION_CONFIRM, "children"),
+)
+
+
+def dialog_for(preview: Preview, lang: str) -> DialogView:
+    """The open dialog for a previewed move: every field starts empty, and forcing is offered
+    only where a gate failed."""
+    summary: list[Any] = [html.P(preview.message.removeprefix("dry run (nothing written): "))]
+    if preview.gate is not None:
+        summary.append(gate_table(preview.gate, lang))
+    failed = preview.gate is not None and not preview.gate.verdict.passed
+    return DialogView(
+        is_open=True,
+        title=t(f"act.title_{preview.action}", lang, version=preview.version),
+        summary=summary,
+        store={"action": preview.action, "version": preview.version, "expected": preview.expected},
+        typed_label=t("act.typed", lang, version=preview.version),
+        reason="",
+        typed="",
+        force=False,
+        force_style={} if failed else {"display": "none"},
+        reason_label=t("act.reason", lang),
+        force_label=t("act.force", lang),
+        cancel=t("act.cancel", lang),
+        confirm=t("act.confirm", lang),
+    )
+
+
+def preview_for(trigger: object, version: str | None) -> Preview:
+    """The move an operator's click asks for, previewed (nothing written)."""
+    auth.require_operator("open the promote / roll back dialog")
+    if trigger == ids.ROLLBACK_OPEN:
+        return operations().preview_rollback()
+    if not version:
+        raise PickFirst
+    return operations().preview_promotion(str(version))
+
+
+class PickFirst(ChampionError):
+    """Promote was clicked before a version was picked."""
+
+
 def open_dialog(
     _promote: int | None, _rollback: int | None, version: str | None, lang: str | None = None
 ) -> tuple[Any, ...]:
@@ -184,39 +269,30 @@ def open_dialog(
     if trigger not in (ids.PROMOTE_OPEN, ids.ROLLBACK_OPEN) or not dash.ctx.triggered[0]["value"]:
         raise dash.exceptions.PreventUpdate
     try:
-        auth.require_operator("open the promote / roll back dialog")
-        if trigger == ids.PROMOTE_OPEN:
-            if not version:
-                notice = alert(t("act.pick_first", lang), "warning")
-                return (False, *[dash.no_update] * 2, None, notice, *[dash.no_update] * 9)
-            preview = operations().preview_promotion(str(version))
-        else:
-            preview = operations().preview_rollback()
+        preview = preview_for(trigger, version)
+    except PickFirst:
+        return DialogView(False, alert(t("act.pick_first", lang), "warning"), store=None).outputs()
     except ChampionError as err:
-        return (False, *[dash.no_update] * 2, None, alert(err), *[dash.no_update] * 9)
-    summary: list[Any] = [html.P(preview.message.removeprefix("dry run (nothing written): "))]
-    if preview.gate is not None:
-        summary.append(gate_table(preview.gate, lang))
-    store = {"action": preview.action, "version": preview.version, "expected": preview.expected}
-    typed = t("act.typed", lang, version=preview.version)
-    # forcing is offered only where a gate failed; every field starts empty for each dialog
-    failed = preview.gate is not None and not preview.gate.verdict.passed
-    force_style = {} if failed else {"display": "none"}
-    title = t(f"act.title_{preview.action}", lang, version=preview.version)
-    labels = (t("act.reason", lang), t("act.force", lang), t("act.cancel", lang))
-    return (
-        True,
-        title,
-        summary,
-        store,
-        None,
-        typed,
-        "",
-        "",
-        False,
-        force_style,
-        *labels,
-        t("act.confirm", lang),
+        return DialogView(False, alert(err), store=None).outputs()
+    return dialog_for(preview, lang).outputs()
+
+
+def refusal(store: dict[str, Any], reason: str | None, typed: str | None, lang: str) -> Any:
+    """Why the confirmation cannot go ahead (an alert), or None."""
+    version = str(store.get("version") or "")
+    if (typed or "").strip() != version:
+        return alert(t("act.type_to_confirm", lang, version=version), "warning")
+    if not (reason or "").strip():
+        return alert(t("act.need_reason", lang), "warning")
+    return None
+
+
+def stored_preview(store: dict[str, Any]) -> Preview:
+    """The move the dialog showed, from its store (keys only)."""
+    expected = store.get("expected")
+    version = str(store.get("version") or "")
+    return Preview(
+        str(store.get("action")), version, None if expected is None else str(expected), None, ""
     )
 
 
@@ -230,34 +306,19 @@ def confirm(
     lang: str | None = None,
 ) -> tuple[Any, ...]:
     """The write: checked for the operator role here, on the server, every time."""
-    lang = lang or "en"
     if not _clicks or not store:
         raise dash.exceptions.PreventUpdate
+    moved = (refreshed or 0) + 1  # the registry page reads the registry again
     try:
         user = auth.require_operator(f"{store.get('action')} version {store.get('version')}")
+        refused = refusal(store, reason, typed, lang or "en")
+        if refused is not None:
+            return True, refused, dash.no_update
+        result = operations().apply(stored_preview(store), reason or "", user.name, bool(force))
     except ChampionError as err:
-        return False, alert(err), dash.no_update
-    version = str(store.get("version") or "")
-    if (typed or "").strip() != version:
-        notice = alert(t("act.type_to_confirm", lang, version=version), "warning")
-        return True, notice, dash.no_update
-    if not (reason or "").strip():
-        notice = alert(t("act.need_reason", lang), "warning")
-        return True, notice, dash.no_update
-    preview = Preview(
-        str(store.get("action")),
-        version,
-        None if store.get("expected") is None else str(store["expected"]),
-        None,
-        "",
-    )
-    try:
-        result = operations().apply(preview, reason or "", user.name, bool(force))
-    except ChampionError as err:
-        return False, alert(err), (refreshed or 0) + 1
+        return False, alert(err), moved
     log.info("%s by %s: %s", result.action, user.name, result.message)
-    colour = OUTCOME_COLOURS.get(result.outcome, "info")
-    return False, alert(result.message, colour), (refreshed or 0) + 1
+    return False, alert(result.message, OUTCOME_COLOURS.get(result.outcome, "info")), moved
 
 
 def close(_clicks: int | None) -> bool:
@@ -276,20 +337,7 @@ def register(app: dash.Dash) -> None:
         Input(ids.LANG_STORE, "data"),
     )(refresh)
     app.callback(
-        Output(ids.ACTION_MODAL, "is_open"),
-        Output(ids.ACTION_TITLE, "children"),
-        Output(ids.ACTION_SUMMARY, "children"),
-        Output(ids.ACTION_STORE, "data"),
-        Output(ids.ACTION_RESULT, "children"),
-        Output(ids.ACTION_TYPED_LABEL, "children"),
-        Output(ids.ACTION_REASON, "value"),
-        Output(ids.ACTION_TYPED, "value"),
-        Output(ids.ACTION_FORCE, "value"),
-        Output(ids.ACTION_FORCE, "style"),
-        Output(ids.ACTION_REASON_LABEL, "children"),
-        Output(ids.ACTION_FORCE, "label"),
-        Output(ids.ACTION_CANCEL, "children"),
-        Output(ids.ACTION_CONFIRM, "children"),
+        *DIALOG_OUTPUTS,
         Input(ids.PROMOTE_OPEN, "n_clicks"),
         Input(ids.ROLLBACK_OPEN, "n_clicks"),
         State(ids.PROMOTE_VERSION, "value"),

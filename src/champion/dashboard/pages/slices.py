@@ -11,13 +11,21 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, dcc, html
 
 from champion.dashboard import ids
-from champion.dashboard.components import alert, empty_figure, graph, page, pending_alert
+from champion.dashboard.components import (
+    alert,
+    data_table,
+    empty_figure,
+    graph,
+    page,
+    pending_alert,
+    threshold_of,
+)
 from champion.dashboard.context import backend
 from champion.errors import ChampionError
 from champion.evaluation import METRICS, SliceTable
-from champion.presentation import fmt_number, metric_label, t
+from champion.presentation import metric_label, t
 from champion.presentation.figures_slices import slices_figure
-from champion.workspace import DEFAULT_THRESHOLD
+from champion.presentation.table_views import slices_view
 
 
 def layout(**_query: str) -> html.Div:
@@ -93,27 +101,17 @@ def summary(table: SliceTable, lang: str) -> list[Any]:
 def slices_table(table: SliceTable, lang: str) -> dbc.Table:
     """Slice, rows, positives, each version's value, each challenger's difference; a
     challenger's worst slice is the row marked in red."""
-    models = list(table.rows[0].values) if table.rows else []
-    challengers = [m for m in models if m != table.baseline]
-    worst_rows = {w.label for w in table.worst.values() if w.label is not None}
-    header = [t("ui.slice", lang), t("ui.rows", lang), t("ui.positives", lang), *models]
-    header += [f"Δ {name}" for name in challengers]
-    body = []
-    for row in table.rows:
-        cells = [html.Td(row.label), html.Td(f"{row.n:,}"), html.Td(f"{row.positives:,}")]
-        cells += [html.Td(fmt_number(row.values[m])) for m in models]
-        for name in challengers:
-            delta = row.deltas[name]
-            cells.append(html.Td("—" if delta is None else f"{delta:+.4f}"))
-        flagged = row.label in worst_rows
-        body.append(html.Tr(cells, className="table-danger" if flagged else "", title=row.label))
-    return dbc.Table(
-        [html.Thead(html.Tr([html.Th(h) for h in header])), html.Tbody(body)],
-        size="sm",
-        hover=True,
-        responsive=True,
-        id="slices-rows",
-    )
+    return data_table(slices_view(table, lang), ids.SLICE_ROWS)
+
+
+def notices_and_table(
+    versions: list[str] | None, threshold: float | None, lang: str, chosen: tuple[str, int, str]
+) -> tuple[Any, SliceTable | None]:
+    """The notices (versions still scored) and the slice table of the scored versions."""
+    column, bins, metric = chosen
+    cut = threshold_of(threshold)
+    table, pending = backend().slices(versions or [], column, bins, metric, cut, lang)
+    return pending_alert(pending, lang), table
 
 
 def update(
@@ -129,27 +127,15 @@ def update(
     labels = (t("ui.slice_column", lang), t("ui.slice_metric", lang), t("ui.bins", lang))
     if not column:
         return alert(t("ui.no_models", lang)), "", None, empty_figure(), *labels
+    chosen = (column, int(bins or 4), metric or "roc_auc")
     try:
-        table, pending = backend().slices(
-            versions or [],
-            column,
-            int(bins or 4),
-            metric or "roc_auc",
-            DEFAULT_THRESHOLD if threshold is None else float(threshold),
-            lang,
-        )
+        notices, table = notices_and_table(versions, threshold, lang, chosen)
     except ChampionError as err:
         return alert(err), "", None, empty_figure(), *labels
     if table is None:
-        blank = empty_figure(t("ui.no_models", lang))
-        return pending_alert(pending, lang), "", None, blank, *labels
-    return (
-        pending_alert(pending, lang),
-        summary(table, lang),
-        slices_table(table, lang),
-        slices_figure(table, column, lang=lang),
-        *labels,
-    )
+        return notices, "", None, empty_figure(t("ui.no_models", lang)), *labels
+    figure = slices_figure(table, column, lang=lang)
+    return notices, summary(table, lang), slices_table(table, lang), figure, *labels
 
 
 def register(app: dash.Dash) -> None:

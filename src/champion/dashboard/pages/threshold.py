@@ -8,7 +8,7 @@ from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import ALL, Input, Output, State, dcc, html
+from dash import Input, Output, State, dcc, html
 
 from champion.dashboard import ids
 from champion.dashboard.components import (
@@ -18,6 +18,7 @@ from champion.dashboard.components import (
     graph,
     page,
     pending_alert,
+    threshold_of,
 )
 from champion.dashboard.context import backend
 from champion.dashboard.figure_cache import with_threshold_line
@@ -64,34 +65,50 @@ def remember_threshold(value: float | None) -> float:
     return DEFAULT_THRESHOLD if value is None else round(float(value), 4)
 
 
+def threshold_label(cut: float, lang: str) -> str:
+    """ "Threshold: 0.50" (the slider moves in steps of 0.01; the finder sets 4 decimals)."""
+    shown = f"{cut:.2f}" if abs(cut - round(cut, 2)) < 1e-9 else f"{cut:.4f}"
+    return f"{t('ui.threshold', lang)}: {shown}"
+
+
+def confusion_cards(reports: dict[str, EvaluationReport], cut: float, lang: str) -> list[Any]:
+    """Each version's confusion counts at the threshold (a binary search per version)."""
+    colours = model_colours(list(reports))
+    return [
+        dbc.Col(confusion_table(report.at(cut).confusion, name, cut, colours[name], lang), lg=4)
+        for name, report in reports.items()
+    ]
+
+
+def metrics_by_threshold(
+    ready: dict[str, EvaluationReport], cut: float, lang: str
+) -> dict[str, Any]:
+    """The metric curves (built once per selection: they do not move with the threshold)
+    with the line at cut added."""
+    reports = {report.name: report for report in ready.values()}
+    curves = backend().figures.get(
+        ("threshold-metrics", tuple(ready), lang),
+        lambda: threshold_metrics_figure(reports, lang=lang, show_threshold=False),
+    )
+    return with_threshold_line(curves, cut, lang)
+
+
 def update(
     versions: list[str] | None, threshold: float | None, lang: str, _jobs: Any
 ) -> tuple[Any, ...]:
     lang = lang or "en"
-    cut = DEFAULT_THRESHOLD if threshold is None else float(threshold)
-    # the slider moves in steps of 0.01; the finder sets finer thresholds (4 decimals)
-    shown = f"{cut:.2f}" if abs(cut - round(cut, 2)) < 1e-9 else f"{cut:.4f}"
-    label = f"{t('ui.threshold', lang)}: {shown}"
+    cut = threshold_of(threshold)
+    label = threshold_label(cut, lang)
     try:
         found = backend().reports(versions or [], lang)
     except ChampionError as err:
         return alert(err), label, [], empty_figure()
+    notices = pending_alert(found.pending, lang)
     if not found.ready:
-        return pending_alert(found.pending, lang), label, [], empty_figure(t("ui.no_models", lang))
+        return notices, label, [], empty_figure(t("ui.no_models", lang))
     reports = {report.name: report for report in found.ready.values()}
-    colours = model_colours(list(reports))
-    # confusion counts at the threshold: a binary search per version, drawn as HTML tables
-    cards = [
-        dbc.Col(confusion_table(report.at(cut).confusion, name, cut, colours[name], lang), lg=4)
-        for name, report in reports.items()
-    ]
-    # the metric curves do not move with the threshold: built once, the line added per request
-    curves = backend().figures.get(
-        ("threshold-metrics", tuple(found.ready), lang),
-        lambda: threshold_metrics_figure(reports, lang=lang, show_threshold=False),
-    )
-    figure = with_threshold_line(curves, cut, lang)
-    return pending_alert(found.pending, lang), label, cards, figure
+    figure = metrics_by_threshold(found.ready, cut, lang)
+    return notices, label, confusion_cards(reports, cut, lang), figure
 
 
 def finder_card() -> dbc.Card:
@@ -212,7 +229,7 @@ def finder_table(
         shown = "∞" if math.isinf(point.threshold) else f"{point.threshold:.4f}"
         button = dbc.Button(
             t("ui.use_threshold", lang, model=report.name),
-            id={"type": ids.OP_APPLY, "version": version},
+            id=ids.op_apply(version),
             size="sm",
             color="secondary",
             outline=True,
@@ -239,7 +256,7 @@ def finder_table(
         size="sm",
         hover=True,
         responsive=True,
-        id="op-points",
+        id=ids.OP_POINTS,
     )
 
 
@@ -338,7 +355,7 @@ def register(app: dash.Dash) -> None:
     )(update_finder)
     app.callback(
         Output(ids.THRESHOLD_SLIDER, "value", allow_duplicate=True),
-        Input({"type": ids.OP_APPLY, "version": ALL}, "n_clicks"),
+        Input(ids.op_apply_all(), "n_clicks"),
         State(ids.VERSIONS_STORE, "data"),
         State(ids.OP_CRITERION, "value"),
         State(ids.OP_COST_FP, "value"),
