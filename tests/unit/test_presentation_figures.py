@@ -17,9 +17,7 @@ from champion.presentation import (
     PALETTE,
     TEMPLATE,
     calibration_figure,
-    confusion_figure,
     gain_figure,
-    lift_figure,
     metrics_bar,
     model_colour,
     model_colours,
@@ -240,7 +238,7 @@ def test_calibration_leaves_out_scores_that_are_not_probabilities() -> None:
     assert "svm" in (fig.layout.annotations[0].text)
 
 
-def test_gain_and_lift(cmp: Comparison) -> None:
+def test_gain(cmp: Comparison) -> None:
     gain = gain_figure(cmp.models, threshold=0.5)
     curves = _curves(gain)
     assert set(curves) == {V1, V2}
@@ -248,11 +246,6 @@ def test_gain_and_lift(cmp: Comparison) -> None:
     assert curves[V1].y[-1] == 1.0
     c = cmp.models[V1].confusion
     assert _markers(gain)[V1].x[0] == pytest.approx((c.tp + c.fp) / cmp.models[V1].n, abs=1e-4)
-    lift = lift_figure(cmp.models)
-    assert list(lift.data[0].y) == [1, 1]
-    lift_curves = _curves(lift)
-    assert lift_curves[V1].y[-1] == pytest.approx(1.0)
-    assert all(x > 0 for x in lift_curves[V1].x)
 
 
 def test_threshold_metrics_figure(cmp: Comparison) -> None:
@@ -283,22 +276,6 @@ def test_threshold_metrics_downsamples_by_index() -> None:
     assert all(len(tr.x) <= 800 for tr in fig.data)
     assert fig.data[0].x[0] == pytest.approx(report.sweep.thresholds[1], rel=1e-4)
     assert fig.data[0].x[-1] == pytest.approx(report.sweep.thresholds[-1], rel=1e-4)
-
-
-def test_confusion_figure() -> None:
-    report = champion.evaluate([0, 0, 0, 1, 1, 1, 1], [0.1, 0.6, 0.2, 0.9, 0.4, 0.8, 0.7], n_boot=0)
-    c = report.confusion
-    fig = confusion_figure(c, model="v1", threshold=0.5)
-    heat = fig.data[0]
-    assert heat.type == "heatmap"
-    assert [list(row) for row in heat.z] == [[c.tn, c.fp], [c.fn, c.tp]] == [[2, 1], [1, 3]]
-    assert heat.text[1][1].startswith("True positive<br><b>3</b>")
-    assert "v1" in fig.layout.title.text
-    assert "0.5" in fig.layout.title.text
-    ja = confusion_figure(c, lang="ja")
-    assert list(ja.data[0].x) == ["陰性", "陽性"]
-    assert ja.layout.title.text == "混同行列"
-    assert ja.data[0].text[0][0].startswith("真陰性")
 
 
 def test_trend_figure() -> None:
@@ -340,9 +317,7 @@ def test_every_figure_uses_the_template_and_is_valid_json(cmp: Comparison) -> No
         pr_figure(cmp.models),
         calibration_figure(cmp.models),
         gain_figure(cmp.models),
-        lift_figure(cmp.models),
         threshold_metrics_figure(cmp.models),
-        confusion_figure(cmp.models[V1].confusion),
         trend_figure([("version 1", cmp.models[V1].metrics["f1"])], "f1"),
     ]
     for fig in figures:

@@ -102,4 +102,3 @@ def rollback(
     if dry_run:
         return attempt.without_lock(current, target, plan, True, [])
     return attempt.under_lock(writer, f"roll back from {describe(current)}", decide, [])
-

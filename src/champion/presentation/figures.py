@@ -10,13 +10,11 @@ confusion matrix and the registry trend in ``figures_metrics``; this module gath
 from champion.presentation.figures_curves import (
     calibration_figure,
     gain_figure,
-    lift_figure,
     pr_figure,
     roc_figure,
 )
 from champion.presentation.figures_metrics import (
     DEFAULT_BAR_METRICS,
-    confusion_figure,
     metrics_bar,
     threshold_line,
     threshold_metrics_figure,
@@ -26,9 +24,7 @@ from champion.presentation.figures_metrics import (
 __all__ = [
     "DEFAULT_BAR_METRICS",
     "calibration_figure",
-    "confusion_figure",
     "gain_figure",
-    "lift_figure",
     "metrics_bar",
     "pr_figure",
     "roc_figure",

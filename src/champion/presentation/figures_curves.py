@@ -280,45 +280,6 @@ def gain_figure(
     return _curve_figure(reports, "gain", threshold, lang, colours, max_points, markers)
 
 
-def lift_figure(
-    reports: Reports,
-    threshold: float | None = None,
-    lang: str = "en",
-    colours: Mapping[str, str] | None = None,
-    max_points: int = 1000,
-) -> go.Figure:
-    """Lift (share of positives captured / share of rows targeted) against the share targeted.
-
-    Traces: a dashed line at lift 1 (random targeting), then per model its lift curve (from the
-    downsampled gain curve, the point at 0 rows left out) and a marker at the threshold.
-    Labels-only models are listed in a note under the plot.
-    """
-    titles = (t("axis.share_targeted", lang), t("axis.lift", lang))
-    fig = new_figure(t("chart.lift", lang), *titles)
-    fig.add_trace(_reference([0, 1], [1, 1], t("legend.no_lift", lang)))
-    palette = colours_for(list(reports), colours)
-    skipped = []
-    for name, report in reports.items():
-        if not report.curves_available:
-            skipped.append(name)
-            continue
-        view = report.gain.downsample(max_points)
-        keep = view.x > 0
-        lift = significant(view.y[keep] / view.x[keep])
-        fig.add_trace(_curve((rounded(view.x[keep]), lift), name, name, palette[name], titles))
-        point = report.at(report.threshold if threshold is None else threshold)
-        share, recall = _share_targeted(point.confusion), point.metrics["recall"]
-        if share and recall is not None:
-            xy = (share, recall / share)
-            fig.add_trace(_marker(name, xy, point.threshold, palette[name], titles, lang))
-    fig.update_xaxes(range=[-0.02, 1.02])
-    fig.update_yaxes(rangemode="tozero")
-    legend_inside(fig, "top right")
-    if skipped:
-        note_annotation(fig, [t("note.labels_only", lang, models=", ".join(skipped))])
-    return fig
-
-
 def calibration_figure(
     reports: Reports,
     lang: str = "en",

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 
-from champion.evaluation import Comparison, Confusion, EvaluationReport, MetricEstimate
+from champion.evaluation import Comparison, EvaluationReport, MetricEstimate
 from champion.presentation.figures_curves import Reports, fmt_threshold
 from champion.presentation.i18n import estimate_text, metric_label, t, verdict_word
 from champion.presentation.tables import fmt_p, fmt_percent, mark
@@ -145,61 +145,6 @@ def metrics_bar(
 
 def _count_text(value: float) -> str:
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
-
-
-def confusion_figure(
-    confusion: Confusion,
-    lang: str = "en",
-    model: str | None = None,
-    threshold: float | None = None,
-    colour: str = PALETTE[0],
-) -> go.Figure:
-    """A 2x2 annotated heatmap of the confusion counts.
-
-    Rows: actual negative, actual positive (top to bottom); columns: predicted negative,
-    predicted positive; z = [[tn, fp], [fn, tp]]. Each cell reads "True negative / 1,234 /
-    45.6%" (share of all rows). Titled with the model and threshold when given.
-    """
-    c = confusion
-    z = [[c.tn, c.fp], [c.fn, c.tp]]
-    total = c.tn + c.fp + c.fn + c.tp
-    keys = [["confusion.tn", "confusion.fp"], ["confusion.fn", "confusion.tp"]]
-    text = [
-        [
-            f"{t(key, lang)}<br><b>{_count_text(v)}</b><br>"
-            f"{fmt_percent(round(v / total, 3)) if total else '—'}"
-            for key, v in zip(row_keys, row, strict=True)
-        ]
-        for row_keys, row in zip(keys, z, strict=True)
-    ]
-    negative, positive = t("word.negative", lang), t("word.positive", lang)
-    title = t("chart.confusion", lang)
-    if model is not None and threshold is not None:
-        title = t("chart.confusion_of", lang, model=model, threshold=f"{threshold:.4g}")
-    fig = new_figure(title, t("axis.predicted", lang), t("axis.actual", lang))
-    fig.add_trace(
-        go.Heatmap(
-            z=z,
-            x=[negative, positive],
-            y=[negative, positive],
-            text=text,
-            texttemplate="%{text}",
-            textfont={"size": 14},
-            colorscale=[[0.0, "#FFFFFF"], [1.0, colour]],
-            showscale=False,
-            xgap=2,
-            ygap=2,
-            hovertemplate=(
-                f"{t('axis.actual', lang)} %{{y}}, {t('axis.predicted', lang)} %{{x}}: "
-                "%{z:,.4~g}<extra></extra>"
-            ),
-        )
-    )
-    fig.update_xaxes(showgrid=False, showline=False, ticks="", type="category")
-    fig.update_yaxes(
-        showgrid=False, showline=False, ticks="", type="category", autorange="reversed"
-    )
-    return fig
 
 
 def trend_figure(

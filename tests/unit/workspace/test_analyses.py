@@ -189,4 +189,5 @@ def test_two_models_with_equal_scores_are_compared_not_merged(data: Any, tmp_pat
     alone = Analyses(ResultStore(tmp_path)).selection(
         {"version 1": versions["1"]}, "version 1", dataset, Statistics(n_boot=20)
     )
-    assert list(alone.models) == ["version 1"] and alone.comparisons == {}
+    assert list(alone.models) == ["version 1"]
+    assert alone.comparisons == {}
