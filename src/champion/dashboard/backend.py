@@ -15,7 +15,6 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 
 from champion.cache import ScoreCache
 from champion.dashboard.config import DashboardConfig
@@ -28,6 +27,7 @@ from champion.dashboard.figure_cache import (
     curve_part,
     whole_figure,
 )
+from champion.dashboard.views import Activity, Evaluated, Reports
 from champion.data import EvalDataset, load_dataset
 from champion.errors import ChampionError
 from champion.evaluation import Comparison, EvaluationReport, GateCheck, SliceTable
@@ -51,40 +51,6 @@ MODEL_TTL = 3.0  # seconds a read of the registered model (versions, aliases) is
 CHALLENGER_ALIAS = "challenger"
 
 __all__ = ["Activity", "DashboardBackend", "Evaluated", "Reports", "version_label"]
-
-
-@dataclass(frozen=True)
-class Activity:
-    """Work on this host about the selected versions: kind "scoring" or "pair", the versions
-    (challenger first for a pair), rows done of rows, whether it runs, why it failed."""
-
-    kind: str
-    versions: tuple[str, ...]
-    done: int
-    total: int
-    running: bool
-    error: str | None = None
-
-
-@dataclass(frozen=True)
-class Evaluated:
-    """The selected versions that are ready (baseline first), their comparison (None when none
-    is ready or a paired comparison is still computing), the versions still being scored and
-    the challengers whose comparison is computing in the background."""
-
-    comparison: Comparison | None
-    ready: tuple[str, ...]
-    pending: tuple[str, ...]
-    baseline: str | None
-    computing: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Reports:
-    """Reports of the selected versions that are scored (version -> report), and the rest."""
-
-    ready: dict[str, EvaluationReport]
-    pending: tuple[str, ...]
 
 
 class DashboardBackend:
@@ -220,13 +186,26 @@ class DashboardBackend:
             if job.kind == "pair":
                 named = tuple(reversed(named))
             found.append(_activity(job, named))
-        with self._lock:
-            queued = [w for w in self._queued if w[0] == "scoring" and w[1] in versions]
         seen = {(a.kind, a.versions) for a in found if a.running}
-        for _, version in queued:
-            if ("scoring", (version,)) not in seen:
-                found.append(Activity("scoring", (version,), 0, self.dataset.n, True))
+        for kind, named in self._queued_about(versions):
+            if (kind, named) not in seen:  # queued here, not started yet
+                found.append(Activity(kind, named, 0, self.dataset.n, True))
         return found
+
+    def _queued_about(self, versions: Sequence[str]) -> list[tuple[str, tuple[str, ...]]]:
+        """This process's queued scoring and comparisons of the versions: (kind, versions,
+        challenger first for a comparison)."""
+        with self._lock:
+            work = list(self._queued)
+        scoring: list[tuple[str, tuple[str, ...]]] = [
+            ("scoring", (w[1],)) for w in work if w[0] == "scoring" and w[1] in versions
+        ]
+        pairs: list[tuple[str, tuple[str, ...]]] = [
+            ("pair", (w[2], w[1]))
+            for w in work
+            if w[0] == "pair" and w[1] in versions and w[2] in versions
+        ]
+        return scoring + pairs
 
     # evaluations ------------------------------------------------------------------------------
 

@@ -1,0 +1,41 @@
+"""What the backend hands to the pages: plain frozen views, no Dash."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from champion.evaluation import Comparison, EvaluationReport
+
+
+@dataclass(frozen=True)
+class Activity:
+    """Work on this host about the selected versions: kind "scoring" or "pair", the versions
+    (challenger first for a pair), rows done of rows, whether it runs, why it failed."""
+
+    kind: str
+    versions: tuple[str, ...]
+    done: int
+    total: int
+    running: bool
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class Evaluated:
+    """The selected versions that are ready (baseline first), their comparison (None when none
+    is ready or a paired comparison is still computing), the versions still being scored and
+    the challengers whose comparison is computing in the background."""
+
+    comparison: Comparison | None
+    ready: tuple[str, ...]
+    pending: tuple[str, ...]
+    baseline: str | None
+    computing: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Reports:
+    """Reports of the selected versions that are scored (version -> report), and the rest."""
+
+    ready: dict[str, EvaluationReport]
+    pending: tuple[str, ...]
