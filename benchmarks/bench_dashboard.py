@@ -23,11 +23,16 @@ from __future__ import annotations
 
 import argparse
 import json
+import resource
+import shutil
+import socket
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
 import time
+import urllib.request
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -145,6 +150,131 @@ def wait_for_background(app: Any, client: DashClient, versions: Sequence[list[st
         time.sleep(1.0)
 
 
+def serve_workers(
+    tracking: str, test_path: Path, cache: Path, workers: int, n_boot: int, log: Path
+) -> tuple[subprocess.Popen[bytes], str]:
+    """``champion serve --workers N`` on cache; (process, base URL) once it answers."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))  # a free loopback port, released for the server
+        port = int(sock.getsockname()[1])
+    command = [
+        str(Path(sys.executable).with_name("champion")),
+        "serve",
+        "--tracking-uri",
+        tracking,
+        "--model",
+        MODEL,
+        "--data",
+        str(test_path),
+        "--target",
+        TARGET,
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--n-boot",
+        str(n_boot),
+        "--cache-dir",
+        str(cache),
+    ]
+    with log.open("ab") as sink:
+        process = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"champion serve stopped: {log.read_text()[-2000:]}")
+        try:
+            with urllib.request.urlopen(url + "/health", timeout=5):
+                return process, url
+        except OSError:
+            time.sleep(0.5)
+    process.terminate()
+    raise SystemExit("champion serve did not answer within 300 s")
+
+
+def verdicts_ready(client: DashClient) -> bool:
+    """Whether every selection's Overview shows its verdict (nothing pending or computing)."""
+    for selection in SELECTIONS:
+        _, body = client.call(f"{ids.VERDICT}.children", page_values(selection, 0.5), [])
+        if "vs " not in body.decode() or "computing" in body.decode():
+            return False
+    return True
+
+
+def cpu_of_server(
+    tracking: str, test_path: Path, cache: Path, workers: int, n_boot: int, clients: int
+) -> float:
+    """CPU seconds a ``champion serve --workers N`` spends (all its processes) until every
+    selection's verdict is shown, with clients asking at once (clients=0: started and stopped
+    at once, what starting the workers costs)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    process, url = serve_workers(tracking, test_path, cache, workers, n_boot, cache / "log")
+    try:
+        done = threading.Event()
+        if clients == 0:
+            time.sleep(5.0)  # each worker builds its app (imports, test set) after the fork
+            done.set()
+
+        def ask() -> None:
+            client = http_client(url, timeout=600)
+            while not done.is_set():
+                if verdicts_ready(client):
+                    done.set()
+                time.sleep(1.0)
+
+        threads = [threading.Thread(target=ask) for _ in range(clients)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        process.terminate()
+        process.wait(60)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+
+
+def restart_verdict(tracking: str, test_path: Path, cache: Path, n_boot: int) -> float:
+    """Seconds the first Overview request of a server restarted on a warm cache takes."""
+    process, url = serve_workers(tracking, test_path, cache, 2, n_boot, cache / "log")
+    try:
+        client = http_client(url, timeout=600)
+        started = time.perf_counter()
+        _, body = client.call(f"{ids.VERDICT}.children", page_values(["1", "2"], 0.5), [])
+        seconds = time.perf_counter() - started
+        if "vs " not in body.decode():
+            raise SystemExit("the restarted server did not answer with the verdict at once")
+        return seconds
+    finally:
+        process.terminate()
+        process.wait(60)
+
+
+def fresh_results(workdir: Path, name: str) -> Path:
+    """A cache folder holding the versions' scores and nothing computed from them."""
+    cache = workdir / name
+    shutil.rmtree(cache, ignore_errors=True)
+    shutil.copytree(workdir / "cache" / "scores", cache / "scores")
+    shutil.copytree(workdir / "cache" / "checksums", cache / "checksums")
+    return cache
+
+
+def workers_section(tracking: str, test_path: Path, workdir: Path, n_boot: int) -> dict[str, float]:
+    """CPU of the work (comparisons, reports, figures) with one worker and with four, each
+    less what starting that many workers costs (measured alone, on a cache already holding
+    the results), from a fresh results cache; then the first verdict after a restart."""
+    found: dict[str, float] = {}
+    for workers in (1, 4):
+        cache = fresh_results(workdir, f"cache-{workers}")
+        total = cpu_of_server(tracking, test_path, cache, workers, n_boot, 4)
+        idle = cpu_of_server(tracking, test_path, cache, workers, n_boot, 0)
+        found[f"cpu_{workers}_total"], found[f"cpu_{workers}_start"] = total, idle
+        found[f"cpu_{workers}"] = total - idle
+    found["restart"] = restart_verdict(tracking, test_path, workdir / "cache-4", n_boot)
+    return found
+
+
 def seed_request(tracking: str, test: pd.DataFrame, versions: Sequence[str]) -> float:
     """What the seed did on every click: load the models, score, sklearn metrics + ROC."""
     import mlflow
@@ -230,6 +360,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         test = pd.read_parquet(test_path)
         seed = [seed_request(tracking, test, SELECTIONS[i % 4]) for i in range(args.seed_requests)]
+        print("  champion serve --workers 1 and 4 from a fresh results cache, then a restart ...")
+        shared = workers_section(tracking, test_path, workdir, args.n_boot)
 
     switch = [a + b for a, b in zip(overview[0], curves[0], strict=True)]
     print(f"\nrequests over HTTP ({rows:,} rows, 3 versions), {n} each:")
@@ -246,6 +378,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"  worst p95 of one callback: {worst * 1e3:.1f} ms (target <= 50 ms)")
     print(f"  seed p50 / our model-switch p95 (both pages): {ratio_switch:.0f}x (target >= 18x)")
     print(f"  ROC figure of three versions: {roc_bytes:,} bytes of JSON (limit {ROC_LIMIT:,})")
+    extra = shared["cpu_4"] / shared["cpu_1"] - 1
+    print(
+        f"  CPU of the work until every verdict shows: 1 worker {shared['cpu_1']:.1f} s, "
+        f"4 workers {shared['cpu_4']:.1f} s ({extra:+.0%}; target <= +10%); starting the "
+        f"workers alone: {shared['cpu_1_start']:.1f} s and {shared['cpu_4_start']:.1f} s"
+    )
+    print(
+        f"  first Overview verdict after a restart: {shared['restart'] * 1e3:.0f} ms (target < 1 s)"
+    )
     if args.json:
         args.json.write_text(
             json.dumps(
@@ -257,6 +398,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     "seed": seed,
                     "warm_up_seconds": warm,
                     "roc_bytes": roc_bytes,
+                    **shared,
                 },
                 indent=2,
             )
