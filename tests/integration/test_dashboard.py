@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -137,3 +138,41 @@ def test_descriptions_are_text_not_html(demo_setup: DemoSetup, ctx: None) -> Non
         assert hostile in [cell.children for cell in cells]  # a string child: React escapes it
     finally:
         client.update_model_version(demo_setup.model_name, "3", description=original or "")
+
+
+def test_the_cli_and_the_dashboard_give_the_same_numbers(
+    ctx: None, demo_setup: DemoSetup, config: DashboardConfig, tmp_path: Path
+) -> None:
+    """One composer: `champion compare --format json` on its own cache computes what the
+    dashboard shows for the same selection, test set, threshold and resamples."""
+    from click.testing import CliRunner
+
+    from champion.cli.main import champion
+
+    uris = [f"models:/{demo_setup.model_name}/{v}" for v in ("1", "2")]
+    args = [
+        "compare",
+        *uris,
+        "--tracking-uri",
+        demo_setup.tracking_uri,
+        "--data",
+        demo_setup.data_source,
+        "--recipe",
+        demo_setup.recipe,
+        "--n-boot",
+        str(config.n_boot),
+        "--cache-dir",
+        str(tmp_path / "cli-cache"),
+        "--format",
+        "json",
+    ]
+    result = CliRunner().invoke(champion, args)
+    assert result.exit_code == 0, result.output
+    cli = json.loads(result.stdout)
+    shown = backend().evaluate(["1", "2"], 0.5).comparison
+    assert shown is not None
+    dashboard = shown.to_dict()
+    for version, uri in zip(("1", "2"), uris, strict=True):
+        assert cli["models"][uri]["metrics"] == dashboard["models"][f"version {version}"]["metrics"]
+    deltas = cli["comparisons"][uris[1]]
+    assert deltas == json.loads(json.dumps(dashboard["comparisons"]["version 2"]))
