@@ -88,13 +88,6 @@ class ModelArtifact:
     mlflow_version: str | None
     checksum: str
 
-    @property
-    def runs_code_on_load(self) -> bool:
-        """True when loading executes code from the artifact (pickle, cloudpickle, source)."""
-        return self.serialization_format in (*_PICKLE_FORMATS, "code", "unknown") or bool(
-            self.code_paths
-        )
-
 
 def inspect_model_dir(path: str | Path) -> ModelArtifact:
     """Describe the MLflow model in the local directory ``path`` (ModelError if it is not one)."""

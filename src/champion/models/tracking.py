@@ -127,21 +127,6 @@ def _log(
     return str(run_id)
 
 
-def read_logged_result(tracking_uri: str, run_id: str) -> dict[str, Any]:
-    """The JSON result a ``log_evaluation`` run holds (curves included)."""
-    from mlflow import MlflowClient
-    from mlflow.exceptions import MlflowException
-
-    client = MlflowClient(tracking_uri=tracking_uri)
-    try:
-        text = client.download_artifacts(run_id, ARTIFACT)
-        with open(text) as handle:
-            data: dict[str, Any] = json.load(handle)
-    except MlflowException as exc:
-        raise RegistryError(f"run {run_id} has no champion evaluation: {exc.message}") from exc
-    return data
-
-
 def _local_artifact_location(tracking_uri: str, experiment: str) -> str | None:
     """Beside the database for a sqlite store (MLflow's default, ./mlruns, depends on the
     current directory); None (the server's choice) for a tracking server."""

@@ -109,7 +109,6 @@ def test_sklearn_skops_with_signature(models: dict[str, Path]) -> None:
         ColumnSpec("c", "double"),
     )
     assert art.output_schema == (ColumnSpec(None, "tensor float64 [-1, 2]"),)
-    assert not art.runs_code_on_load
     assert len(art.checksum) == 64
     assert art.checksum == inspect_model_dir(models["lr"]).checksum
 
@@ -122,8 +121,6 @@ def test_pickle_formats_and_predict_fn(models: dict[str, Path]) -> None:
         None,
     )
     assert (cp.serialization_format, cp.predict_fn) == ("cloudpickle", "predict_proba")
-    assert pkl.runs_code_on_load
-    assert cp.runs_code_on_load
 
 
 def test_lightgbm_booster_is_native_sklearn_api_is_skops(models: dict[str, Path]) -> None:
