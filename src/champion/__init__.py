@@ -8,10 +8,10 @@ The engine (``champion.evaluation``, numpy) loads on first use of its names, so 
 ``import champion`` and ``champion --help`` stay instant.
 """
 
-import importlib as _importlib
 import typing as _typing
 
 from champion.errors import ChampionError, DataError
+from champion.lazy import lazy_names as _lazy_names
 
 if _typing.TYPE_CHECKING:
     from champion.evaluation import Comparison, EvaluationReport, compare, evaluate
@@ -39,14 +39,4 @@ _LAZY = {
 
 
 if not _typing.TYPE_CHECKING:  # mypy reads the imports above, so it still flags unknown names
-
-    def __getattr__(name: str) -> _typing.Any:
-        module = _LAZY.get(name)
-        if module is None:
-            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-        value = getattr(_importlib.import_module(module), name)
-        globals()[name] = value
-        return value
-
-    def __dir__() -> list[str]:
-        return sorted({*globals(), *__all__})
+    __getattr__, __dir__ = _lazy_names(__name__, _LAZY, globals())

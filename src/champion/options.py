@@ -110,6 +110,19 @@ def env_option(*decls: str, env: str, **attrs: Any) -> Callable[[F], F]:
     return click.option(*decls, envvar=env, show_envvar=True, **attrs)
 
 
+def format_option(*formats: str) -> Callable[[F], F]:
+    """--format (one of formats, the first the default) as the parameter ``output``."""
+    return env_option(
+        "--format",
+        "output",
+        env="CHAMPION_FORMAT",
+        type=click.Choice(formats),
+        default=formats[0],
+        show_default=True,
+        help="How to print the result.",
+    )
+
+
 def _group(
     param: str, build: Callable[..., Any], options: list[tuple[str, Callable[[F], F]]]
 ) -> Callable[[F], F]:

@@ -12,7 +12,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -158,3 +158,34 @@ def start_server(
 def stop_server(server: RunningServer) -> None:
     """Stop the server's whole process group."""
     stop_process(server.process)
+
+
+@contextlib.contextmanager
+def champion_serve(options: list[str], log: Path, ready_path: str = "/health") -> Iterator[str]:
+    """``champion serve OPTIONS --port <free port>`` as a subprocess (its output appended to
+    log) until the block ends; yields its URL once ready_path answers 200."""
+    port = free_port()
+    command = [str(Path(sys.executable).with_name("champion")), "serve", *options]
+    with log.open("ab") as sink:
+        process = subprocess.Popen(
+            [*command, "--port", str(port)],
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            assert process.poll() is None, log.read_text()
+            try:
+                with urllib.request.urlopen(url + ready_path, timeout=5) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                time.sleep(0.5)
+        else:
+            pytest.fail(f"champion serve did not answer; log:\n{log.read_text()}")
+        yield url
+    finally:
+        stop_process(process)

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sys
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -19,7 +17,7 @@ from champion.dashboard.app import create_app
 from champion.dashboard.config import DashboardConfig
 from support.dash_client import DashClient, flask_client, http_client
 
-from .servers import free_port, start_server, stop_process, stop_server
+from .servers import champion_serve, free_port, start_server, stop_server
 from .store import TARGET, BuiltStore
 
 pytestmark = pytest.mark.slow
@@ -59,11 +57,7 @@ def until(condition: object, what: str, timeout: float) -> str:
 @pytest.fixture
 def served(server_store: BuiltStore, tmp_path: Path) -> Iterator[str]:
     """``champion serve`` (gunicorn, two workers) on the test server's ``titanic`` model."""
-    port = free_port()
-    log = tmp_path / "serve.log"
-    command = [
-        str(Path(sys.executable).with_name("champion")),
-        "serve",
+    options = [
         "--tracking-uri",
         server_store.tracking_uri,
         "--model",
@@ -72,33 +66,13 @@ def served(server_store: BuiltStore, tmp_path: Path) -> Iterator[str]:
         str(write_test_set(server_store, tmp_path)),
         "--target",
         TARGET,
-        "--port",
-        str(port),
         "--workers",
         "2",
         "--cache-dir",
         str(tmp_path / "cache"),
     ]
-    with log.open("wb") as sink:
-        process = subprocess.Popen(
-            command, stdout=sink, stderr=subprocess.STDOUT, start_new_session=True
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            assert process.poll() is None, log.read_text()
-            try:
-                with urllib.request.urlopen(url + "/", timeout=5) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.5)
-        else:
-            pytest.fail(f"champion serve did not answer; log:\n{log.read_text()}")
+    with champion_serve(options, tmp_path / "serve.log", ready_path="/") as url:
         yield url
-    finally:
-        stop_process(process)
 
 
 def test_serve_compares_versions_of_a_model_on_a_running_mlflow_server(served: str) -> None:

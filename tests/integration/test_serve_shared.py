@@ -8,20 +8,15 @@ once per scored version, "<kind> <key>: computed in" once per computed result.
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 import threading
-import time
-import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import pytest
 
 from support.dash_client import http_client
 
-from .servers import free_port, stop_process
+from .servers import champion_serve
 from .store import TARGET, BuiltStore
 from .test_serve import until, verdict, write_test_set
 
@@ -30,13 +25,9 @@ pytestmark = pytest.mark.slow
 SELECTIONS = (["1", "2"], ["1", "3"], ["1", "2", "3"])
 
 
-@contextmanager
-def serving(store: BuiltStore, data: Path, cache: Path, log: Path) -> Iterator[str]:
+def serving(store: BuiltStore, data: Path, cache: Path, log: Path) -> AbstractContextManager[str]:
     """``champion serve --workers 3 --verbose`` until the block ends; yields its URL."""
-    port = free_port()
-    command = [
-        str(Path(sys.executable).with_name("champion")),
-        "serve",
+    options = [
         "--tracking-uri",
         store.tracking_uri,
         "--model",
@@ -45,8 +36,6 @@ def serving(store: BuiltStore, data: Path, cache: Path, log: Path) -> Iterator[s
         str(data),
         "--target",
         TARGET,
-        "--port",
-        str(port),
         "--workers",
         "3",
         "--n-boot",
@@ -55,26 +44,7 @@ def serving(store: BuiltStore, data: Path, cache: Path, log: Path) -> Iterator[s
         str(cache),
         "--verbose",
     ]
-    with log.open("ab") as sink:
-        process = subprocess.Popen(
-            command, stdout=sink, stderr=subprocess.STDOUT, start_new_session=True
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            assert process.poll() is None, log.read_text()
-            try:
-                with urllib.request.urlopen(url + "/health", timeout=5) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.5)
-        else:
-            pytest.fail(f"champion serve did not answer; log:\n{log.read_text()}")
-        yield url
-    finally:
-        stop_process(process)
+    return champion_serve(options, log)
 
 
 def ask_everything(url: str, clients: int) -> list[str]:

@@ -24,6 +24,7 @@ from champion.options import (
     DataOptions,
     ScoringOptions,
     data_options,
+    format_option,
     require_tracking_uri,
     scoring_options,
     statistics_options,
@@ -35,7 +36,6 @@ if TYPE_CHECKING:
     from champion.evaluation import GateCheck
     from champion.workspace import Statistics
 
-OUTPUTS = click.Choice(["table", "json"])
 _DETAILED = ("pending", "interrupted", "failed", "conflict", "unreadable")
 
 
@@ -106,14 +106,7 @@ def show_result(result: ActionResult, output: str) -> None:
 @data_options
 @statistics_options
 @scoring_options
-@click.option(
-    "--format",
-    "output",
-    type=OUTPUTS,
-    default="table",
-    show_default=True,
-    help="How to print the result.",
-)
+@format_option("table", "json")
 def promote(
     name: str,
     version: str,
@@ -184,14 +177,7 @@ def promote(
 )
 @click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
 @tracking_option
-@click.option(
-    "--format",
-    "output",
-    type=OUTPUTS,
-    default="table",
-    show_default=True,
-    help="How to print the result.",
-)
+@format_option("table", "json")
 def rollback(
     name: str,
     alias: str,
@@ -258,14 +244,7 @@ def _history_table(name: str, entries: list[HistoryEntry]) -> Table:
 @click.argument("name")
 @click.option("--alias", default=None, help="Only this alias [all of them].")
 @tracking_option
-@click.option(
-    "--format",
-    "output",
-    type=OUTPUTS,
-    default="table",
-    show_default=True,
-    help="How to print the result.",
-)
+@format_option("table", "json")
 def history(name: str, alias: str | None, tracking_uri: str | None, output: str) -> None:
     """Every recorded promote and rollback of model NAME's aliases: when (UTC), who, from, to,
     the reason, the gate verdict, whether it was forced, and the outcome (applied, refused,

@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from champion.cli.common import cache_dir_default, echo_json
-from champion.options import require_tracking_uri, tracking_option
+from champion.options import format_option, require_tracking_uri, tracking_option
 
 
 def _version_dict(v: Any) -> dict[str, Any]:
@@ -38,14 +38,7 @@ def _model_dict(m: Any) -> dict[str, Any]:
 @click.command(short_help="List registered models, their versions and aliases.")
 @click.argument("name", required=False)
 @tracking_option
-@click.option(
-    "--format",
-    "output",
-    type=click.Choice(["table", "json"]),
-    default="table",
-    show_default=True,
-    help="How to print the list.",
-)
+@format_option("table", "json")
 def models(name: str | None, tracking_uri: str | None, output: str) -> None:
     """List registered models, or with NAME the versions of one model: version, aliases,
     creation time (UTC), run id, model id, signature and description."""
@@ -132,14 +125,7 @@ def _age(seconds: float) -> str:
 
 @cache.command("list")
 @cache_dir_option
-@click.option(
-    "--format",
-    "output",
-    type=click.Choice(["table", "json"]),
-    default="table",
-    show_default=True,
-    help="How to print the list.",
-)
+@format_option("table", "json")
 def cache_list(cache_dir: Path | None, output: str) -> None:
     """List cached scores and results: kind, what it is about, size and age (since last use)."""
     from champion.cache import ScoreCache

@@ -22,6 +22,16 @@ from champion.options import (
     serving_options,
 )
 
+users_option = click.option(
+    "--users",
+    "users_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Users who may log in (see `champion users add`); operators may promote and roll "
+    "back, without it the dashboard is read-only for everyone. Several workers need "
+    "CHAMPION_SECRET_KEY set.",
+)
+
 
 @click.command(short_help="Serve the dashboard for a registered model.")
 @click.option(
@@ -63,14 +73,7 @@ from champion.options import (
     metavar="URL",
     help="MLflow UI for run links on the Registry page [the tracking URI when it is http(s)].",
 )
-@click.option(
-    "--users",
-    "users_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    metavar="FILE",
-    help="Users who may log in (see `champion users add`); without it the dashboard is "
-    "read-only for everyone. Several workers need CHAMPION_SECRET_KEY set.",
-)
+@users_option
 @click.option("--dev", is_flag=True, help="Dash development server with hot reload (loopback).")
 @click.option(
     "--verbose",
@@ -155,13 +158,7 @@ def serve(
 )
 @click.option("--no-browser", is_flag=True, help="Do not open a browser.")
 @click.option("--no-serve", is_flag=True, help="Prepare the store and cache, then stop.")
-@click.option(
-    "--users",
-    "users_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    metavar="FILE",
-    help="Users who may log in (see `champion users add`); operators may promote and roll back.",
-)
+@users_option
 def demo(
     workdir: Path,
     data: str | None,

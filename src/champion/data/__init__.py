@@ -6,12 +6,12 @@ importing the package costs nothing until data is actually read.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 # Imported now (it loads numpy and pandas only when called): the function shares its name with
 # its module, and a lazy name would be shadowed by the module once anything imported it.
 from champion.data.fingerprint import fingerprint
+from champion.lazy import lazy_names
 
 if TYPE_CHECKING:
     from champion.data.dataset import EvalDataset
@@ -54,14 +54,4 @@ _LAZY = {
 
 
 if not TYPE_CHECKING:  # mypy reads the imports above, so it still flags unknown names
-
-    def __getattr__(name: str) -> Any:
-        module = _LAZY.get(name)
-        if module is None:
-            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-        value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-        globals()[name] = value
-        return value
-
-    def __dir__() -> list[str]:
-        return sorted({*globals(), *__all__})
+    __getattr__, __dir__ = lazy_names(__name__, _LAZY, globals())

@@ -7,8 +7,9 @@ figure imports it.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from champion.lazy import lazy_names
 
 if TYPE_CHECKING:
     from champion.presentation.figures import (
@@ -147,14 +148,4 @@ _LAZY = {
 
 
 if not TYPE_CHECKING:  # mypy reads the imports above, so it still flags unknown names
-
-    def __getattr__(name: str) -> Any:
-        module = _LAZY.get(name)
-        if module is None:
-            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-        value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-        globals()[name] = value
-        return value
-
-    def __dir__() -> list[str]:
-        return sorted({*globals(), *__all__})
+    __getattr__, __dir__ = lazy_names(__name__, _LAZY, globals())

@@ -9,8 +9,9 @@ The names below load on first use (PEP 562), so a command that only needs the de
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from champion.lazy import lazy_names
 
 if TYPE_CHECKING:
     from champion.workspace.analyses import Disagreements
@@ -62,10 +63,5 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module 'champion.workspace' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"champion.workspace.{module}"), name)
-    globals()[name] = value
-    return value
+if not TYPE_CHECKING:  # mypy reads the imports above, so it still flags unknown names
+    __getattr__, __dir__ = lazy_names(__name__, _WHERE, globals())
