@@ -10,6 +10,11 @@ dashboard on a loopback port and POSTs to ``/_dash-update-component`` as the bro
 - threshold change: the Threshold callback (confusion matrices, metrics by threshold) for
   thresholds cycling over 0.05 .. 0.95;
 
+- workers: ``champion serve --workers 1`` and ``--workers 4``, each from an empty cache with
+  four clients asking for every selection's verdict until all show: the CPU of all its
+  processes (scoring workers included) less the CPU of starting the same workers alone; then a
+  restart on the warm cache and the time its first Overview request takes;
+
 --requests times each (default 50), after the background work a user waits for once (scoring,
 paired bootstrap comparisons) is done; that warm-up is timed and printed too. Beside them, the
 seed's approach measured in the same run: per request, load each selected version from the
@@ -207,7 +212,7 @@ def cpu_of_server(
 ) -> float:
     """CPU seconds a ``champion serve --workers N`` spends (all its processes) until every
     selection's verdict is shown, with clients asking at once (clients=0: started and stopped
-    at once, what starting the workers costs)."""
+    at once, what starting the workers costs); scoring workers are its children, counted too."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     process, url = serve_workers(tracking, test_path, cache, workers, n_boot, cache / "log")
     try:
@@ -251,22 +256,21 @@ def restart_verdict(tracking: str, test_path: Path, cache: Path, n_boot: int) ->
         process.wait(60)
 
 
-def fresh_results(workdir: Path, name: str) -> Path:
-    """A cache folder holding the versions' scores and nothing computed from them."""
+def empty_cache(workdir: Path, name: str) -> Path:
+    """An empty cache folder: the server scores every version and computes everything."""
     cache = workdir / name
     shutil.rmtree(cache, ignore_errors=True)
-    shutil.copytree(workdir / "cache" / "scores", cache / "scores")
-    shutil.copytree(workdir / "cache" / "checksums", cache / "checksums")
+    cache.mkdir(mode=0o700)
     return cache
 
 
 def workers_section(tracking: str, test_path: Path, workdir: Path, n_boot: int) -> dict[str, float]:
-    """CPU of the work (comparisons, reports, figures) with one worker and with four, each
-    less what starting that many workers costs (measured alone, on a cache already holding
-    the results), from a fresh results cache; then the first verdict after a restart."""
+    """CPU of the work (scoring, reports, comparisons, figures) with one worker and with four,
+    from an empty cache, each less what starting that many workers costs (measured alone, on
+    the cache then holding everything); then the first verdict after a restart."""
     found: dict[str, float] = {}
     for workers in (1, 4):
-        cache = fresh_results(workdir, f"cache-{workers}")
+        cache = empty_cache(workdir, f"cache-{workers}")
         total = cpu_of_server(tracking, test_path, cache, workers, n_boot, 4)
         idle = cpu_of_server(tracking, test_path, cache, workers, n_boot, 0)
         found[f"cpu_{workers}_total"], found[f"cpu_{workers}_start"] = total, idle
@@ -360,7 +364,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         test = pd.read_parquet(test_path)
         seed = [seed_request(tracking, test, SELECTIONS[i % 4]) for i in range(args.seed_requests)]
-        print("  champion serve --workers 1 and 4 from a fresh results cache, then a restart ...")
+        print("  champion serve --workers 1 and 4 from an empty cache, then a restart ...")
         shared = workers_section(tracking, test_path, workdir, args.n_boot)
 
     switch = [a + b for a, b in zip(overview[0], curves[0], strict=True)]
