@@ -1,5 +1,6 @@
 """Shared test settings."""
 
+import os
 from collections.abc import Iterator
 
 import pytest
@@ -25,4 +26,8 @@ def _output_as_piped() -> Iterator[None]:
     with pytest.MonkeyPatch.context() as mp:
         for name in FORCED_TERMINAL:
             mp.delenv(name, raising=False)
+        # champion's own settings from the developer's shell (CHAMPION_FORMAT=json, ...) would
+        # change what the commands under test do; a test that wants one sets it itself
+        for name in [n for n in os.environ if n.startswith("CHAMPION_")]:
+            mp.delenv(name)
         yield

@@ -127,6 +127,21 @@ def test_options_reach_the_engine(csv_path: Path, frame: pd.DataFrame) -> None:
     assert json.loads(result.stdout)["pos_label"] == 0
 
 
+def test_options_also_come_from_the_environment(csv_path: Path, frame: pd.DataFrame) -> None:
+    env = {"CHAMPION_THRESHOLD": "0.4", "CHAMPION_SEED": "3", "CHAMPION_FORMAT": "json"}
+    from_env = CliRunner().invoke(cli, [str(a) for a in compare_args(csv_path)], env=env)
+    assert from_env.exit_code == 0, from_env.output
+    given = run(*compare_args(csv_path, "--threshold", "0.4", "--seed", "3", "--format", "json"))
+    assert json.loads(from_env.stdout) == json.loads(given.stdout)
+    assert json.loads(from_env.stdout)["threshold"] == 0.4
+    # an option on the command line wins over the environment
+    over = CliRunner().invoke(
+        cli, [str(a) for a in compare_args(csv_path, "--threshold", "0.6")], env=env
+    )
+    assert json.loads(over.stdout)["threshold"] == 0.6
+    assert "CHAMPION_THRESHOLD" in run("compare", "--help", width=200).output
+
+
 def test_markdown_names_the_metrics(csv_path: Path) -> None:
     result = run(*compare_args(csv_path, "--format", "markdown"))
     assert result.exit_code == 0, result.output
