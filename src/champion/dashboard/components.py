@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import dash_bootstrap_components as dbc
@@ -12,7 +13,7 @@ from champion.dashboard import ids
 from champion.errors import ChampionError
 from champion.evaluation import Confusion
 from champion.presentation import fmt_percent, t
-from champion.presentation.table_views import TableView
+from champion.presentation.table_views import Cell, TableView
 from champion.workspace import DEFAULT_THRESHOLD, version_label
 
 GRAPH_CONFIG: Any = {"displaylogo": False, "responsive": True}
@@ -67,29 +68,62 @@ def computing_alert(challengers: tuple[str, ...], baseline: str | None, lang: st
     return [dbc.Alert(text, color="info", className="mb-2", id=ids.COMPUTING_ALERT)]
 
 
-TONE_CLASSES = {"better": "text-success", "worse": "text-danger"}
+TONE_CLASSES = {
+    "better": "text-success",
+    "worse": "text-danger",
+    "notable": "table-warning",
+    "code": "font-monospace small",
+}
+Action = Callable[[str, str, bool], Any]  # (key, label, disabled) -> the button of a cell
 
 
-def data_table(view: TableView, table_id: str) -> dbc.Table:
-    """The one way the pages draw a table: a header, cells with their hints and tones, the
-    flagged rows marked."""
+def cell_content(cell: Cell, action: Action | None) -> Any:
+    """What a cell shows: its text, as a link or a button when it has one."""
+    if cell.action is not None and action is not None:
+        return action(cell.action, cell.text, cell.tone == "disabled")
+    if cell.link is not None:
+        return html.A(
+            cell.text,
+            href=cell.link,
+            target="_blank",
+            rel="noopener noreferrer",
+            title=cell.hint,
+            className="run-link",
+        )
+    return cell.text
+
+
+def table_row(row: tuple[Cell, ...], headed: bool, action: Action | None) -> list[Any]:
+    """The cells of a row (the first as a heading when headed)."""
+    return [
+        (html.Th if headed and i == 0 else html.Td)(
+            cell_content(cell, action),
+            title=cell.hint,
+            className=TONE_CLASSES.get(cell.tone or "", ""),
+            colSpan=cell.span,
+        )
+        for i, cell in enumerate(row)
+    ]
+
+
+def data_table(
+    view: TableView, table_id: str, action: Action | None = None, **props: Any
+) -> dbc.Table:
+    """The one way the pages draw a table: a caption, a header, cells with their hints, tones,
+    links and buttons (action draws them), the flagged rows marked."""
     body = [
         html.Tr(
-            [
-                html.Td(c.text, title=c.hint, className=TONE_CLASSES.get(c.tone or "", ""))
-                for c in row
-            ],
+            table_row(row, view.row_headings, action),
             className="table-danger" if i in view.flagged else "",
         )
         for i, row in enumerate(view.rows)
     ]
-    return dbc.Table(
-        [html.Thead(html.Tr([html.Th(h) for h in view.header])), html.Tbody(body)],
-        size="sm",
-        hover=True,
-        responsive=True,
-        id=table_id,
+    parts: list[Any] = (
+        [html.Caption(view.caption, style={"captionSide": "top"})] if view.caption else []
     )
+    parts += [html.Thead(html.Tr([html.Th(h) for h in view.header])), html.Tbody(body)]
+    settings = {"size": "sm", "hover": True, "responsive": True, **props}
+    return dbc.Table(parts, id=table_id, **settings)
 
 
 def threshold_of(value: float | None) -> float:

@@ -14,6 +14,7 @@ from dash import Input, Output, State, dcc, html
 from champion.dashboard import ids
 from champion.dashboard.components import (
     alert,
+    data_table,
     page,
     pending_alert,
     threshold_of,
@@ -21,6 +22,7 @@ from champion.dashboard.components import (
 from champion.dashboard.context import backend
 from champion.errors import ChampionError
 from champion.presentation import t
+from champion.presentation.table_views import agreement_view
 from champion.workspace import Disagreements, version_label
 from champion.workspace.analyses import MAX_ROWS
 
@@ -73,47 +75,8 @@ def challengers(
 
 def agreement_table(found: Disagreements, lang: str) -> dbc.Table:
     """Rows: the baseline right / wrong; columns: the challenger right / wrong."""
-    a = found.agreement
-    base, chal = found.baseline, found.challenger
-    right, wrong = "✓", "✗"
-    header = ["", f"{chal} {right}", f"{chal} {wrong}"]
-    body = [
-        html.Tr(
-            [
-                html.Th(f"{base} {right}"),
-                html.Td(f"{a.both_correct:,}", title=t("ui.both_correct", lang)),
-                html.Td(
-                    f"{a.baseline_only:,}",
-                    title=t("ui.only_correct", lang, model=base),
-                    className="table-warning",
-                ),
-            ]
-        ),
-        html.Tr(
-            [
-                html.Th(f"{base} {wrong}"),
-                html.Td(
-                    f"{a.challenger_only:,}",
-                    title=t("ui.only_correct", lang, model=chal),
-                    className="table-warning",
-                ),
-                html.Td(f"{a.both_wrong:,}", title=t("ui.both_wrong", lang)),
-            ]
-        ),
-    ]
-    rows = a.both_correct + a.baseline_only + a.challenger_only + a.both_wrong
-    caption = t("ui.agreement_title", lang, threshold=f"{found.threshold:.2f}", rows=rows)
-    return dbc.Table(
-        [
-            html.Caption(caption, style={"captionSide": "top"}),
-            html.Thead(html.Tr([html.Th(h) for h in header])),
-            html.Tbody(body),
-        ],
-        bordered=True,
-        size="sm",
-        style={"maxWidth": "480px"},
-        id=ids.AGREEMENT_GRID,
-    )
+    view = agreement_view(found.agreement, found.baseline, found.challenger, found.threshold, lang)
+    return data_table(view, ids.AGREEMENT_GRID, bordered=True, style={"maxWidth": "480px"})
 
 
 def grid(found: Disagreements) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:

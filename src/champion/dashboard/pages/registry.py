@@ -5,7 +5,6 @@ controls (operators only, see ``registry_actions``) and the history of ``@champi
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
 import dash
 import dash_bootstrap_components as dbc
@@ -14,6 +13,7 @@ from dash import Input, Output, dcc, html
 from champion.dashboard import ids
 from champion.dashboard.components import (
     alert,
+    data_table,
     empty_figure,
     evaluation_notices,
     graph,
@@ -27,6 +27,7 @@ from champion.evaluation import METRICS
 from champion.models import RegisteredModelInfo
 from champion.models.refs import CHAMPION_ALIAS
 from champion.presentation import metric_label, t, trend_figure
+from champion.presentation.table_views import versions_view
 from champion.workspace import version_label
 
 
@@ -51,52 +52,9 @@ def layout(**_query: str) -> html.Div:
     )
 
 
-def run_cell(run_id: str | None, ui: str | None, lang: str) -> Any:
-    """The run id, linked to the run in the MLflow UI when its address is known."""
-    if not run_id:
-        return "—"
-    if ui is None:
-        return run_id
-    return html.A(
-        run_id[:12],
-        href=f"{ui}/#/runs/{quote(run_id)}",
-        target="_blank",
-        rel="noopener noreferrer",
-        title=f"{t('ui.open_run', lang)}: {run_id}",
-        className="run-link",
-    )
-
-
 def versions_table(model: RegisteredModelInfo, lang: str, ui: str | None = None) -> dbc.Table:
     """Versions, newest first; names, descriptions and tags are shown as text, never as HTML."""
-    header = [
-        t("ui.version", lang),
-        t("ui.alias", lang),
-        t("ui.created", lang),
-        t("ui.run", lang),
-        "signature",
-        "description",
-    ]
-    rows = [
-        html.Tr(
-            [
-                html.Td(v.version),
-                html.Td(" ".join(f"@{a}" for a in v.aliases)),
-                html.Td(v.created.strftime("%Y-%m-%d %H:%M UTC")),
-                html.Td(run_cell(v.run_id, ui, lang), className="font-monospace small"),
-                html.Td("yes" if v.has_signature else "no"),
-                html.Td(v.description or ""),
-            ]
-        )
-        for v in model.versions
-    ]
-    return dbc.Table(
-        [html.Thead(html.Tr([html.Th(h) for h in header])), html.Tbody(rows)],
-        size="sm",
-        hover=True,
-        responsive=True,
-        id=ids.REGISTRY_VERSIONS,
-    )
+    return data_table(versions_view(model, lang, ui), ids.REGISTRY_VERSIONS)
 
 
 def trend(model: Any, versions: list[str], evaluated: Any, metric: str, lang: str) -> Any:

@@ -21,13 +21,14 @@ from dash import Input, Output, State, dcc, html
 
 from champion.actions import HistoryEntry
 from champion.dashboard import auth, ids
-from champion.dashboard.components import alert
+from champion.dashboard.components import alert, data_table
 from champion.dashboard.context import backend, operations
 from champion.dashboard.operations import Preview
 from champion.errors import ChampionError
 from champion.evaluation import GateCheck
 from champion.models.refs import CHAMPION_ALIAS
 from champion.presentation import t
+from champion.presentation.table_views import gate_view
 
 log = logging.getLogger("champion.audit")
 
@@ -104,19 +105,8 @@ def controls(version_options: list[dict[str, str]], lang: str) -> Any:
 
 
 def gate_table(gate: GateCheck, lang: str) -> html.Div:
-    """Every rule of the gate with its numbers and reason."""
+    """Every rule of the gate with its numbers and reason, under the verdict."""
     verdict = gate.verdict
-    rows = [
-        html.Tr(
-            [
-                html.Td(rule.rule),
-                html.Td(t("act.pass", lang) if rule.passed else t("act.fail", lang)),
-                html.Td(rule.reason, className="small"),
-            ],
-            className="" if rule.passed else "table-danger",
-        )
-        for rule in verdict.rules
-    ]
     head = t(
         "act.gate",
         lang,
@@ -125,14 +115,9 @@ def gate_table(gate: GateCheck, lang: str) -> html.Div:
         champion=gate.champion_version,
         rows=f"{gate.rows:,}",
     )
-    return html.Div(
-        [
-            html.Div(
-                head, className="fw-bold " + ("text-success" if verdict.passed else "text-danger")
-            ),
-            dbc.Table([html.Tbody(rows)], size="sm", className="mb-0", id=ids.GATE_RULES),
-        ]
-    )
+    colour = "text-success" if verdict.passed else "text-danger"
+    rules = data_table(gate_view(gate, lang), ids.GATE_RULES, hover=False, className="mb-0")
+    return html.Div([html.Div(head, className=f"fw-bold {colour}"), rules])
 
 
 def timeline(entries: list[HistoryEntry], lang: str) -> Any:

@@ -14,6 +14,7 @@ from champion.dashboard import ids
 from champion.dashboard.components import (
     alert,
     confusion_table,
+    data_table,
     empty_figure,
     graph,
     page,
@@ -23,13 +24,13 @@ from champion.dashboard.components import (
 from champion.dashboard.context import backend
 from champion.dashboard.figure_cache import with_threshold_line
 from champion.errors import ChampionError
-from champion.evaluation import EvaluationReport, OperatingPoint
+from champion.evaluation import EvaluationReport
 from champion.presentation import (
-    metric_label,
     model_colours,
     t,
     threshold_metrics_figure,
 )
+from champion.presentation.table_views import CRITERIA, finder_view, operating_point
 from champion.workspace import DEFAULT_THRESHOLD
 
 
@@ -164,7 +165,6 @@ def finder_card() -> dbc.Card:
     )
 
 
-CRITERIA = ("cost", "precision", "recall", "youden", "f1")
 CRITERION_KEYS = {
     "cost": "ui.crit_cost",
     "precision": "ui.crit_precision",
@@ -174,27 +174,16 @@ CRITERION_KEYS = {
 }
 
 
-def operating_point(
-    report: EvaluationReport,
-    criterion: str,
-    cost_fp: float | None,
-    cost_fn: float | None,
-    constraint: float | None,
-) -> OperatingPoint:
-    """The report's own operating point under the criterion (the finder's inputs as given)."""
-    if criterion == "cost":
-        return report.min_cost(float(cost_fp or 0.0), float(cost_fn or 0.0))
-    if criterion == "precision":
-        return report.max_recall_at_precision(float(constraint or 0.0))
-    if criterion == "recall":
-        return report.min_fpr_at_recall(float(constraint or 0.0))
-    if criterion == "youden":
-        return report.youden()
-    return report.max_f1()
-
-
-def _share(value: float | None) -> str:
-    return "—" if value is None else f"{value:.3f}"
+def use_button(version: str, label: str, disabled: bool) -> dbc.Button:
+    """The button that moves the slider to a version's operating point."""
+    return dbc.Button(
+        label,
+        id=ids.op_apply(version),
+        size="sm",
+        color="secondary",
+        outline=True,
+        disabled=disabled,
+    )
 
 
 def finder_table(
@@ -205,59 +194,9 @@ def finder_table(
     lang: str,
 ) -> dbc.Table:
     """Each version at its own operating point: threshold, objective, precision, recall,
-    false positive rate, cost per row; a button moves the slider there."""
-    header = [
-        t("ui.model", lang),
-        t("ui.op_threshold", lang),
-        t("ui.op_objective", lang),
-        metric_label("precision", lang),
-        metric_label("recall", lang),
-        "FPR",
-        "FP",
-        "FN",
-        "",
-    ]
-    body = []
-    for version, report in reports.items():
-        point = operating_point(report, criterion, costs[0], costs[1], constraint)
-        if point.threshold is None or point.confusion is None:
-            cells = [html.Td(report.name), html.Td(t("ui.op_unmet", lang), colSpan=8)]
-            body.append(html.Tr(cells, title=point.reason or ""))
-            continue
-        c = point.confusion
-        fpr = c.fp / (c.fp + c.tn) if c.fp + c.tn > 0 else None
-        shown = "∞" if math.isinf(point.threshold) else f"{point.threshold:.4f}"
-        button = dbc.Button(
-            t("ui.use_threshold", lang, model=report.name),
-            id=ids.op_apply(version),
-            size="sm",
-            color="secondary",
-            outline=True,
-            disabled=math.isinf(point.threshold),
-        )
-        body.append(
-            html.Tr(
-                [
-                    html.Td(report.name),
-                    html.Td(shown),
-                    html.Td(_share(point.objective)),
-                    html.Td(_share(point.metrics.get("precision"))),
-                    html.Td(_share(point.metrics.get("recall"))),
-                    html.Td(_share(fpr)),
-                    html.Td(f"{c.fp:,.0f}"),
-                    html.Td(f"{c.fn:,.0f}"),
-                    html.Td(button),
-                ],
-                className="op-row",
-            )
-        )
-    return dbc.Table(
-        [html.Thead(html.Tr([html.Th(h) for h in header])), html.Tbody(body)],
-        size="sm",
-        hover=True,
-        responsive=True,
-        id=ids.OP_POINTS,
-    )
+    false positive rate, FP and FN; a button moves the slider there."""
+    view = finder_view(reports, criterion, costs, constraint, lang)
+    return data_table(view, ids.OP_POINTS, action=use_button)
 
 
 def update_finder(
