@@ -11,6 +11,7 @@ background thread while the page says so; every worker reads the same job record
 from __future__ import annotations
 
 import dataclasses
+import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -45,8 +46,9 @@ from champion.workspace import (
     Workspace,
     version_label,
 )
-from champion.workspace.results import content_key
+from champion.workspace.results import content_key, failure_message
 
+log = logging.getLogger("champion.dashboard")
 MODEL_TTL = 3.0  # seconds a read of the registered model (versions, aliases) is reused
 CHALLENGER_ALIAS = "challenger"
 
@@ -166,9 +168,11 @@ class DashboardBackend:
         def background() -> None:
             try:
                 run()
-            except ChampionError as err:
+            except Exception as err:  # every failure ends the job and is reported, then retried
                 with self._lock:
-                    self._failed[work] = str(err)
+                    self._failed[work] = failure_message(err)
+                if not isinstance(err, ChampionError):
+                    log.exception("%s failed", " ".join(work))
             finally:
                 with self._lock:
                     self._queued.discard(work)

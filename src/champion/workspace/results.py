@@ -162,10 +162,12 @@ class ResultStore:
             started = time.monotonic()
             try:
                 value = compute()
-            except ChampionError as err:
-                self.record(digest, kind, subjects, "failed", 0, total, str(err), dataset)
+            except Exception as err:  # every worker then reads why, and the next ask retries
+                self.record(
+                    digest, kind, subjects, "failed", 0, total, failure_message(err), dataset
+                )
                 raise
-            except BaseException:
+            except BaseException:  # interrupted (Ctrl-C, shutdown): nothing to report
                 self.record(digest, kind, subjects, "stopped", 0, total, None, dataset)
                 raise
             self.put(kind, digest, value, dumps)
@@ -282,6 +284,14 @@ class ResultStore:
                     "user; champion does not read results from it. Make it private "
                     f"(chmod 700 {place}) or choose another --cache-dir."
                 )
+
+
+def failure_message(err: BaseException) -> str:
+    """What a failed job reports: champion's own message, or an unexpected error's type and text
+    (the traceback goes to the server's log)."""
+    if isinstance(err, ChampionError):
+        return str(err)
+    return f"unexpected {type(err).__name__}: {err} (see the server log; the next request retries)"
 
 
 def _private_dir(folder: Path) -> None:

@@ -22,13 +22,12 @@ import numpy.typing as npt
 
 from champion.cache import ScoreCache, ScoreKey
 from champion.data import EvalDataset
-from champion.errors import ChampionError
 from champion.models.artifact import directory_checksum
 from champion.models.refs import ResolvedModel, parse_model_uri
 from champion.models.registry import RegistryClient
 from champion.models.scoring import score_model
 from champion.workspace.keys import ModelKey
-from champion.workspace.results import ResultStore, content_key, write_atomic
+from champion.workspace.results import ResultStore, content_key, failure_message, write_atomic
 
 log = logging.getLogger("champion.workspace")
 
@@ -164,9 +163,11 @@ class Scorer:
             started = time.monotonic()
             try:
                 found = self._download_and_score(resolved, dataset, digest)
-            except Exception as err:
-                state, why = ("failed", str(err)) if _explained(err) else ("stopped", None)
-                record(digest, "scoring", subjects, state, 0, dataset.n, why, dataset.fingerprint)
+            except Exception as err:  # every worker reads why; the next ask retries
+                why = failure_message(err)
+                record(
+                    digest, "scoring", subjects, "failed", 0, dataset.n, why, dataset.fingerprint
+                )
                 raise
             record(
                 digest, "scoring", subjects, "done", dataset.n, dataset.n, None, dataset.fingerprint
@@ -240,11 +241,6 @@ def _scored(
     return ScoredModel(
         key, resolved, values, kind, note, checksum, from_cache, scores_digest(values, kind)
     )
-
-
-def _explained(err: Exception) -> bool:
-    """Whether err is one of champion's own errors, whose message tells the user what to do."""
-    return isinstance(err, ChampionError)
 
 
 def _since(started: float) -> float:

@@ -148,3 +148,18 @@ def test_results_are_not_read_from_a_folder_others_can_write(tmp_path: Path) -> 
     os.chmod(store.path("thing", digest).parent, 0o777)
     with pytest.raises(ChampionError, match="writable by other users"):
         ResultStore(tmp_path).get("thing", digest)
+
+
+def test_an_unexpected_failure_is_recorded_with_its_message_too(tmp_path: Path) -> None:
+    store = ResultStore(tmp_path)
+    digest = content_key("thing", 6)
+
+    def broken() -> None:
+        raise KeyError("scores")
+
+    with pytest.raises(KeyError):
+        store.once("thing", digest, broken)
+    job = store.job(digest)
+    assert job is not None
+    assert job.state == "failed"
+    assert "unexpected KeyError" in (job.error or "")
