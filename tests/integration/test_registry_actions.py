@@ -22,6 +22,7 @@ from champion.dashboard import ids
 from champion.dashboard.app import create_app
 from champion.dashboard.auth import add_user
 from champion.dashboard.config import DashboardConfig
+from champion.dashboard.operations import InvalidAction, Operations, Preview, check_action
 from champion.demo import DemoSetup
 from champion.models import MlflowRegistryWriter
 
@@ -213,3 +214,58 @@ def test_on_a_large_test_set_the_gate_is_computed_in_the_background(
     second = open_dialog(client, ids.PROMOTE_OPEN, "3")
     assert second[ids.ACTION_MODAL]["is_open"] is True
     assert "version 3 vs version 1" in json.dumps(second[ids.ACTION_SUMMARY])
+
+
+def promoted_to_2(client: FlaskClient) -> None:
+    plan = open_dialog(client, ids.PROMOTE_OPEN, "2")[ids.ACTION_STORE]["data"]
+    confirm(client, plan, "set up: version 2 holds @champion", typed="2", force=True)
+
+
+@pytest.mark.parametrize(
+    "forged",
+    [
+        {"action": "bogus", "version": "1", "expected": "2"},
+        {"action": None, "version": "1", "expected": "2"},
+        {"action": "rollback", "version": "0", "expected": "2"},
+        {"action": "rollback", "version": "-1", "expected": "2"},
+        {"action": "promote", "version": "1e0", "expected": "2"},
+        {"action": "promote", "version": "../1", "expected": "2"},
+        {"action": "rollback", "version": "1", "expected": "two"},
+    ],
+)
+def test_a_forged_dialog_store_is_refused_and_moves_nothing(
+    app: dash.Dash,
+    store: str,
+    demo_setup: DemoSetup,
+    caplog: pytest.LogCaptureFixture,
+    forged: dict[str, Any],
+) -> None:
+    client = app.server.test_client()
+    log_in(client, *OPERATOR)
+    promoted_to_2(client)
+    assert champion_of(store, demo_setup.model_name) == "2"
+    with caplog.at_level(logging.INFO, logger="champion.audit"):
+        result = confirm(client, forged, "forged", typed=str(forged["version"]), force=True)
+    shown = json.dumps(result[ids.ACTION_RESULT])
+    assert "refused" in shown
+    assert "only promote and rollback" in shown or "not a positive whole number" in shown
+    assert champion_of(store, demo_setup.model_name) == "2"
+    assert any(r.levelno == logging.WARNING and "refused" in r.getMessage() for r in caplog.records)
+    assert "forged" not in json.dumps(refresh(client)[ids.HISTORY_TIMELINE])
+
+
+def test_operations_apply_carries_out_only_promote_and_rollback(
+    store: str, demo_setup: DemoSetup
+) -> None:
+    moved: list[int] = []
+    ops = Operations(store, demo_setup.model_name, gate=lambda *_: None, moved=lambda: moved)
+    for preview in (
+        Preview("bogus", "1", "1", None, ""),
+        Preview("rollback", "", "1", None, ""),
+        Preview("promote", "2.0", "1", None, ""),
+        Preview("promote", "2", "x", None, ""),
+    ):
+        with pytest.raises(InvalidAction, match="refused"):
+            ops.apply(preview, "reason", "olive", force=True)
+    assert champion_of(store, demo_setup.model_name) == "1"
+    assert check_action("promote", "12", None) == ("promote", "12")

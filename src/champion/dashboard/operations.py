@@ -7,6 +7,7 @@ logged-in user, checked by the callbacks before anything here is called.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -19,12 +20,37 @@ from champion.actions import (
     read_history,
     rollback,
 )
+from champion.errors import ChampionError
 from champion.evaluation import GateCheck
 from champion.models import MlflowRegistryWriter
 from champion.models.refs import CHAMPION_ALIAS
 
 # (champion version or None, challenger version) -> the gate's verdict, None without a champion
 GateReader = Callable[[str | None, str], GateCheck | None]
+ACTIONS = ("promote", "rollback")  # what a confirmation dialog may carry out; nothing else
+_VERSION = re.compile(r"[1-9][0-9]{0,17}")  # a registered model version: a positive integer
+
+
+class InvalidAction(ChampionError):
+    """A promote / roll back request naming another action or a malformed version (a request
+    the dashboard's dialog does not make: forged or corrupted)."""
+
+
+def check_action(action: object, version: object, expected: object = None) -> tuple[str, str]:
+    """(action, version) when action is "promote" or "rollback" and version (and expected,
+    the champion seen, unless None) a positive integer string; else InvalidAction."""
+    if not isinstance(action, str) or action not in ACTIONS:
+        raise InvalidAction(
+            f"refused: unknown action {str(action)[:40]!r}; only promote and rollback exist."
+        )
+    for what, value in (("version", version), ("champion version", expected)):
+        if what == "champion version" and value is None:
+            continue  # no champion when the dialog opened
+        if not isinstance(value, str) or not _VERSION.fullmatch(value):
+            raise InvalidAction(
+                f"refused to {action}: {what} {str(value)[:40]!r} is not a positive whole number."
+            )
+    return action, str(version)
 
 
 @dataclass(frozen=True)
@@ -97,7 +123,9 @@ class Operations:
 
     def apply(self, preview: Preview, reason: str, user: str, force: bool) -> ActionResult:
         """Carry out a previewed action if @champion still holds preview.expected; the gate is
-        judged again on the spot (the test set's scores are cached)."""
+        judged again on the spot (the test set's scores are cached). Only "promote" and
+        "rollback" of a positive version are carried out: anything else is InvalidAction."""
+        check_action(preview.action, preview.version, preview.expected)
         if preview.action == "promote":
             gate = self.gate(preview.expected, preview.version)
             result = promote(
@@ -117,7 +145,7 @@ class Operations:
                 reason=reason,
                 user=user,
                 expected=preview.expected,
-                to=preview.version or None,
+                to=preview.version,
             )
         self._moved()  # aliases moved: the picker and pages read them again
         return result

@@ -23,7 +23,7 @@ from champion.actions import HistoryEntry
 from champion.dashboard import auth, ids
 from champion.dashboard.components import alert, data_table
 from champion.dashboard.context import backend, operations
-from champion.dashboard.operations import Preview
+from champion.dashboard.operations import InvalidAction, Preview, check_action
 from champion.errors import ChampionError
 from champion.evaluation import GateCheck
 from champion.models.refs import CHAMPION_ALIAS
@@ -273,12 +273,20 @@ def refusal(store: dict[str, Any], reason: str | None, typed: str | None, lang: 
 
 
 def stored_preview(store: dict[str, Any]) -> Preview:
-    """The move the dialog showed, from its store (keys only)."""
-    expected = store.get("expected")
-    version = str(store.get("version") or "")
-    return Preview(
-        str(store.get("action")), version, None if expected is None else str(expected), None, ""
-    )
+    """The move the dialog showed, from its store (keys only): "promote" or "rollback" of a
+    positive version. Anything else is not a request the dialog makes (a forged callback): it
+    is logged on champion.audit and refused with InvalidAction, nothing is written."""
+    action, version, expected = store.get("action"), store.get("version"), store.get("expected")
+    try:
+        action, version = check_action(action, version, expected)
+    except InvalidAction as err:
+        log.warning(
+            "refused: %s store=%r",
+            err,
+            {str(k)[:20]: str(v)[:40] for k, v in list(store.items())[:5]},
+        )
+        raise
+    return Preview(action, version, expected, None, "")
 
 
 def confirm(
