@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dash
 
-from champion.dashboard import auth, security, shell
+from champion.dashboard import auth, limits, security, shell
 from champion.dashboard.backend import DashboardBackend
 from champion.dashboard.config import DashboardConfig
 from champion.dashboard.context import BACKEND_KEY, OPERATIONS_KEY
@@ -73,5 +73,6 @@ def create_app(config: DashboardConfig, backend: DashboardBackend | None = None)
     for module in (shell, overview, curves, threshold, slices, disagreements, registry):
         module.register(app)
     auth.install(app, users, secret_key=config.secret_key)
+    limits.limit_requests(app, config.max_request_bytes)  # after install: it goes first
     security.harden(app)
     return app

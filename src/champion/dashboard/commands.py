@@ -52,6 +52,14 @@ users_option = click.option(
     show_default=True,
     help="Bootstrap resamples behind the intervals (large test sets: fewer is faster).",
 )
+@env_option(
+    "--max-request-bytes",
+    env="CHAMPION_MAX_REQUEST_BYTES",
+    type=click.IntRange(min=1024),
+    default=1_000_000,
+    show_default=True,
+    help="Larger request bodies are refused (413) before they are read.",
+)
 @click.option(
     "--host",
     default="127.0.0.1",
@@ -86,6 +94,7 @@ def serve(
     data: DataOptions,
     scoring: ScoringOptions,
     n_boot: int,
+    max_request_bytes: int,
     host: str,
     port: int,
     workers: int,
@@ -120,6 +129,7 @@ def serve(
         cache_dir=scoring.cache_dir,
         lang=lang,
         n_boot=n_boot,
+        max_request_bytes=max_request_bytes,
         trust_types=scoring.trust_types,
         allow_pickle=scoring.allow_pickle,
         timeout=scoring.timeout,

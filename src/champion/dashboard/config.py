@@ -33,6 +33,7 @@ class DashboardConfig:
     allow_pickle: bool = False
     timeout: float = 600.0
     inline_budget: int = 5_000_000
+    max_request_bytes: int = 1_000_000  # larger request bodies are refused (413) unread
     mlflow_ui: str | None = None
     users_file: Path | None = None
     verbose: bool = False
