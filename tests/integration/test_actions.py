@@ -222,13 +222,8 @@ def test_rollback_uses_history_and_refuses_deleted_versions(
     ]
 
 
-@pytest.mark.slow
-def test_ten_concurrent_promotions_one_applies(
-    actions_server: RunningServer, kit: ModelKit
-) -> None:
+def race_ten_promotions(uri: str, name: str) -> None:
     """Ten threads, each with its own client, all expecting version 1: one wins, nine conflict."""
-    uri = actions_server.url
-    name = kit.new_model(["good"] * 11)
     barrier = threading.Barrier(10)
     results: dict[str, ActionResult] = {}
     errors: list[BaseException] = []
@@ -262,7 +257,35 @@ def test_ten_concurrent_promotions_one_applies(
     assert [e.outcome for e in entries].count("applied") == 1
     assert [e.outcome for e in entries].count("conflict") == 9
     assert {e.to_version for e in entries} == {str(v) for v in range(2, 12)}
-    assert lock_models(uri) == []
+    assert lock_models(uri) == []  # no lock, and no claim to delete one, is left
+
+
+@pytest.mark.slow
+def test_ten_concurrent_promotions_one_applies(
+    actions_server: RunningServer, kit: ModelKit
+) -> None:
+    """Ten threads, each with its own client, all expecting version 1: one wins, nine conflict."""
+    race_ten_promotions(actions_server.url, kit.new_model(["good"] * 11))
+
+
+@pytest.mark.slow
+def test_ten_promotions_racing_to_break_a_stale_lock_one_applies(
+    actions_server: RunningServer, kit: ModelKit
+) -> None:
+    """The same race behind a lock whose holder crashed: all ten find it expired and try to
+    remove it; the fenced delete lets only one remove it, and never a fresh lock."""
+    uri = actions_server.url
+    name = kit.new_model(["good"] * 11)
+    mlflow.MlflowClient(uri).create_registered_model(
+        lock_model_name(name, "champion"),
+        tags={
+            "token": "0" * 32,
+            "holder": "crashed@host",
+            "purpose": "promote version 5",
+            "expires_at": "2020-01-01T00:00:00.000+00:00",
+        },
+    )
+    race_ten_promotions(uri, name)
 
 
 CRASHING_PROMOTE = textwrap.dedent(

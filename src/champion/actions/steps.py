@@ -5,8 +5,8 @@
 3. re-read the alias: if it no longer holds ``expected`` (the version the caller saw), record a
    ``conflict`` and stop: compare-and-set, so a decision taken on a stale view is never applied;
 4. decide (gate passed, forced, or refused) and record ``refused`` attempts;
-5. record a ``pending`` entry, check the lock is still ours, move the alias, read it back, and
-   mark the entry ``applied``;
+5. record a ``pending`` entry, check the lock is still ours, move the alias, read it back, check
+   the lock is still ours once more (if not: a conflict), and mark the entry ``applied``;
 6. release the lock, however the steps ended.
 
 A dry run does steps 1 and 4 on what it reads, and writes nothing (no lock, no history).
@@ -175,10 +175,20 @@ def read_alias(writer: RegistryWriter, name: str, alias: str) -> tuple[bool, str
         return False, None
 
 
+def _still_held(lock: AliasLock) -> bool:
+    """Whether the lock still carries our token; True when it cannot be read (the read-back
+    decides then, as before)."""
+    try:
+        return lock.held()
+    except ChampionError:
+        return True
+
+
 def move(
     writer: RegistryWriter, lock: AliasLock, name: str, entry: HistoryEntry, notes: list[str]
 ) -> HistoryEntry:
-    """Record pending, verify the lock, move the alias, read it back; the final entry.
+    """Record pending, verify the lock, move the alias, read it back, check the lock is still
+    ours (else a conflict: the write may have interleaved with another holder's); the final entry.
 
     Raises (after recording ``failed`` when possible) if the alias could not be moved.
     """
@@ -198,6 +208,18 @@ def move(
         record(writer, name, entry.with_outcome("failed", _joined(entry.note, str(err))), notes)
         raise
     known, after = read_alias(writer, name, alias)
+    if not _still_held(lock):
+        # taken over while we wrote: another holder may have moved the alias too, and may have
+        # settled (and chained) our pending entry already, so it is left as it is
+        notes.append(
+            f"history entry #{entry.seq} stays pending: the lock was taken over during the write; "
+            "champion history reports it as interrupted"
+        )
+        return entry.with_outcome(
+            "conflict",
+            f"was written after its lock was taken over by another writer (now "
+            f"{describe(after)}): this change is not counted as applied",
+        )
     if known and after != version:
         final = entry.with_outcome(
             "conflict",
