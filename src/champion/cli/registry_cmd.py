@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from champion.cli.common import cache_dir_default, echo_json
+from champion.errors import redact
 from champion.options import format_option, require_tracking_uri, tracking_option
 
 
@@ -51,10 +52,11 @@ def models(name: str | None, tracking_uri: str | None, output: str) -> None:
         return
     console = Console(highlight=False)
     if not found:
-        console.print(f"no registered models at {registry.tracking_uri}")
+        console.print(f"no registered models at {redact(registry.tracking_uri)}")
         return
     if name is None:
-        table = Table(title=f"Registered models at {registry.tracking_uri}", title_justify="left")
+        title = f"Registered models at {redact(registry.tracking_uri)}"
+        table = Table(title=title, title_justify="left")
         for header in ("name", "aliases", "versions", "latest", "description"):
             table.add_column(header, overflow="fold")
         for m in found:

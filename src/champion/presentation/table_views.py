@@ -7,6 +7,7 @@ import math
 from dataclasses import dataclass
 from urllib.parse import quote
 
+from champion.errors import without_credentials
 from champion.evaluation import (
     Agreement,
     Comparison,
@@ -25,8 +26,9 @@ TONES = {"better": "better", "worse": "worse"}  # a delta's verdict -> the tone 
 @dataclass(frozen=True)
 class Cell:
     """One cell: its text, a hint shown on hover (None: none), a tone ("better", "worse",
-    "notable", "code", "disabled" (an action that cannot be taken) or None), a link (an address the text points to), an action (the key
-    of a button the UI draws in the cell, labelled text) and how many columns it spans."""
+    "notable", "code", "disabled" (an action that cannot be taken) or None), a link (an
+    address the text points to), an action (the key of a button the UI draws in the cell,
+    labelled text) and how many columns it spans."""
 
     text: str
     hint: str | None = None
@@ -120,7 +122,7 @@ def run_cell(run_id: str | None, ui: str | None, lang: str) -> Cell:
         return Cell("—")
     if ui is None:
         return Cell(run_id, tone="code")
-    link = f"{ui}/#/runs/{quote(run_id)}"
+    link = f"{without_credentials(ui)}/#/runs/{quote(run_id)}"
     return Cell(run_id[:12], f"{t('ui.open_run', lang)}: {run_id}", "code", link=link)
 
 
