@@ -288,6 +288,36 @@ def test_ten_promotions_racing_to_break_a_stale_lock_one_applies(
     race_ten_promotions(uri, name)
 
 
+@pytest.mark.slow
+def test_history_verify_finds_edits_and_an_alias_moved_outside_champion(
+    actions_server: RunningServer, kit: ModelKit
+) -> None:
+    uri = actions_server.url
+    name = kit.new_model(["good", "good", "good", "good"])
+    for before, version in (("1", "2"), ("2", "3"), ("3", "4")):
+        done = cli("promote", name, version, "--reason", "r", "--force",
+                   "--expect-current", before, "--tracking-uri", uri)  # fmt: skip
+        assert done.exit_code == 0, done.output
+    intact = cli("history", name, "--verify", "--tracking-uri", uri)
+    assert intact.exit_code == 0, intact.output
+    assert intact.stdout.strip() == f"the history of {name!r} is intact"
+
+    client = mlflow.MlflowClient(uri)
+    key = "champion.history.champion.000002"
+    entry = json.loads(client.get_registered_model(name).tags[key])
+    client.set_registered_model_tag(name, key, json.dumps({**entry, "reason": "edited"}))
+    client.set_registered_model_alias(name, "champion", "1")
+    broken = cli("history", name, "--verify", "--tracking-uri", uri)
+    assert broken.exit_code == 1, broken.output
+    assert broken.stdout.splitlines() == [
+        "@champion: entry #2 was changed after entry #3 was written",
+        "@champion moved outside champion: now version 1 (entry #3 set version 4)",
+    ]
+    data = json.loads(cli("history", name, "--verify", "--format", "json",
+                          "--tracking-uri", uri).stdout)  # fmt: skip
+    assert (data["intact"], [p["kind"] for p in data["problems"]]) == (False, ["changed", "moved"])
+
+
 CRASHING_PROMOTE = textwrap.dedent(
     """
     import os, sys

@@ -269,3 +269,22 @@ def test_operations_apply_carries_out_only_promote_and_rollback(
             ops.apply(preview, "reason", "olive", force=True)
     assert champion_of(store, demo_setup.model_name) == "1"
     assert check_action("promote", "12", None) == ("promote", "12")
+
+
+def test_the_status_shows_a_history_that_is_not_intact(
+    app: dash.Dash, store: str, demo_setup: DemoSetup
+) -> None:
+    name = demo_setup.model_name
+    done = promote(MlflowRegistryWriter(store), name, "2", reason="r", user="olive",
+                   expected="1", force=True)  # fmt: skip
+    assert done.outcome == "applied"
+    client = app.server.test_client()
+    log_in(client, *OPERATOR)
+    assert refresh(client)[ids.CHAMPION_STATUS]["children"] == "@champion -> version 2"
+    MlflowClient(tracking_uri=store).set_registered_model_alias(name, "champion", "1")
+    status = refresh(client)[ids.CHAMPION_STATUS]["children"]
+    assert status.startswith(
+        "@champion -> version 1 · History check: @champion moved outside champion: now "
+        "version 1 (entry #"
+    )
+    assert status.endswith(" set version 2)")

@@ -9,7 +9,12 @@ counted per alias), value a compact JSON object::
      "action": "promote", "alias": "champion", "from": "3", "to": "4",
      "reason": "weekly retrain", "outcome": "applied", "forced": false,
      "gate": {"passed": true, "champion": "3", "challenger": "4", ...},
-     "note": null, "token": "9f0c..."}
+     "note": null, "token": "9f0c...", "prev": "5e1d..."}
+
+``prev`` chains the entries of one alias: the sha256 of the stored value of the entry before it
+(``""`` for an alias's first entry). Entries written before the chain existed have no ``prev``;
+the first chained entry links to the last of them. ``verify_history`` checks the chain and that
+the alias still holds what the last applied entry set.
 
 Tags on the model need only EDIT permission on it, the same as moving the alias; other tools see
 them, and they live as long as the model. A value never exceeds
@@ -26,6 +31,7 @@ from __future__ import annotations
 
 import dataclasses
 import getpass
+import hashlib
 import json
 import os
 import socket
@@ -94,7 +100,9 @@ class HistoryEntry:
 
     ``from_version`` is the alias's version when the attempt was decided (None: not set),
     ``to_version`` the version it was to point at; ``gate`` the stored gate record (None when no
-    gate was evaluated); ``token`` the lock token of the writer (ties a pending entry to a lock).
+    gate was evaluated); ``token`` the lock token of the writer (ties a pending entry to a lock);
+    ``prev`` the hash of the entry of the same alias before it (None: written before entries
+    were chained; "": the alias's first entry).
     """
 
     seq: int
@@ -110,6 +118,7 @@ class HistoryEntry:
     gate: Mapping[str, Any] | None = None
     note: str | None = None
     token: str = ""
+    prev: str | None = None
 
     @property
     def key(self) -> str:
@@ -152,7 +161,13 @@ class HistoryEntry:
         }
 
 
+def entry_hash(value: str) -> str:
+    """The link to a stored entry: the sha256 (hex) of its tag value, exactly as stored."""
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
 def _record(entry: HistoryEntry, reason: str, gate: Any) -> dict[str, Any]:
+    chain = {} if entry.prev is None else {"prev": entry.prev}
     return {
         "v": ENTRY_FORMAT,
         "seq": entry.seq,
@@ -168,6 +183,7 @@ def _record(entry: HistoryEntry, reason: str, gate: Any) -> dict[str, Any]:
         "gate": gate,
         "note": _cut(entry.note, _MAX_FIELD * 2) if entry.note else None,
         "token": entry.token,
+        **chain,
     }
 
 
@@ -236,6 +252,7 @@ def decode_entry(key: str, value: str) -> HistoryEntry | None:
             gate=gate if isinstance(gate, dict) else None,
             note=_optional(data.get("note")),
             token=str(data.get("token") or ""),
+            prev=None if data.get("prev") is None else str(data["prev"]),
         )
     except (ValueError, KeyError, TypeError):
         return HistoryEntry(

@@ -16,8 +16,8 @@ Entries left ``pending`` by a writer that vanished are marked ``interrupted`` by
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Callable
+import dataclasses
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -25,6 +25,8 @@ from champion.actions.audit import (
     HistoryEntry,
     encode_entry,
     entries_from_tags,
+    entry_hash,
+    history_key,
     interrupted,
     next_seq,
 )
@@ -150,15 +152,26 @@ def record(writer: RegistryWriter, name: str, entry: HistoryEntry, notes: list[s
 
 def settle_abandoned(
     writer: RegistryWriter, name: str, entries: list[HistoryEntry], current: str | None, token: str
-) -> None:
-    """Mark pending entries of writers that vanished as interrupted (we hold the lock, so none
-    of them is in progress). Best effort: ``read_history`` reports them correctly anyway."""
-    for i, entry in enumerate(entries):
-        if entry.outcome != "pending" or entry.token == token:
-            continue
-        after = entries[i + 1].from_version if i + 1 < len(entries) else current
-        with contextlib.suppress(ChampionError):
-            writer.set_model_tag(name, entry.key, encode_entry(interrupted(entry, after)))
+) -> str | None:
+    """Mark the latest entry interrupted if its writer vanished while it was pending (we hold
+    the lock, so it is not in progress); the value written, None if none. Earlier entries are
+    left as they are: the entry after each one carries its hash. Best effort: ``read_history``
+    reports abandoned entries correctly anyway."""
+    if not entries or entries[-1].outcome != "pending" or entries[-1].token == token:
+        return None
+    value = encode_entry(interrupted(entries[-1], current))
+    try:
+        writer.set_model_tag(name, entries[-1].key, value)
+    except ChampionError:
+        return None
+    return value
+
+
+def chain_link(tags: Mapping[str, str], alias: str, seq: int, settled: str | None) -> str:
+    """``prev`` of entry ``seq``: the hash of the stored value of entry ``seq - 1`` (``settled``
+    when it was just rewritten), or "" when there is none."""
+    value = settled if settled is not None else tags.get(history_key(alias, seq - 1))
+    return "" if value is None else entry_hash(value)
 
 
 def _joined(*parts: str | None) -> str | None:
@@ -357,9 +370,13 @@ class Attempt:
             state = writer.model_state(self.name)
             current = state.aliases.get(self.alias)
             entries = entries_from_tags(state.tags, self.alias)
-            settle_abandoned(writer, self.name, entries, current, lock.token)
+            settled = settle_abandoned(writer, self.name, entries, current, lock.token)
             plan, target = decide(current, entries)
-            entry = self.entry(next_seq(entries, self.alias), current, target, plan, lock.token)
+            number = next_seq(entries, self.alias)
+            entry = dataclasses.replace(
+                self.entry(number, current, target, plan, lock.token),
+                prev=chain_link(state.tags, self.alias, number, settled),
+            )
             outcome, message, seq = finish(writer, lock, self.name, entry, plan, notes)
         return make_result(
             outcome,

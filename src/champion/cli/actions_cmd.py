@@ -32,7 +32,7 @@ from champion.options import (
 )
 
 if TYPE_CHECKING:
-    from champion.actions import ActionResult, HistoryEntry
+    from champion.actions import ActionResult, HistoryEntry, HistoryProblem
     from champion.evaluation import GateCheck
     from champion.workspace import Statistics
 
@@ -240,19 +240,47 @@ def _history_table(name: str, entries: list[HistoryEntry]) -> Table:
     return table
 
 
+def _show_problems(name: str, problems: list[HistoryProblem], output: str) -> None:
+    """One line per problem (or a JSON object); exit 1 when there is any."""
+    if output == "json":
+        echo_json(
+            {"model": name, "intact": not problems, "problems": [p.to_dict() for p in problems]}
+        )
+    elif problems:
+        for problem in problems:
+            click.echo(
+                problem.message if problem.seq is None else f"@{problem.alias}: {problem.message}"
+            )
+    else:
+        click.echo(f"the history of {name!r} is intact")
+    if problems:
+        raise SystemExit(1)
+
+
 @click.command(short_help="Every change of a model's aliases: when, who, why, gate, outcome.")
 @click.argument("name")
 @click.option("--alias", default=None, help="Only this alias [all of them].")
+@click.option(
+    "--verify",
+    is_flag=True,
+    help="Check the history is intact instead: one line per entry changed, missing or "
+    "reordered, or alias moved outside champion; exit 1 if any, 0 if none.",
+)
 @tracking_option
 @format_option("table", "json")
-def history(name: str, alias: str | None, tracking_uri: str | None, output: str) -> None:
+def history(
+    name: str, alias: str | None, verify: bool, tracking_uri: str | None, output: str
+) -> None:
     """Every recorded promote and rollback of model NAME's aliases: when (UTC), who, from, to,
     the reason, the gate verdict, whether it was forced, and the outcome (applied, refused,
     conflict, failed, or interrupted: the writer vanished, with whether the alias was moved)."""
-    from champion.actions import alias_status, read_history
+    from champion.actions import alias_status, read_history, verify_history
     from champion.models import MlflowRegistryWriter
 
     writer = MlflowRegistryWriter(require_tracking_uri(tracking_uri))
+    if verify:
+        _show_problems(name, verify_history(writer, name, alias), output)
+        return
     entries = read_history(writer, name, alias)
     current = writer.model_state(name).aliases
     names = [alias] if alias else sorted({*current, *(e.alias for e in entries)})

@@ -19,11 +19,11 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, dcc, html
 
-from champion.actions import HistoryEntry
+from champion.actions import HistoryEntry, verify_history
 from champion.dashboard import auth, ids
 from champion.dashboard.components import alert, data_table
 from champion.dashboard.context import backend, operations
-from champion.dashboard.operations import InvalidAction, Preview, check_action
+from champion.dashboard.operations import InvalidAction, Operations, Preview, check_action
 from champion.errors import ChampionError
 from champion.evaluation import GateCheck
 from champion.models.refs import CHAMPION_ALIAS
@@ -120,6 +120,18 @@ def gate_table(gate: GateCheck, lang: str) -> html.Div:
     return html.Div([html.Div(head, className=f"fw-bold {colour}"), rules])
 
 
+def status_line(
+    ops: Operations, current: str | None, history: list[HistoryEntry], lang: str
+) -> str:
+    """The champion's status, then what ``verify_history`` finds wrong with its history."""
+    text = ops.status(current, history).text
+    problems = verify_history(ops.writer, ops.name, CHAMPION_ALIAS)
+    if not problems:
+        return text
+    found = "; ".join(p.message for p in problems)
+    return f"{text} · {t('act.history_problems', lang, problems=found)}"
+
+
 def timeline(entries: list[HistoryEntry], lang: str) -> Any:
     """The history, newest first: when, who, the move, outcome, forced, gate, reason."""
     if not entries:
@@ -156,10 +168,10 @@ def refresh(_metric: Any, _refresh: int, lang: str | None = None) -> tuple[Any, 
         model = backend().model(fresh=True)
         options = [{"label": f"version {v.version}", "value": v.version} for v in model.versions]
         history = ops.history()
-        status = ops.status(model.aliases.get(CHAMPION_ALIAS), history)
+        status = status_line(ops, model.aliases.get(CHAMPION_ALIAS), history, lang)
     except ChampionError as err:
         return str(err), alert(err), None, t("act.history", lang)
-    return status.text, controls(options, lang), timeline(history, lang), t("act.history", lang)
+    return status, controls(options, lang), timeline(history, lang), t("act.history", lang)
 
 
 @dataclass(frozen=True)
