@@ -97,7 +97,15 @@ class DashboardBackend:
         return model
 
     def key(self, version: str) -> ModelKey:
-        return ModelKey.of_version(self.config.model_name, version)
+        """The dashboard's model at version, which must be a version number: a page's stores
+        come from the browser, and a forged one must not name another model or an alias."""
+        text = str(version)
+        if not is_version(text):
+            raise ChampionError(
+                f"{text[:40]!r} is not a version number of {self.config.model_name!r}; pick "
+                "versions in the list at the top of the page."
+            )
+        return ModelKey.of_version(self.config.model_name, str(int(text)))
 
     def default_selection(self, model: RegisteredModelInfo) -> list[str]:
         """@champion and @challenger when set, else @champion and the newest other version
@@ -181,7 +189,7 @@ class DashboardBackend:
 
     def activity(self, versions: Sequence[str]) -> list[Activity]:
         """Scoring and comparisons about the selected versions, as every worker sees them."""
-        uris = {self.key(v).uri: v for v in versions}
+        uris = {self.key(v).uri: v for v in versions if is_version(v)}
         found = []
         for job in self.workspace.jobs(self.dataset):
             named = tuple(uris[s] for s in job.subjects if s in uris)
@@ -384,6 +392,12 @@ class DashboardBackend:
             self.dataset,
             float(threshold),
         )
+
+
+def is_version(text: object) -> bool:
+    """Whether text is a version number (ASCII digits, above 0)."""
+    value = str(text)
+    return value.isascii() and value.isdigit() and int(value) > 0
 
 
 def _activity(job: Job, versions: tuple[str, ...]) -> Activity:

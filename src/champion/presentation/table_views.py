@@ -120,8 +120,8 @@ def run_cell(run_id: str | None, ui: str | None, lang: str) -> Cell:
     """The run id, linked to the run in the MLflow UI when its address is known."""
     if not run_id:
         return Cell("—")
-    if ui is None:
-        return Cell(run_id, tone="code")
+    if ui is None or not ui.lower().startswith(("http://", "https://")):
+        return Cell(run_id, tone="code")  # only a web address becomes a link (no javascript:)
     link = f"{without_credentials(ui)}/#/runs/{quote(run_id)}"
     return Cell(run_id[:12], f"{t('ui.open_run', lang)}: {run_id}", "code", link=link)
 
