@@ -24,7 +24,7 @@ from champion.actions.steps import (
 from champion.errors import DataError, ModelError
 from champion.evaluation import GateCheck
 from champion.models import RegistryWriter
-from champion.models.refs import CHAMPION_ALIAS
+from champion.models.refs import CHAMPION_ALIAS, check_alias
 
 
 def _plan_promote(
@@ -82,6 +82,7 @@ def promote(
     version; DataError for a missing reason or a gate of another pair; ``RegistryAccessError``
     when the registry refuses (nothing is left half-done: see ``champion.actions.steps``).
     """
+    alias = check_alias(alias)  # before the lock: a name MLflow refuses leaves no trace
     reason, version = clean_reason(reason), str(version)
     expected = None if expected is None else str(expected)
     if gate is not None and (gate.challenger_version, gate.champion_version) != (version, expected):

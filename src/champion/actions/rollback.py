@@ -22,7 +22,7 @@ from champion.actions.steps import (
 )
 from champion.errors import DataError, ModelError
 from champion.models import RegistryStateReader, RegistryWriter
-from champion.models.refs import CHAMPION_ALIAS
+from champion.models.refs import CHAMPION_ALIAS, check_alias
 
 
 def rollback_target(
@@ -86,6 +86,7 @@ def rollback(
     former holder), if it still holds ``expected``. No gate: rolling back restores a version
     that was in service. Errors as for ``promote``; ModelError when there is nothing to return
     to (see ``rollback_target``)."""
+    alias = check_alias(alias)  # before the lock: a name MLflow refuses leaves no trace
     reason = clean_reason(reason)
     expected = None if expected is None else str(expected)
     attempt = Attempt("rollback", name, alias, user, reason, settings or LockSettings())

@@ -20,6 +20,30 @@ UriKind = Literal["alias", "version", "model_id", "run"]
 #: The alias that marks the version in production; promote and rollback move it by default.
 CHAMPION_ALIAS = "champion"
 
+# MLflow's own rules for alias names (mlflow.utils.validation), checked before anything is
+# locked or recorded: letters, digits, "_" and "-", at most 255 characters, and neither
+# "latest" nor a version-like "v3", which MLflow reserves
+_ALIAS = re.compile(r"^[\w\-]+$")
+_VERSION_ALIAS = re.compile(r"^[vV]\d+$")
+MAX_ALIAS_LENGTH = 255
+
+
+def check_alias(alias: str) -> str:
+    """alias if MLflow would accept it as an alias name; ModelError saying why otherwise."""
+    shown = repr(alias[:60])
+    if not _ALIAS.match(alias):
+        why = "is empty" if not alias else "may hold only letters, digits, '_' and '-'"
+        raise ModelError(f"the alias name {shown} {why}; e.g. champion or challenger.")
+    if len(alias) > MAX_ALIAS_LENGTH:
+        raise ModelError(f"the alias name {shown}... is longer than {MAX_ALIAS_LENGTH} characters.")
+    if alias.lower() == "latest" or _VERSION_ALIAS.match(alias):
+        raise ModelError(
+            f"the alias name {shown} is reserved by MLflow (latest, and v<number> name "
+            "versions); choose another, e.g. champion."
+        )
+    return alias
+
+
 #: An MLflow 3 logged-model id: ``m-`` followed by 32 hexadecimal digits.
 MODEL_ID_PATTERN = re.compile(r"m-[0-9a-f]{32}")
 

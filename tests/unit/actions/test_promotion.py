@@ -415,3 +415,31 @@ def test_rollback_after_the_champion_was_deleted_goes_to_the_one_before(
     result = rollback(writer, "titanic", reason="r", user="bob", expected=None, settings=settings)
     assert (result.from_version, result.to_version) == (None, "1")
     assert registry.alias("titanic", "champion") == "1"
+
+
+@pytest.mark.parametrize(
+    ("alias", "why"),
+    [
+        ("latest", "reserved"),
+        ("LATEST", "reserved"),
+        ("v3", "reserved"),
+        ("", "is empty"),
+        ("bad alias!", "only letters"),
+        ("x" * 256, "longer than 255"),
+    ],
+)
+def test_an_alias_name_mlflow_refuses_is_refused_first(
+    registry: FakeRegistry, writer: FakeWriter, clock: FakeClock, alias: str, why: str
+) -> None:
+    tags_before = dict(writer.model_state("titanic").tags)
+    with pytest.raises(ModelError, match=why):
+        run(writer, clock, "2", alias=alias, force=True)
+    settings = LockSettings(clock=clock, sleep=clock.sleep, jitter=lambda: 1.0, timeout=3)
+    with pytest.raises(ModelError, match=why):
+        rollback(
+            writer, "titanic", alias=alias, reason="r", user="ana", expected=None, settings=settings
+        )
+    assert registry.locks() == []  # no lock taken
+    assert dict(writer.model_state("titanic").tags) == tags_before  # no history entry
+    assert registry.alias("titanic", "champion") == "1"
+    assert run(writer, clock, "2", alias="challenger-2_b", expected=None).outcome == "applied"
