@@ -225,3 +225,15 @@ def test_a_viewer_forging_the_promote_callback_changes_nothing(
     driver.refresh()
     wait_for_dash(driver, TIMEOUT)
     wait_for_text(driver, f"#{ids.CHAMPION_STATUS}", "@champion -> version 1", TIMEOUT)
+
+
+def test_too_many_failed_logins_are_answered_with_a_wait(driver: WebDriver, site: str) -> None:
+    driver.get(f"{site}/login")
+    driver.delete_all_cookies()
+    for attempt in range(6):  # a name of nobody: the others' logins are not held up
+        driver.get(f"{site}/login")
+        log_in(driver, "mallory", f"guess-{attempt}")
+        wait_for(driver, f"#{ids.LOGIN_ERROR}", TIMEOUT)
+    wait_for_text(driver, f"#{ids.LOGIN_ERROR}", "Too many failed logins", TIMEOUT)
+    assert "Try again in 15 min." in driver.find_element(By.ID, ids.LOGIN_ERROR).text
+    assert policy_violations(driver) == []

@@ -416,3 +416,179 @@ def test_several_workers_with_logins_need_a_shared_key(
     monkeypatch.setenv(security.SECRET_KEY_ENV, KEY)
     check_sessions_shared(with_users, 2)
     assert KEY not in repr(dataclasses.replace(with_users, secret_key=KEY))
+
+
+# --------------------------------------------------------------------------- failed logins
+
+
+def test_failed_logins_are_limited_per_user_before_any_hashing(
+    users_file: Path, monkeypatch: pytest.MonkeyPatch, audit: Any
+) -> None:
+    app = write_app(UserStore.load(users_file), [])
+    hashed: list[str] = []
+    check = UserStore.check
+    monkeypatch.setattr(
+        UserStore, "check", lambda self, name, pw: hashed.append(name) or check(self, name, pw)
+    )
+    client = app.server.test_client()
+    for _ in range(5):
+        assert log_in(client, OPERATOR[0], "wrong-password").status_code == 401
+    assert len(hashed) == 5
+    for password in ("wrong-password", OPERATOR[1]):  # now even the right one waits
+        response = log_in(client, OPERATOR[0], password)
+        assert response.status_code == 429
+        assert 840 <= int(response.headers["Retry-After"]) <= 900
+        assert "Too many failed logins. Try again in 15 min." in response.get_data(True)
+        assert refused(client.get("/"))
+    assert len(hashed) == 5  # no scrypt for a refused attempt
+    japanese = client.post(
+        "/login",
+        data={"csrf_token": csrf_token(client), "name": OPERATOR[0], "password": OPERATOR[1]},
+        headers={"Accept-Language": "ja"},
+    )
+    assert "ログインの失敗が多すぎます" in japanese.get_data(True)
+    # another user is not held up
+    assert log_in(client, *VIEWER).status_code == 302
+    assert any("login throttled: name='olga'" in r.getMessage() for r in audit.records)
+
+
+def test_failed_logins_are_limited_per_address(users_file: Path) -> None:
+    app = write_app(UserStore.load(users_file), [])
+    attacker = app.server.test_client()
+    attacker.environ_base["REMOTE_ADDR"] = "10.0.0.66"
+    for n in range(20):
+        assert log_in(attacker, f"guess{n}", "wrong-password").status_code == 401
+    response = log_in(attacker, *VIEWER)
+    assert response.status_code == 429
+    assert "Retry-After" in response.headers
+    colleague = app.server.test_client()
+    colleague.environ_base["REMOTE_ADDR"] = "10.0.0.5"
+    assert log_in(colleague, *VIEWER).status_code == 302
+
+
+# --------------------------------------------------------------------------- revoking sessions
+
+
+def test_a_cookie_copied_before_logout_is_refused_after_it(auth_app: dash.Dash) -> None:
+    client = auth_app.server.test_client()
+    log_in(client, *VIEWER)
+    cookie = client.get_cookie("champion_session")
+    assert cookie is not None
+    thief = auth_app.server.test_client()
+    thief.set_cookie("champion_session", cookie.value)
+    assert thief.get("/").status_code == 200
+    assert client.post("/logout").location == "/login"
+    assert refused(thief.get("/"))
+    assert refused(thief.get("/_dash-layout"))
+    log_in(client, *VIEWER)  # logging in again opens a new session
+    assert client.get("/").status_code == 200
+
+
+def test_a_new_password_ends_the_sessions_at_once(config: DashboardConfig, tmp_path: Path) -> None:
+    path = tmp_path / "users.json"
+    add_user(path, *OPERATOR, role="operator")
+    app = write_app(UserStore.load(path), [])
+    client = app.server.test_client()
+    log_in(client, *OPERATOR)
+    assert "written" in client.post(UPDATE, json=WRITE_BODY).get_data(as_text=True)
+    add_user(path, OPERATOR[0], "a-new-password", role="operator")  # the server runs on
+    assert client.post(UPDATE, json=WRITE_BODY).status_code == 401
+
+
+# --------------------------------------------------------------------------- cross-origin writes
+
+
+def test_a_cross_origin_post_with_the_operators_cookie_is_refused(
+    users_file: Path, audit: Any
+) -> None:
+    written: list[str] = []
+    app = write_app(UserStore.load(users_file), written)
+    client = app.server.test_client()
+    log_in(client, *OPERATOR)
+    audit.clear()
+    for headers in (
+        {"Origin": "http://evil.example"},
+        {"Origin": "null"},
+        {"Referer": "http://evil.example/page"},
+        {"Origin": "http://localhost.evil.example"},
+        {"Origin": "http://localhost:8050"},  # another port: another origin
+    ):
+        response = client.post(UPDATE, json=WRITE_BODY, headers=headers)
+        assert response.status_code == 403, headers
+        assert response.get_json() == {"error": "cross-origin request refused"}
+    assert written == []
+    records = [r for r in audit.records if r.levelno == logging.WARNING]
+    assert len(records) == 5
+    assert (records[0].outcome, records[0].user) == ("refused", "olga")
+    assert "http://evil.example" in records[0].action
+    # the dashboard's own pages (the browser sends its origin), and scripts without one
+    for headers in ({"Origin": "http://localhost"}, {"Referer": "http://localhost/registry"}, {}):
+        assert "written" in client.post(UPDATE, json=WRITE_BODY, headers=headers).get_data(True)
+    # logging out and in from another site is refused too
+    assert client.post("/logout", headers={"Origin": "http://evil.example"}).status_code == 403
+    assert client.get("/").status_code == 200
+
+
+def test_trusted_origins_secure_cookies_and_proxy_hops_from_the_config(
+    config: DashboardConfig, users_file: Path, audit: Any
+) -> None:
+    settings = dataclasses.replace(
+        config,
+        users_file=users_file,
+        secret_key=KEY,
+        trusted_origins=("https://dash.example.com",),
+        secure_cookies=True,
+        proxy_fix=1,
+    )
+    app = create_app(settings)
+    client = app.server.test_client()
+    response = log_in(client, *VIEWER)
+    assert "; Secure" in response.headers["Set-Cookie"]
+    layout = {"Origin": "https://dash.example.com"}
+    assert client.post("/logout", headers={"Origin": "https://evil.example"}).status_code == 403
+    forwarded = {"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Host": "public.example"}
+    proxied = {**forwarded, "X-Forwarded-Proto": "https", "Origin": "https://public.example"}
+    assert (
+        client.post("/logout", headers={**forwarded, "Origin": "http://x.example"}).status_code
+        == 403
+    )
+    refusal = [r for r in audit.records if r.levelno == logging.WARNING][-1]
+    assert refusal.remote == "203.0.113.9"  # the client's address, from the proxy
+    assert client.post("/logout", headers=proxied).status_code == 302
+    assert client.post("/logout", headers=layout).status_code == 302
+
+
+def test_serve_passes_the_network_options_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from champion.cli.main import champion as champion_cli
+
+    seen: list[DashboardConfig] = []
+
+    def stop(config: DashboardConfig) -> None:
+        seen.append(config)
+        raise SystemExit(0)
+
+    monkeypatch.setattr("champion.dashboard.backend.DashboardBackend.__init__", stop_init(stop))
+    args = ["serve", "--tracking-uri", f"sqlite:///{tmp_path / 'x.db'}", "--model", "m"]
+    args += ["--data", str(tmp_path / "x.csv"), "--trusted-origin", "https://A.example/"]
+    args += ["--trusted-origin", "http://10.0.0.5:8050", "--secure-cookies", "--proxy-fix", "2"]
+    args += ["--session-idle-hours", "1", "--session-max-days", "2"]
+    result = CliRunner().invoke(champion_cli, args)
+    assert result.exit_code == 0, result.output
+    (chosen,) = seen
+    assert chosen.trusted_origins == ("https://a.example", "http://10.0.0.5:8050")
+    assert (chosen.secure_cookies, chosen.proxy_fix) == (True, 2)
+    assert (chosen.session_idle_hours, chosen.session_max_days) == (1.0, 2.0)
+    bad = CliRunner().invoke(champion_cli, [*args, "--trusted-origin", "https://x.example/app"])
+    assert bad.exit_code != 0
+    assert "is not an origin" in bad.output
+
+
+def stop_init(stop: Any) -> Any:
+    def init(self: Any, config: DashboardConfig, *_: Any, **__: Any) -> None:
+        stop(config)
+
+    return init

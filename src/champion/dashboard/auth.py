@@ -13,6 +13,7 @@ The users file is JSON (format and the rest in docs/access-control.md)::
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import hmac
 import json
@@ -21,6 +22,7 @@ import os
 import re
 import secrets
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, get_args
@@ -41,6 +43,8 @@ ROLES: tuple[Role, ...] = get_args(Role)
 ANONYMOUS_NAME = "anonymous"
 MIN_PASSWORD = 8
 AUTH_KEY = "champion.users"  # app.server.config key: the UserStore, or None when auth is off
+THROTTLE_KEY = "champion.login_throttle"  # app.server.config key: the LoginThrottle
+SEEN_EVERY = 60.0  # seconds between updates of a session's last-seen time (a new cookie)
 LOGIN_ENDPOINT = "champion_login"
 LOGOUT_ENDPOINT = "champion_logout"
 # Routes anyone may reach when auth is on: the login page and what it loads (Bootstrap from
@@ -151,12 +155,104 @@ def _read(path: Path) -> dict[str, _Entry]:
     return entries
 
 
+def _now() -> float:
+    """Seconds since the epoch (a function, so that tests can move the clock)."""
+    return time.time()
+
+
+def _write_atomically(path: Path, document: object) -> None:
+    """Replace path with document as JSON (a temporary file renamed over it, so a reader sees
+    the old or the new file, never half of one), readable by its owner only."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as sink:
+            json.dump(document, sink, indent=2)
+            sink.write("\n")
+        os.chmod(temporary, 0o600)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def generations_path(users_file: Path | str) -> Path:
+    """Where the session generations of a users file are kept: next to it, users.sessions.json
+    for users.json."""
+    users_file = Path(users_file)
+    return users_file.with_name(f"{users_file.stem}.sessions.json")
+
+
+class SessionGenerations:
+    """A counter per user, carried in each session cookie: a session whose generation is not
+    the user's current one has ended. Logging out, or a new password, moves the user to the
+    next generation, which ends every earlier session of that user (a copied cookie included).
+
+    Kept in a small JSON file (``{"generations": {NAME: N}}``, see generations_path) that every
+    gunicorn worker reads (again only when it changed) and that is replaced atomically under a
+    lock; without a path (a UserStore built in memory), in this process only."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self._memory: dict[str, int] = {}
+        self._seen: tuple[int, int, int] | None = None
+
+    def _load(self) -> dict[str, int]:
+        if self.path is None:
+            return self._memory
+        try:
+            stat = self.path.stat()
+        except FileNotFoundError:
+            self._seen, self._memory = None, {}
+            return self._memory
+        key = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+        if key != self._seen:
+            self._memory, self._seen = self._parse(self.path.read_text(encoding="utf-8")), key
+        return self._memory
+
+    def _parse(self, text: str) -> dict[str, int]:
+        try:
+            data = json.loads(text)
+            found = data["generations"]
+            numbers = isinstance(found, dict) and all(
+                isinstance(n, int) and not isinstance(n, bool) for n in found.values()
+            )
+            if set(data) == {"generations"} and numbers:
+                return {str(name): n for name, n in found.items()}
+        except (json.JSONDecodeError, KeyError, TypeError):
+            pass
+        raise UsersFileError(
+            f'session file {self.path} is not {{"generations": {{NAME: NUMBER}}}}; delete it '
+            "(every user is then logged out) or restore it."
+        )
+
+    def of(self, name: str) -> int:
+        """The user's current generation (0 until the first logout or password change)."""
+        return self._load().get(name, 0)
+
+    def end_sessions(self, name: str) -> int:
+        """End every session of name opened so far: the user moves to the next generation,
+        which is returned."""
+        if self.path is None:
+            self._memory[name] = self._memory.get(name, 0) + 1
+            return self._memory[name]
+        lock = self.path.with_name(f".{self.path.name}.lock")
+        with open(os.open(lock, os.O_RDWR | os.O_CREAT, 0o600), "r+") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)  # one writer at a time, in any process
+            self._seen = None  # read the file again, under the lock
+            generations = dict(self._load())
+            generations[name] = generations.get(name, 0) + 1
+            _write_atomically(self.path, {"generations": dict(sorted(generations.items()))})
+        return generations[name]
+
+
 class UserStore:
     """The users of one dashboard, with their roles and password hashes (read once, at start)."""
 
     def __init__(self, entries: dict[str, _Entry], source: Path | None = None) -> None:
         self._entries = dict(entries)
         self.source = source
+        self.generations = SessionGenerations(None if source is None else generations_path(source))
         # Checking a name that does not exist costs one hash too, so that the time a login
         # takes does not tell which names exist.
         self._decoy = generate_password_hash(secrets.token_hex(16))
@@ -171,7 +267,9 @@ class UserStore:
             raise UsersFileError(
                 f"users file {path} has no users; add one with `champion users add {path} NAME`."
             )
-        return cls(entries, path)
+        store = cls(entries, path)
+        store.generations.of("")  # a malformed session file fails here, at start
+        return store
 
     def __contains__(self, name: object) -> bool:
         return name in self._entries
@@ -207,13 +305,15 @@ class UserStore:
 def add_user(path: Path | str, name: str, password: str, role: str = "viewer") -> User:
     """Add name to the users file at path (created if missing), or change its role and
     password; the password is stored as a werkzeug hash. The file is replaced atomically and
-    readable by its owner only."""
+    readable by its owner only. Changing an existing user ends every session of that user
+    (see SessionGenerations)."""
     path = Path(path)
     _check_name(name, "champion users add")
     checked_role = _check_role(role, "champion users add")
     if len(password) < MIN_PASSWORD:
         raise UsersFileError(f"the password must have at least {MIN_PASSWORD} characters.")
     entries = _read(path) if path.exists() else {}
+    existed = name in entries
     entries[name] = _Entry(checked_role, generate_password_hash(password))
     document = {
         "users": {
@@ -221,17 +321,9 @@ def add_user(path: Path | str, name: str, password: str, role: str = "viewer") -
             for n, e in sorted(entries.items())
         }
     }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as sink:
-            json.dump(document, sink, indent=2)
-            sink.write("\n")
-        os.chmod(temporary, 0o600)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    _write_atomically(path, document)
+    if existed:  # a new password: the sessions opened with the old one end, in every worker
+        SessionGenerations(generations_path(path)).end_sessions(name)
     return User(name, checked_role)
 
 
@@ -259,13 +351,43 @@ def current_user() -> User:
     cached: User | None = flask.g.get("champion_user")
     if cached is None:
         cached = ANONYMOUS
-        name, held = flask.session.get("user"), flask.session.get("fingerprint")
-        if isinstance(name, str) and isinstance(held, str):
-            expected = users.fingerprint(name)
-            if expected is not None and hmac.compare_digest(held, expected):
-                cached = users.get(name) or ANONYMOUS
+        name = flask.session.get("user")
+        if isinstance(name, str) and _session_alive(users, name):
+            cached = users.get(name) or ANONYMOUS
+        elif name is not None:  # ended: forget it (the next response clears the cookie)
+            for key in SESSION_KEYS:
+                flask.session.pop(key, None)
         flask.g.champion_user = cached
     return cached
+
+
+SESSION_KEYS = ("user", "fingerprint", "generation", "since", "seen")
+
+
+def _session_alive(users: UserStore, name: str) -> bool:
+    """Whether the session names a user of the file with the password it was opened with, in
+    the user's current generation (no logout or new password since), used within the idle
+    lifetime and younger than the absolute one. Marks it seen now (at most every SEEN_EVERY
+    seconds, each time a new cookie)."""
+    session, web, now = flask.session, security.settings(), _now()
+    held, generation = session.get("fingerprint"), session.get("generation")
+    since, seen = session.get("since"), session.get("seen")
+    expected = users.fingerprint(name)
+    if not (isinstance(held, str) and expected and hmac.compare_digest(held, expected)):
+        return False
+    if not (
+        isinstance(generation, int)
+        and isinstance(since, (int, float))
+        and isinstance(seen, (int, float))
+    ):
+        return False  # a cookie from before generations: log in again
+    if generation != users.generations.of(name):
+        return False
+    if now - since > web.absolute.total_seconds() or now - seen > web.idle.total_seconds():
+        return False
+    if now - seen >= SEEN_EVERY:
+        session["seen"] = now
+    return True
 
 
 def can_write() -> bool:
@@ -322,30 +444,78 @@ def sign_in(user: User) -> None:
     if users is None or users.get(user.name) != user:
         raise AccessDenied(f"{user.name} is not a user of this dashboard.")
     flask.session.clear()
-    flask.session["user"] = user.name
-    flask.session["fingerprint"] = users.fingerprint(user.name)
-    flask.session.permanent = True  # expires after security.SESSION_LIFETIME
+    now = _now()
+    flask.session.update(
+        user=user.name,
+        fingerprint=users.fingerprint(user.name),
+        generation=users.generations.of(user.name),
+        since=now,
+        seen=now,
+    )
+    flask.session.permanent = True  # the cookie expires after the idle lifetime
     flask.g.champion_user = user
+
+
+def sign_out() -> None:
+    """End the current user's session and every other session of that user (all browsers,
+    every worker, a copied cookie too)."""
+    user = current_user()
+    users = _users()
+    if users is not None and not user.is_anonymous:
+        users.generations.end_sessions(user.name)
+    flask.session.clear()
+    flask.g.champion_user = ANONYMOUS
 
 
 # --------------------------------------------------------------------------- install
 
 
-def install(app: dash.Dash, users: UserStore | None, *, secret_key: str | None = None) -> None:
-    """Set up access control on app: read-only for everyone when users is None; otherwise
-    logins (/login, /logout) with signed session cookies and a login check before every
-    request outside ALLOWED_ENDPOINTS."""
+def _served_settings(app: dash.Dash) -> security.WebSettings:
+    """The WebSettings of the DashboardConfig app serves (create_app keeps it with the
+    backend), else the defaults."""
+    config = getattr(app.server.config.get("champion.backend"), "config", None)
+    return security.WebSettings() if config is None else security.WebSettings.of(config)
+
+
+def install(
+    app: dash.Dash,
+    users: UserStore | None,
+    *,
+    secret_key: str | None = None,
+    web: security.WebSettings | None = None,
+) -> None:
+    """Set up access control on app: a same-origin check on every POST (and the proxy and
+    cookie settings of web: by default, those of the served DashboardConfig); read-only for
+    everyone when users is None; otherwise logins (/login, /logout, failed logins limited)
+    with signed session cookies and a login check before every request outside
+    ALLOWED_ENDPOINTS."""
     server = app.server
+    web = web or _served_settings(app)
     server.config[AUTH_KEY] = users
+    server.config[security.SETTINGS_KEY] = web
+    security.apply_proxy_fix(app, web.proxy_fix)
+    # Before anything else (the login check included): a POST from another site's page is
+    # refused even when the browser sends the user's cookie with it.
+    server.before_request_funcs.setdefault(None, []).insert(0, _enforce_same_origin)
     if users is None:
         return
-    security.configure_sessions(app, secret_key)
+    security.configure_sessions(app, secret_key, web)
+    server.config[THROTTLE_KEY] = security.LoginThrottle()
     server.add_url_rule(
         "/login", LOGIN_ENDPOINT, lambda: _login_view(app, users), methods=["GET", "POST"]
     )
     server.add_url_rule("/logout", LOGOUT_ENDPOINT, _logout_view, methods=["POST"])
-    # First in line: refuse before Dash (or anything registered later) sees the request.
-    server.before_request_funcs.setdefault(None, []).insert(0, _enforce_login)
+    # Right after the origin check: refuse before Dash (or anything registered later) sees it.
+    server.before_request_funcs.setdefault(None, []).insert(1, _enforce_login)
+
+
+def _enforce_same_origin() -> ResponseReturnValue | None:
+    sent = security.foreign_origin(security.settings().trusted_origins)
+    if sent is None:
+        return None
+    user = current_user() if enabled() else ANONYMOUS
+    _audit(logging.WARNING, "refused", user, f"{flask.request.method} from origin {sent!r}")
+    return flask.jsonify(error="cross-origin request refused"), 403
 
 
 def _enforce_login() -> ResponseReturnValue | None:
@@ -366,10 +536,21 @@ def _login_view(app: dash.Dash, users: UserStore) -> ResponseReturnValue:
     if not security.form_token_valid():
         return security.login_page(app, 400, error="login.expired")
     name = request.form.get("name", "").strip()[:64]
+    address = request.remote_addr or "-"
+    throttle: security.LoginThrottle = flask.current_app.config[THROTTLE_KEY]
+    wait = throttle.retry_after(name, address)
+    if wait is not None:  # answered before any password is hashed
+        log.warning("login throttled: name=%r remote=%r retry_after=%d", name, address, wait)
+        minutes = {"minutes": max(1, -(-wait // 60))}
+        response = security.login_page(app, 429, error="login.throttled", name=name, values=minutes)
+        response.headers["Retry-After"] = str(wait)
+        return response
     user = users.check(name, request.form.get("password", ""))
     if user is None:
-        log.warning("login refused: name=%r remote=%r", name, request.remote_addr)
+        throttle.failed(name, address)
+        log.warning("login refused: name=%r remote=%r", name, address)
         return security.login_page(app, 401, error="login.wrong", name=name)
+    throttle.succeeded(name)
     sign_in(user)
     _audit(logging.INFO, "login", user, "log in")
     return flask.redirect(security.safe_next(request.form.get("next")))
@@ -378,8 +559,9 @@ def _login_view(app: dash.Dash, users: UserStore) -> ResponseReturnValue:
 def _logout_view() -> ResponseReturnValue:
     # Only a browser that sent its session cookie is logged out: a cross-site POST carries no
     # (SameSite=Lax) cookie and so changes nothing, not even a cookie-clearing header.
+    # Logging out ends every session of the user (a cookie copied before is refused after).
     user = current_user()
     if not user.is_anonymous:
         log.info("logout: user=%s", user.name)
-        flask.session.clear()
+        sign_out()
     return flask.redirect(flask.url_for(LOGIN_ENDPOINT))

@@ -82,6 +82,41 @@ users_option = click.option(
     help="MLflow UI for run links on the Registry page [the tracking URI when it is http(s)].",
 )
 @users_option
+@click.option(
+    "--trusted-origin",
+    "trusted_origins",
+    multiple=True,
+    metavar="URL",
+    help="Also accept POSTs from pages of this origin (e.g. https://dash.example.com, the "
+    "public address of a reverse proxy); the server's own host is always accepted. Repeatable.",
+)
+@click.option(
+    "--secure-cookies",
+    is_flag=True,
+    help="Mark the session cookie Secure (sent over HTTPS only): behind an HTTPS proxy.",
+)
+@click.option(
+    "--proxy-fix",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    metavar="N",
+    help="Believe the X-Forwarded-* headers of N reverse proxies in front of the server.",
+)
+@click.option(
+    "--session-idle-hours",
+    type=click.FloatRange(min=0, min_open=True),
+    default=8.0,
+    show_default=True,
+    help="A login ends after this many hours without a request.",
+)
+@click.option(
+    "--session-max-days",
+    type=click.FloatRange(min=0, min_open=True),
+    default=7.0,
+    show_default=True,
+    help="A login ends this many days after it started, whatever happens.",
+)
 @click.option("--dev", is_flag=True, help="Dash development server with hot reload (loopback).")
 @click.option(
     "--verbose",
@@ -101,6 +136,11 @@ def serve(
     lang: str,
     mlflow_ui: str | None,
     users_file: Path | None,
+    trusted_origins: tuple[str, ...],
+    secure_cookies: bool,
+    proxy_fix: int,
+    session_idle_hours: float,
+    session_max_days: float,
     dev: bool,
     verbose: bool,
 ) -> None:
@@ -136,6 +176,11 @@ def serve(
         mlflow_ui=mlflow_ui,
         users_file=users_file,
         verbose=verbose,
+        trusted_origins=trusted_origins,
+        secure_cookies=secure_cookies,
+        proxy_fix=proxy_fix,
+        session_idle_hours=session_idle_hours,
+        session_max_days=session_max_days,
     )
     if users_file:
         UserStore.load(users_file)  # a bad users file fails here, not in each worker

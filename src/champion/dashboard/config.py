@@ -4,6 +4,40 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
+
+from champion.errors import ChampionError
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def web_origin(url: str) -> str | None:
+    """The origin of an http(s) URL, "scheme://host[:port]" in lower case without a default
+    port (what browsers send in the Origin header); None for anything else."""
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        return None
+    scheme, host = parts.scheme.lower(), (parts.hostname or "").lower()
+    if scheme not in _DEFAULT_PORTS or not host or parts.username or parts.password:
+        return None
+    if ":" in host:  # an IPv6 address
+        host = f"[{host}]"
+    return f"{scheme}://{host}" + ("" if port in (None, _DEFAULT_PORTS[scheme]) else f":{port}")
+
+
+def trusted_origin(url: str) -> str:
+    """url as an origin to trust for writes (see web_origin); a ChampionError unless it is an
+    http(s) address without a path, query or credentials."""
+    origin = web_origin(url)
+    parts = urlsplit(url.strip())
+    if origin is None or parts.path not in ("", "/") or parts.query or parts.fragment:
+        raise ChampionError(
+            f"--trusted-origin {url!r} is not an origin: give scheme, host and port only, "
+            "e.g. https://dashboard.example.com or http://10.0.0.5:8050."
+        )
+    return origin
 
 
 @dataclass(frozen=True)
@@ -17,7 +51,12 @@ class DashboardConfig:
     the background); mlflow_ui: the MLflow UI's address for run links; users_file: the users
     and roles allowed to log in (None: no logins, read-only for everyone); secret_key: signs the
     session cookies (None: $CHAMPION_SECRET_KEY, else a random key per process); verbose: log
-    what each worker scores, computes or reads from the cache."""
+    what each worker scores, computes or reads from the cache; trusted_origins: origins besides
+    the server's own host from which POSTs are accepted (a reverse proxy's public address);
+    secure_cookies: mark the session cookie Secure (served through HTTPS); proxy_fix: trusted
+    reverse-proxy hops whose X-Forwarded-* headers are believed (0: none); session_idle_hours,
+    session_max_days: a login ends after this long without a request, and this long after it
+    started whatever happens."""
 
     tracking_uri: str
     model_name: str
@@ -37,7 +76,20 @@ class DashboardConfig:
     mlflow_ui: str | None = None
     users_file: Path | None = None
     verbose: bool = False
+    trusted_origins: tuple[str, ...] = ()
+    secure_cookies: bool = False
+    proxy_fix: int = 0
+    session_idle_hours: float = 8.0
+    session_max_days: float = 7.0
     secret_key: str | None = field(default=None, repr=False)  # never printed in logs or errors
+
+    def __post_init__(self) -> None:
+        origins = tuple(trusted_origin(url) for url in self.trusted_origins)
+        object.__setattr__(self, "trusted_origins", origins)
+        if self.proxy_fix < 0:
+            raise ChampionError(f"--proxy-fix {self.proxy_fix}: give 0 or more proxy hops.")
+        if not (self.session_idle_hours > 0 and self.session_max_days > 0):
+            raise ChampionError("session lifetimes must be positive.")
 
     @property
     def ui_url(self) -> str | None:

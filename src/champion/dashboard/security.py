@@ -11,23 +11,33 @@ from __future__ import annotations
 
 import hmac
 import logging
+import math
 import os
 import secrets
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 from urllib.parse import urlsplit
 
 import dash
 import flask
 from markupsafe import escape
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from champion.dashboard import ids
+from champion.dashboard.config import web_origin
 from champion.errors import ChampionError
 from champion.presentation.i18n import t
 
 HEALTH_ENDPOINT = "champion_health"
 SECRET_KEY_ENV = "CHAMPION_SECRET_KEY"
 MIN_SECRET_KEY = 32
-SESSION_LIFETIME = timedelta(hours=12)
+SESSION_IDLE = timedelta(hours=8)  # a login ends after this long without a request
+SESSION_MAX = timedelta(days=7)  # ... and this long after it started, whatever happens
 CSRF_KEY = "csrf_token"  # the login form's field and the session key holding its token
 
 # Everything comes from the dashboard's own origin (Bootstrap and plotly.js are served from the
@@ -91,6 +101,79 @@ def harden(app: dash.Dash) -> None:
     server.after_request(add_headers)
 
 
+# --------------------------------------------------------------------------- settings
+
+
+@dataclass(frozen=True)
+class WebSettings:
+    """How the dashboard faces the network: extra trusted origins for writes (a reverse proxy's
+    public address; the server's own host is always trusted), the Secure flag on the session
+    cookie, reverse-proxy hops whose X-Forwarded-* headers are believed, and how long a login
+    lasts without a request (idle) and at most (absolute)."""
+
+    trusted_origins: tuple[str, ...] = ()
+    secure_cookies: bool = False
+    proxy_fix: int = 0
+    idle: timedelta = SESSION_IDLE
+    absolute: timedelta = SESSION_MAX
+
+    @classmethod
+    def of(cls, config: Any) -> WebSettings:
+        """The settings of a DashboardConfig."""
+        return cls(
+            trusted_origins=tuple(config.trusted_origins),
+            secure_cookies=bool(config.secure_cookies),
+            proxy_fix=int(config.proxy_fix),
+            idle=timedelta(hours=config.session_idle_hours),
+            absolute=timedelta(days=config.session_max_days),
+        )
+
+
+SETTINGS_KEY = "champion.web"  # app.server.config key: the WebSettings of the app
+
+
+def settings() -> WebSettings:
+    """The WebSettings of the current app (the defaults outside one)."""
+    found = flask.current_app.config.get(SETTINGS_KEY) if flask.has_app_context() else None
+    return found if isinstance(found, WebSettings) else WebSettings()
+
+
+def apply_proxy_fix(app: dash.Dash, hops: int) -> None:
+    """Believe the X-Forwarded-For, -Proto, -Host, -Port and -Prefix headers set by hops
+    reverse proxies in front of the server (werkzeug's ProxyFix): the client's address in the
+    audit log and login limits, the public host and scheme in the same-origin check."""
+    if hops > 0:
+        server = app.server
+        server.wsgi_app = ProxyFix(
+            server.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops
+        )
+
+
+# --------------------------------------------------------------------------- same origin
+
+
+def _host_of(origin: str) -> str:
+    return origin.split("://", 1)[1]
+
+
+def foreign_origin(trusted: tuple[str, ...] = ()) -> str | None:
+    """What a state-changing request (anything but GET, HEAD, OPTIONS) came from when that is
+    neither this server's host nor one of trusted: the Origin header, or without it the
+    Referer; None when the request is fine. A request with neither header does not come from
+    a browser page (browsers send Origin with every POST), so it cannot ride on a user's
+    session cookie and is let through."""
+    request = flask.request
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return None
+    sent = request.headers.get("Origin") or request.headers.get("Referer")
+    if not sent:
+        return None
+    origin, own = web_origin(sent), web_origin(request.host_url)
+    if origin is not None and (origin in trusted or (own and _host_of(origin) == _host_of(own))):
+        return None
+    return sent[:200]
+
+
 # --------------------------------------------------------------------------- sessions
 
 
@@ -106,10 +189,13 @@ def secret_key_from(configured: str | None) -> str | None:
     return key
 
 
-def configure_sessions(app: dash.Dash, secret_key: str | None) -> None:
+def configure_sessions(
+    app: dash.Dash, secret_key: str | None, web: WebSettings | None = None
+) -> None:
     """Sign app's session cookies with secret_key (see secret_key_from; a random key of this
-    process when there is none, with a warning) and make them HttpOnly, SameSite=Lax and
-    valid for SESSION_LIFETIME."""
+    process when there is none, with a warning) and make them HttpOnly, SameSite=Lax, Secure
+    when web.secure_cookies, and expire after web.idle without a request."""
+    web = web or WebSettings()
     key = secret_key_from(secret_key)
     if key is None:
         key = secrets.token_hex(32)
@@ -125,7 +211,9 @@ def configure_sessions(app: dash.Dash, secret_key: str | None) -> None:
         # Lax: the cookie is not sent with cross-site POSTs, so another site cannot make a
         # logged-in browser call a write callback or log it in or out.
         SESSION_COOKIE_SAMESITE="Lax",
-        PERMANENT_SESSION_LIFETIME=SESSION_LIFETIME,
+        # Secure: the browser sends the cookie over HTTPS only (behind a TLS reverse proxy).
+        SESSION_COOKIE_SECURE=web.secure_cookies,
+        PERMANENT_SESSION_LIFETIME=web.idle,
     )
 
 
@@ -171,18 +259,23 @@ def request_language(app: dash.Dash) -> str:
 
 
 def login_page(
-    app: dash.Dash, status: int = 200, *, error: str = "", name: str = ""
+    app: dash.Dash,
+    status: int = 200,
+    *,
+    error: str = "",
+    name: str = "",
+    values: Mapping[str, object] | None = None,
 ) -> flask.Response:
     """The server-rendered login form (no script: it works before any login), with this
-    session's CSRF token, the page to return to, and an error (an i18n key) if there is one;
-    in the browser's language (see request_language)."""
+    session's CSRF token, the page to return to, and an error (an i18n key, filled with
+    values) if there is one; in the browser's language (see request_language)."""
     lang = request_language(app)
     token = flask.session.setdefault(CSRF_KEY, secrets.token_urlsafe(32))
     links = "".join(
         f'<link rel="stylesheet" href="{escape(app.get_asset_url(sheet))}">'
         for sheet in ("bootstrap.min.css", "champion.css")
     )
-    text = t(error, lang) if error else ""
+    text = t(error, lang, **(values or {})) if error else ""
     notice = f'<div class="alert alert-danger" id="{ids.LOGIN_ERROR}">{escape(text)}</div>'
     html = _PAGE.format(
         lang=lang,
@@ -217,3 +310,59 @@ def form_token_valid() -> bool:
     if not valid:
         flask.session.pop(CSRF_KEY, None)  # a new token with the next form
     return valid
+
+
+# --------------------------------------------------------------------------- login limits
+
+
+@dataclass
+class LoginThrottle:
+    """Failed logins counted per user name and per client address over a sliding window:
+    past per_user failures for a name, or per_address from an address, within window seconds,
+    further attempts are refused (429) without checking a password, until the oldest failure
+    that counts leaves the window. Counts live in this process: each gunicorn worker keeps
+    its own (see docs/access-control.md)."""
+
+    per_user: int = 5
+    per_address: int = 20
+    window: float = 15 * 60.0
+    clock: Callable[[], float] = time.monotonic
+    _failures: dict[str, deque[float]] = field(default_factory=dict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def _keys(self, name: str, address: str) -> tuple[tuple[str, int], ...]:
+        return ((f"user:{name}", self.per_user), (f"addr:{address}", self.per_address))
+
+    def _recent(self, key: str, now: float) -> deque[float]:
+        times = self._failures.get(key, deque())
+        while times and times[0] <= now - self.window:
+            times.popleft()
+        if not times:
+            self._failures.pop(key, None)
+        return times
+
+    def retry_after(self, name: str, address: str) -> int | None:
+        """Seconds to wait before name may be tried from address; None: try now."""
+        now = self.clock()
+        waits = []
+        with self._lock:
+            for key, limit in self._keys(name, address):
+                times = self._recent(key, now)
+                if len(times) >= limit:
+                    waits.append(times[len(times) - limit] + self.window - now)
+        return max(1, math.ceil(max(waits))) if waits else None
+
+    def failed(self, name: str, address: str) -> None:
+        """Count a wrong password (or unknown name) for name from address."""
+        now = self.clock()
+        with self._lock:
+            if len(self._failures) > 10_000:  # many names and addresses: drop what expired
+                for key in list(self._failures):
+                    self._recent(key, now)
+            for key, _ in self._keys(name, address):
+                self._failures.setdefault(key, deque()).append(now)
+
+    def succeeded(self, name: str) -> None:
+        """A right password: the name's failures are forgiven (the address's are not)."""
+        with self._lock:
+            self._failures.pop(f"user:{name}", None)

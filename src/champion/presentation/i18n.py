@@ -99,6 +99,7 @@ _EN: dict[str, str] = {
     "login.submit": "Log in",
     "login.expired": "The form expired; please log in again.",
     "login.wrong": "Wrong name or password.",
+    "login.throttled": "Too many failed logins. Try again in {minutes} min.",
     "ui.read_only": "read-only",
     "ui.read_only_hint": "Start the dashboard with --users FILE to let operators log in.",
     "ui.log_out": "Log out",
@@ -267,6 +268,7 @@ _JA: dict[str, str] = {
     "login.submit": "ログイン",
     "login.expired": "フォームの有効期限が切れました。もう一度ログインしてください。",
     "login.wrong": "ユーザー名またはパスワードが違います。",
+    "login.throttled": "ログインの失敗が多すぎます。{minutes} 分後にもう一度お試しください。",
     "ui.read_only": "閲覧のみ",
     "ui.read_only_hint": (
         "オペレーターがログインできるようにするには --users FILE を指定して起動します。"

@@ -8,6 +8,7 @@ import stat
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,7 @@ from champion.dashboard.auth import (
     current_user,
     require_operator,
 )
+from champion.dashboard.config import DashboardConfig
 from champion.errors import ChampionError
 
 KEY = "k" * 48
@@ -230,27 +232,155 @@ def test_without_users_everyone_is_an_anonymous_viewer(audit: pytest.LogCaptureF
 def test_a_session_ends_when_the_password_changes(tmp_path: Path) -> None:
     path = tmp_path / "users.json"
     add_user(path, "olga", "first-password", "operator")
+    add_user(path, "victor", "viewer-password", "viewer")
     old = tiny_app(UserStore.load(path))
-    with old.server.test_request_context("/"):
-        auth.sign_in(User("olga", "operator"))
-        held = dict(flask.session)
+    held = {}
+    for user in (User("olga", "operator"), User("victor", "viewer")):
+        with old.server.test_request_context("/"):
+            auth.sign_in(user)
+            held[user.name] = dict(flask.session)
     add_user(path, "olga", "second-password", "operator")
-    for app, expected in (
-        (old, User("olga", "operator")),
-        (tiny_app(UserStore.load(path)), ANONYMOUS),
-    ):
-        with app.server.test_request_context("/"):
-            flask.session.update(held)
-            assert current_user() == expected
+    # at once in the running server (no restart), and in a restarted one
+    for app in (old, tiny_app(UserStore.load(path))):
+        for name, expected in (("olga", ANONYMOUS), ("victor", User("victor", "viewer"))):
+            with app.server.test_request_context("/"):
+                flask.session.update(held[name])
+                assert current_user() == expected
 
 
 def test_a_session_of_a_removed_user_is_anonymous(store: UserStore, tmp_path: Path) -> None:
     app = tiny_app(store)
     with app.server.test_request_context("/"):
-        flask.session.update({"user": "ghost", "fingerprint": "0" * 32})
+        flask.session.update({"user": "ghost", "fingerprint": "0" * 32, "generation": 0})
+        flask.session.update({"since": auth._now(), "seen": auth._now()})
         assert current_user() is ANONYMOUS
         with pytest.raises(AccessDenied):
             auth.sign_in(User("ghost", "operator"))
+
+
+def held_session(app: dash.Dash, user: User) -> dict[str, Any]:
+    with app.server.test_request_context("/"):
+        auth.sign_in(user)
+        return dict(flask.session)
+
+
+def user_of(app: dash.Dash, held: dict[str, Any]) -> User:
+    with app.server.test_request_context("/"):
+        flask.session.update(held)
+        return current_user()
+
+
+def test_logging_out_ends_every_session_of_the_user_in_every_worker(tmp_path: Path) -> None:
+    path = tmp_path / "users.json"
+    add_user(path, "olga", "operator-pass", "operator")
+    add_user(path, "victor", "viewer-pass", "viewer")
+    # two gunicorn workers: each loads the users file itself
+    one, two = tiny_app(UserStore.load(path)), tiny_app(UserStore.load(path))
+    olga = User("olga", "operator")
+    laptop, copied, victor = (held_session(one, olga), held_session(two, olga), None)
+    victor = held_session(one, User("victor", "viewer"))
+    assert user_of(two, laptop) == olga
+    with one.server.test_request_context("/logout", method="POST"):
+        flask.session.update(laptop)
+        auth.sign_out()
+        assert current_user() is ANONYMOUS
+    for app in (one, two):
+        assert user_of(app, laptop) is ANONYMOUS
+        assert user_of(app, copied) is ANONYMOUS  # a cookie copied before the logout too
+        assert user_of(app, victor) == User("victor", "viewer")  # other users keep theirs
+    assert user_of(two, held_session(two, olga)) == olga  # a new login works
+    sessions = auth.generations_path(path)
+    assert sessions == tmp_path / "users.sessions.json"
+    assert json.loads(sessions.read_text()) == {"generations": {"olga": 1}}
+    assert stat.S_IMODE(sessions.stat().st_mode) == 0o600
+
+
+def test_a_cookie_without_a_generation_is_not_a_login(store: UserStore) -> None:
+    app = tiny_app(store)
+    held = held_session(app, User("olga", "operator"))
+    del held["generation"]
+    assert user_of(app, held) is ANONYMOUS
+
+
+def test_a_malformed_session_file_fails_at_start(tmp_path: Path) -> None:
+    path = tmp_path / "users.json"
+    add_user(path, "olga", "operator-pass", "operator")
+    auth.generations_path(path).write_text('{"generations": {"olga": "1"}}')
+    with pytest.raises(UsersFileError, match=r"users\.sessions\.json"):
+        UserStore.load(path)
+
+
+def test_sessions_end_when_idle_and_at_their_absolute_lifetime(
+    store: UserStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    web = security.WebSettings(idle=timedelta(hours=8), absolute=timedelta(days=7))
+    app = dash.Dash(__name__)
+    app.layout = html.Div("tiny")
+    auth.install(app, store, secret_key=KEY, web=web)
+    assert app.server.config["PERMANENT_SESSION_LIFETIME"] == timedelta(hours=8)
+    clock = [1_000_000.0]
+    monkeypatch.setattr(auth, "_now", lambda: clock[0])
+    olga = User("olga", "operator")
+    held = held_session(app, olga)
+    clock[0] += 8 * 3600 + 1  # a night without a request
+    assert user_of(app, held) is ANONYMOUS
+    held = held_session(app, olga)
+
+    def request_after(hours: float) -> User:
+        nonlocal held
+        clock[0] += hours * 3600
+        with app.server.test_request_context("/"):
+            flask.session.update(held)
+            user = current_user()
+            held = dict(flask.session)  # the cookie the response sets (last seen moved)
+        return user
+
+    # in use every 6 hours for 162 hours: the idle lifetime never runs out ...
+    assert all(request_after(6) == olga for _ in range(27))
+    assert request_after(7) is ANONYMOUS  # ... but 169 hours after the login, it ends
+
+
+def test_the_login_throttle_counts_per_user_and_per_address() -> None:
+    clock = [0.0]
+    throttle = security.LoginThrottle(
+        per_user=5, per_address=20, window=900, clock=lambda: clock[0]
+    )
+    for _ in range(5):
+        assert throttle.retry_after("olga", "10.0.0.1") is None
+        throttle.failed("olga", "10.0.0.1")
+        clock[0] += 10
+    assert throttle.retry_after("olga", "10.0.0.1") == 850  # the first failure leaves at 900
+    assert throttle.retry_after("olga", "10.0.0.2") == 850  # per user, from any address
+    assert throttle.retry_after("victor", "10.0.0.1") is None
+    clock[0] = 901
+    assert throttle.retry_after("olga", "10.0.0.1") is None
+    for n in range(20):
+        throttle.failed(f"name{n}", "10.0.0.9")
+    assert throttle.retry_after("victor", "10.0.0.9") == 900
+    assert throttle.retry_after("victor", "10.0.0.1") is None
+    throttle.succeeded("olga")
+    assert throttle.retry_after("olga", "10.0.0.1") is None
+
+
+@pytest.mark.parametrize(
+    ("url", "origin"),
+    [
+        ("https://Dash.Example.com", "https://dash.example.com"),
+        ("https://dash.example.com:443/", "https://dash.example.com"),
+        ("http://10.0.0.5:8050", "http://10.0.0.5:8050"),
+    ],
+)
+def test_trusted_origins_are_normalised(url: str, origin: str) -> None:
+    config = DashboardConfig("sqlite:///x.db", "m", "x.csv", trusted_origins=(url,))
+    assert config.trusted_origins == (origin,)
+
+
+@pytest.mark.parametrize(
+    "url", ["dash.example.com", "https://dash.example.com/app", "ftp://x", "null", "http://"]
+)
+def test_a_trusted_origin_must_be_an_origin(url: str) -> None:
+    with pytest.raises(ChampionError, match="is not an origin"):
+        DashboardConfig("sqlite:///x.db", "m", "x.csv", trusted_origins=(url,))
 
 
 # --------------------------------------------------------------------------- sessions, redirects
