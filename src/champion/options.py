@@ -22,7 +22,7 @@ import click
 from champion.workspace.keys import DEFAULT_THRESHOLD
 
 if TYPE_CHECKING:
-    from champion.data import EvalDataset
+    from champion.data import EvalDataset, Limits
     from champion.workspace import ProgressHook, ScoringPolicy, Statistics, Workspace
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -31,13 +31,21 @@ F = TypeVar("F", bound=Callable[..., Any])
 @dataclass(frozen=True)
 class DataOptions:
     """The test set: a CSV / Parquet file or URL, a recipe, the target column, the positive
-    label and the feature columns (None: every other column)."""
+    label, the feature columns (None: every other column) and how large it may be (bytes of
+    file or download, rows)."""
 
     source: str | None
     recipe: str | None
     target: str | None
     pos_label: str
     features: tuple[str, ...] | None
+    max_bytes: int = 2_000_000_000
+    max_rows: int = 20_000_000
+
+    def limits(self) -> Limits:
+        from champion.data import Limits
+
+        return Limits(self.max_bytes, self.max_rows)
 
     def load(self) -> EvalDataset:
         from champion.data import load_dataset
@@ -51,6 +59,7 @@ class DataOptions:
             pos_label=self.pos_label,
             features=list(self.features) if self.features else None,
             recipe=self.recipe,
+            limits=self.limits(),
         )
 
 
@@ -163,8 +172,13 @@ def _data(
     target: str | None,
     pos_label: str,
     features: str | None,
+    max_bytes: str,
+    max_rows: int,
 ) -> DataOptions:
-    return DataOptions(data_source, recipe, target, pos_label, _features(features))
+    from champion.workspace.inventory import parse_size
+
+    size = parse_size(max_bytes).__index__()
+    return DataOptions(data_source, recipe, target, pos_label, _features(features), size, max_rows)
 
 
 data_options = _group(
@@ -213,6 +227,28 @@ data_options = _group(
                 env="CHAMPION_FEATURES",
                 metavar="COLS",
                 help="Comma-separated feature columns [every other column].",
+            ),
+        ),
+        (
+            "max_bytes",
+            env_option(
+                "--max-bytes",
+                env="CHAMPION_MAX_BYTES",
+                default="2GB",
+                show_default=True,
+                metavar="SIZE",
+                help="Largest test set file (or download) read, e.g. 500MB, 8GB.",
+            ),
+        ),
+        (
+            "max_rows",
+            env_option(
+                "--max-rows",
+                env="CHAMPION_MAX_ROWS",
+                type=click.IntRange(min=1),
+                default=20_000_000,
+                show_default=True,
+                help="Most test set rows read.",
             ),
         ),
     ],

@@ -71,13 +71,14 @@ def in_context(message: str, path: str, target: str, score_columns: dict[str, st
 
 def compare_predictions(
     path: str,
-    target: str | None,
     score_options: tuple[str, ...],
     baseline: str | None,
-    pos_label: str,
+    data: DataOptions,
     statistics: dict[str, Any],
 ) -> Comparison:
-    """The comparison of score columns of a stored predictions table."""
+    """The comparison of score columns of a stored predictions table (its target, positive
+    label and size limits from data)."""
+    target, pos_label = data.target, data.pos_label
     if not target:
         raise DataError("--predictions needs --target COL, the column of the true labels.")
     if not score_options:
@@ -90,7 +91,7 @@ def compare_predictions(
             f"--baseline {chosen!r} is not one of the models given with --score: "
             f"{', '.join(names)}."
         )
-    frame = read_table(path)
+    frame = read_table(path, data.limits())
     labels = column(frame, target, "target")
     scores = {name: values_of(column(frame, col, "score")) for name, col in score_columns.items()}
     try:
@@ -147,9 +148,7 @@ def compare(
     if predictions:
         if model_uris:
             raise DataError("give either MODEL_URIs (with --data) or --predictions, not both.")
-        result = compare_predictions(
-            predictions, data.target, score_options, baseline, data.pos_label, stats.options()
-        )
+        result = compare_predictions(predictions, score_options, baseline, data, stats.options())
     else:
         if not model_uris:
             raise DataError(

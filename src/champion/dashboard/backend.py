@@ -29,7 +29,7 @@ from champion.dashboard.figure_cache import (
     whole_figure,
 )
 from champion.dashboard.views import Activity, Evaluated, Reports
-from champion.data import EvalDataset, load_dataset
+from champion.data import EvalDataset, Limits, load_dataset
 from champion.errors import ChampionError
 from champion.evaluation import Comparison, EvaluationReport, GateCheck, SliceTable
 from champion.models import MlflowRegistry, RegisteredModelInfo
@@ -71,6 +71,7 @@ class DashboardBackend:
             pos_label=config.pos_label,
             features=list(config.features) if config.features else None,
             recipe=config.recipe,
+            limits=Limits(config.max_bytes, config.max_rows),
         )
         self.stats = Statistics(n_boot=config.n_boot)
         self.figures = FigureCache()

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from champion.data.recipes import RECIPES, Recipe, get_recipe, split_test_rows
     from champion.data.tables import (
         SUPPORTED_SUFFIXES,
+        Limits,
         column,
         parse_label,
         read_table,
@@ -29,6 +30,7 @@ __all__ = [
     "RECIPES",
     "SUPPORTED_SUFFIXES",
     "EvalDataset",
+    "Limits",
     "Recipe",
     "column",
     "fingerprint",
@@ -48,7 +50,8 @@ _LAZY = {
     **dict.fromkeys(("is_url", "load_dataset", "read_source"), "loaders"),
     **dict.fromkeys(("RECIPES", "Recipe", "get_recipe", "split_test_rows"), "recipes"),
     **dict.fromkeys(
-        ("SUPPORTED_SUFFIXES", "column", "parse_label", "read_table", "values_of"), "tables"
+        ("SUPPORTED_SUFFIXES", "Limits", "column", "parse_label", "read_table", "values_of"),
+        "tables",
     ),
 }
 

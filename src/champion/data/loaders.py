@@ -25,7 +25,14 @@ import pandas as pd
 from champion.data.dataset import EvalDataset
 from champion.data.fingerprint import fingerprint
 from champion.data.recipes import Recipe, apply_recipe, get_recipe
-from champion.data.tables import SUPPORTED_SUFFIXES, _listed, column, parse_label, read_table
+from champion.data.tables import (
+    SUPPORTED_SUFFIXES,
+    Limits,
+    _listed,
+    column,
+    parse_label,
+    read_table,
+)
 from champion.errors import DataError
 
 URL_SCHEMES = ("http://", "https://")
@@ -47,11 +54,26 @@ def _fetch_reason(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__
 
 
-def _download(url: str, directory: Path, timeout: float) -> Path:
+class _WebOnlyRedirects(urllib.request.HTTPRedirectHandler):
+    """Follows redirects to http(s) addresses only (never file:, ftp: or others)."""
+
+    def redirect_request(
+        self, req: Any, fp: Any, code: int, msg: str, headers: Any, newurl: str
+    ) -> Any:
+        if not newurl.lower().startswith(URL_SCHEMES):
+            raise urllib.error.URLError(f"redirected to {newurl!r}, which is not http(s)")
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+_OPENER = urllib.request.build_opener(_WebOnlyRedirects)
+
+
+def _download(url: str, directory: Path, timeout: float, limits: Limits) -> Path:
     """Save url into directory under the file name of its path; return that file.
 
     The timeout bounds each connection attempt and read, and the whole transfer is abandoned
-    once it has taken longer than timeout seconds.
+    once it has taken longer than timeout seconds or more than limits.max_bytes; redirects
+    are followed to http(s) addresses only.
     """
     name = Path(urlparse(url).path).name
     if not name.lower().endswith(SUPPORTED_SUFFIXES):
@@ -61,12 +83,18 @@ def _download(url: str, directory: Path, timeout: float) -> Path:
         )
     file = directory / name
     deadline = time.monotonic() + timeout
+    received = 0
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as response, file.open("wb") as out:
+        with _OPENER.open(url, timeout=timeout) as response, file.open("wb") as out:
             while chunk := response.read(_CHUNK_BYTES):
+                received += len(chunk)
+                if received > limits.max_bytes:
+                    raise limits.too_large(f"{url!r} (downloading)", received)
                 out.write(chunk)
                 if time.monotonic() > deadline:
                     raise TimeoutError("the download took too long")
+    except DataError:
+        raise
     except (OSError, http.client.HTTPException, ValueError) as exc:
         raise DataError(
             f"could not fetch {url!r} within {timeout:g} s ({_fetch_reason(exc)}); check the "
@@ -75,22 +103,25 @@ def _download(url: str, directory: Path, timeout: float) -> Path:
     return file
 
 
-def read_source(source: str | Path, *, timeout: float = 15.0) -> pd.DataFrame:
-    """The table (rows x named columns) at a local path or an http(s) URL.
+def read_source(
+    source: str | Path, *, timeout: float = 15.0, limits: Limits | None = None
+) -> pd.DataFrame:
+    """The table (rows x named columns) at a local path or an http(s) URL, within limits.
 
     URLs are downloaded into a temporary file (removed afterwards) within timeout seconds.
     Raises DataError as :func:`champion.data.read_table` does, and when the URL cannot be
     fetched.
     """
+    limits = limits or Limits()
     if not is_url(source):
-        return read_table(source)
+        return read_table(source, limits)
     if not timeout > 0:
         raise DataError(f"timeout must be a positive number of seconds; got {timeout!r}.")
     url = str(source).strip()
     with tempfile.TemporaryDirectory(prefix="champion-") as directory:
-        file = _download(url, Path(directory), timeout)
+        file = _download(url, Path(directory), timeout, limits)
         try:
-            return read_table(file)
+            return read_table(file, limits)
         except DataError as exc:  # name the URL, not the temporary file
             raise DataError(str(exc).replace(repr(str(file)), repr(url))) from None
 
@@ -209,12 +240,14 @@ def load_dataset(
     features: Sequence[str] | None = None,
     recipe: str | None = None,
     timeout: float = 15.0,
+    limits: Limits | None = None,
 ) -> EvalDataset:
     """Load a held-out test set of n rows from a CSV/Parquet file or an http(s) URL.
 
     source: local path (.csv, .csv.gz, .parquet, .pq) or http(s) URL of such a file, fetched
-    within timeout seconds. recipe: name of a registered preprocessing (see
-    :data:`champion.data.RECIPES`, e.g. "titanic"), applied first; it sets the default target
+    within timeout seconds; at most limits' bytes and rows are read (default Limits()).
+    recipe: name of a registered preprocessing (see :data:`champion.data.RECIPES`, e.g.
+    "titanic"), applied first; it sets the default target
     and features. target: the label column (required without a recipe). features: the feature
     columns in order (default: every column but the target). pos_label: the positive class;
     text (e.g. from --pos-label) is converted to the target's type.
@@ -227,7 +260,7 @@ def load_dataset(
     """
     where = str(source)
     chosen: Recipe | None = get_recipe(recipe) if recipe is not None else None
-    frame = read_source(source, timeout=timeout)
+    frame = read_source(source, timeout=timeout, limits=limits)
     if chosen is not None:
         frame = apply_recipe(chosen, frame, where)
     if target is None:

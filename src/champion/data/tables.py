@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import math
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -49,37 +50,71 @@ def _refuse_duplicates(path: Path, names: list[Any]) -> None:
         )
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
+@dataclass(frozen=True)
+class Limits:
+    """How large a test set champion reads: max_bytes of file (or download), max_rows rows.
+    Past either, it stops reading and says which limit and how to raise it."""
+
+    max_bytes: int = 2_000_000_000
+    max_rows: int = 20_000_000
+
+    def too_large(self, what: str, size: int) -> DataError:
+        return DataError(
+            f"{what} is {size:,} bytes, over the limit of {self.max_bytes:,} bytes; raise it "
+            "with --max-bytes (CHAMPION_MAX_BYTES) if the machine has the memory, or evaluate "
+            "a sample."
+        )
+
+    def too_long(self, what: str, rows: str) -> DataError:
+        return DataError(
+            f"{what} has {rows} rows, over the limit of {self.max_rows:,} rows; raise it with "
+            "--max-rows (CHAMPION_MAX_ROWS) if the machine has the memory, or evaluate a "
+            "sample."
+        )
+
+
+def _read_csv(path: Path, limits: Limits) -> pd.DataFrame:
     # pandas renames duplicate headers ("a", "a.1"): read the raw header row to catch them
     header = pd.read_csv(path, header=None, nrows=1, dtype=str, keep_default_na=False)
     if len(header):
         _refuse_duplicates(path, list(header.iloc[0]))
-    return pd.read_csv(path)
+    # one row past the limit is enough to know it is exceeded: the rest is never read
+    frame = pd.read_csv(path, nrows=limits.max_rows + 1)
+    if len(frame) > limits.max_rows:
+        raise limits.too_long(repr(str(path)), "more than " + f"{limits.max_rows:,}")
+    return frame
 
 
-def _read_parquet(path: Path) -> pd.DataFrame:
+def _read_parquet(path: Path, limits: Limits) -> pd.DataFrame:
     import pyarrow.parquet as pq  # only Parquet needs it
 
     with pq.ParquetFile(path) as file:
         _refuse_duplicates(path, list(file.schema_arrow.names))
+        rows = file.metadata.num_rows  # known before anything is read
+        if rows > limits.max_rows:
+            raise limits.too_long(repr(str(path)), f"{rows:,}")
         frame: pd.DataFrame = file.read().to_pandas()
     return frame
 
 
-def read_table(path: str | Path) -> pd.DataFrame:
+def read_table(path: str | Path, limits: Limits | None = None) -> pd.DataFrame:
     """Read a .csv, .csv.gz, .parquet or .pq file into a DataFrame (rows x named columns).
 
     Raises DataError when the file is missing, of an unsupported type, unreadable or corrupt,
-    has duplicate column names, or holds no rows.
+    has duplicate column names, holds no rows, or is larger than limits allow.
     """
+    limits = limits or Limits()
     file = Path(path)
     kind = _format(file)
     if not file.exists():
         raise DataError(f"file not found: {str(file)!r}; check the path.")
     if not file.is_file():
         raise DataError(f"{str(file)!r} is not a file (a directory?); pass a {kind} file.")
+    size = file.stat().st_size
+    if size > limits.max_bytes:
+        raise limits.too_large(repr(str(file)), size)
     try:
-        frame = _read_csv(file) if kind == "csv" else _read_parquet(file)
+        frame = _read_csv(file, limits) if kind == "csv" else _read_parquet(file, limits)
     except DataError:
         raise
     except pd.errors.EmptyDataError:
