@@ -139,3 +139,39 @@ def test_the_page_reports_a_lost_tracking_server_and_recovers_when_it_returns(
         assert back[ids.ALERTS]["children"] is None  # type: ignore[index]
     finally:
         stop_server(server)
+
+
+def test_serve_starts_while_the_tracking_server_is_down_and_recovers(
+    store_copy: Path, sqlite_store: BuiltStore, tmp_path: Path
+) -> None:
+    port = free_port()  # nothing listens there yet
+    options = [
+        "--tracking-uri",
+        f"http://127.0.0.1:{port}",
+        "--model",
+        sqlite_store.model_name,
+        "--data",
+        str(write_test_set(sqlite_store, tmp_path)),
+        "--target",
+        TARGET,
+        "--workers",
+        "1",
+        "--cache-dir",
+        str(tmp_path / "cache"),
+    ]
+    log = tmp_path / "down.log"
+    with champion_serve(options, log) as url:
+        client = http_client(url)
+        down = picker(client)
+        assert "cannot reach" in json.dumps(down[ids.ALERTS]).lower()
+        assert "starts anyway" in log.read_text()
+        server = start_server(tmp_path, store_copy, port=port)
+        try:
+            back = until(
+                lambda: "@champion" in json.dumps(picker(client)) and "ok",
+                "the picker once the tracking server is back",
+                timeout=60,
+            )
+            assert back == "ok"
+        finally:
+            stop_server(server)

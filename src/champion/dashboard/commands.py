@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import webbrowser
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -166,6 +167,8 @@ def serve(
         target=data.target,
         pos_label=data.pos_label,
         features=data.features,
+        max_bytes=data.max_bytes,
+        max_rows=data.max_rows,
         cache_dir=scoring.cache_dir,
         lang=lang,
         n_boot=n_boot,
@@ -186,12 +189,25 @@ def serve(
         UserStore.load(users_file)  # a bad users file fails here, not in each worker
         if not dev:
             check_sessions_shared(config, workers)
-    DashboardBackend(config).model()  # fail now, clearly, if the test set or registry is wrong
+    check_registry(DashboardBackend(config))  # a bad test set fails here, clearly
     click.echo(f"champion dashboard on http://{host}:{port}")
     if dev:
         serve_development(config, host, port)
     else:
         serve_production(config, host, port, workers)
+
+
+def check_registry(backend: Any) -> None:
+    """Read the registered model once before serving: a wrong name or refused credentials
+    stop here (exit 2); a tracking server that is down or failing does not, since under an
+    orchestrator that would be a crash loop: the dashboard starts, every page says what is
+    wrong, and it recovers by itself when the server is back."""
+    from champion.models import RegistryServerError, RegistryUnreachable
+
+    try:
+        backend.model()
+    except (RegistryUnreachable, RegistryServerError) as err:
+        click.echo(f"warning: {err} The dashboard starts anyway and recovers when it returns.")
 
 
 @click.command(short_help="Run the offline Titanic demo: store, three versions, dashboard.")
