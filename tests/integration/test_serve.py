@@ -165,6 +165,7 @@ def test_serve_starts_while_the_tracking_server_is_down_and_recovers(
         down = picker(client)
         assert "cannot reach" in json.dumps(down[ids.ALERTS]).lower()
         assert "starts anyway" in log.read_text()
+        assert "Control socket" not in log.read_text()  # gunicorn's is off
         server = start_server(tmp_path, store_copy, port=port)
         try:
             back = until(

@@ -67,6 +67,9 @@ def serve_production(config: DashboardConfig, host: str, port: int, workers: int
                 "accesslog": "-",
                 "preload_app": False,  # each worker builds its own backend after the fork
             }
+            # no control socket in the user's home (~/.gunicorn): nothing is managed through it
+            if "control_socket_disable" in self.cfg.settings:  # gunicorn >= 25
+                settings["control_socket_disable"] = True
             for key, value in settings.items():
                 self.cfg.set(key, value)
 
