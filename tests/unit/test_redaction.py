@@ -34,3 +34,15 @@ def test_the_cli_never_prints_the_password() -> None:
 def test_run_links_carry_no_credentials() -> None:
     cell = run_cell("0123456789abcdef", URI, "en")
     assert cell.link == "http://127.0.0.1:9/#/runs/0123456789abcdef"
+
+
+def test_the_dashboards_settings_print_without_secrets() -> None:
+    from champion.dashboard.config import DashboardConfig
+
+    config = DashboardConfig(
+        tracking_uri=URI, model_name="m", data_source="d.csv", secret_key="k" * 40
+    )
+    shown = repr(config)
+    assert SECRET not in shown
+    assert "http://***@127.0.0.1:9" in shown
+    assert "k" * 40 not in shown

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from champion.errors import ChampionError
+from champion.errors import ChampionError, redact
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
@@ -92,6 +92,12 @@ class DashboardConfig:
             raise ChampionError(f"--proxy-fix {self.proxy_fix}: give 0 or more proxy hops.")
         if not (self.session_idle_hours > 0 and self.session_max_days > 0):
             raise ChampionError("session lifetimes must be positive.")
+
+    def __repr__(self) -> str:
+        """The settings as a log line would show them: URI credentials redacted, the session
+        key left out."""
+        shown = [f"{f.name}={redact(repr(getattr(self, f.name)))}" for f in fields(self) if f.repr]
+        return f"DashboardConfig({', '.join(shown)})"
 
     @property
     def ui_url(self) -> str | None:
