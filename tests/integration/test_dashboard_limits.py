@@ -80,3 +80,25 @@ def test_small_requests_pass(limited_app: dash.Dash, tmp_path: Path) -> None:
     client = limited_app.server.test_client()
     assert client.get("/health").status_code == 200
     assert client.get("/login").status_code == 200
+
+
+def test_the_audit_does_not_parse_a_body_under_the_limit_but_over_its_own(
+    config: DashboardConfig, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    users = tmp_path / "users.json"
+    add_user(users, "olga", "operator-pass", role="operator")
+    app = create_app(dataclasses.replace(config, users_file=users, secret_key="k" * 48))
+    parsed: list[int] = []
+    original = flask.Request.get_json
+
+    def counting(self: flask.Request, *args: object, **kwargs: object) -> object:
+        parsed.append(self.content_length or 0)
+        return original(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(flask.Request, "get_json", counting)
+    body = b'{"output": "x", "inputs": [' + b"1," * 200_000 + b"1]}"  # ~400 KB < 1 MB
+    response = app.server.test_client().post(
+        "/_dash-update-component", data=body, content_type="application/json"
+    )
+    assert response.status_code == 401  # refused, anonymous
+    assert parsed == []  # without reading 400 KB of JSON for an audit line

@@ -395,8 +395,15 @@ def can_write() -> bool:
     return current_user().can_write
 
 
+AUDIT_BODY_BYTES = 64_000  # a callback body the audit parses for its output name, at most
+
+
 def _callback_output() -> str | None:
-    """The output a Dash callback request names, for the audit log."""
+    """The output a Dash callback request names, for the audit log; a body larger than
+    AUDIT_BODY_BYTES (or of undeclared length) is not parsed: refusing it costs nothing."""
+    length = flask.request.content_length
+    if length is None or length > AUDIT_BODY_BYTES:
+        return None
     if flask.request.path.endswith("/_dash-update-component"):
         body = flask.request.get_json(silent=True)
         if isinstance(body, dict):
