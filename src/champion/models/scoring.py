@@ -54,6 +54,7 @@ _SECRET_FRAGMENTS = ("TOKEN", "SECRET", "PASSWORD", "PASSWD", "CREDENTIAL", "API
 # The worker runs worker.py by its path, not ``-m champion.models.worker``: importing the package
 # would import the registry code (and MLflow) that a skops model does not need.
 _WORKER = Path(__file__).with_name("worker.py")
+_PR_SET_DUMPABLE = 4  # linux/prctl.h
 _BOOTSTRAP = (
     "import runpy, sys; sys.argv[:] = sys.argv[1:]; "
     "runpy.run_path(sys.argv[0], run_name='__main__')"
@@ -120,6 +121,7 @@ def score_model(
             "result": str(work / "result.json"),
             "progress": str(work / "progress.txt"),
             "chunk_rows": int(chunk_rows),
+            "limits": worker_limits(timeout),
         }
         _write_frame(frame, Path(job["input"]), model_label)
         (work / "job.json").write_text(json.dumps(job), encoding="utf-8")
@@ -147,11 +149,32 @@ def worker_environment(
         if not name.upper().startswith(_SECRET_PREFIXES)
         and not any(f in name.upper() for f in _SECRET_FRAGMENTS)
     }
-    env.pop("MLFLOW_ALLOW_PICKLE_DESERIALIZATION", None)
-    if allow_pickle:
-        env["MLFLOW_ALLOW_PICKLE_DESERIALIZATION"] = "true"
+    # MLflow's own gate, set either way: an inherited "true" must not open it
+    env["MLFLOW_ALLOW_PICKLE_DESERIALIZATION"] = "true" if allow_pickle else "false"
     env["PYTHONUNBUFFERED"] = "1"
     return env
+
+
+def protect_parent() -> None:
+    """Make this process non-dumpable (Linux ``prctl(PR_SET_DUMPABLE, 0)``): a process of the
+    same user, such as a model's code in the scoring worker, can then no longer read its
+    environment (registry credentials) or memory through /proc. Elsewhere: nothing to do."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0)
+
+
+def worker_limits(timeout: float) -> dict[str, int]:
+    """Resource limits of a scoring worker: no core files, CPU seconds (the wall-clock timeout
+    on every core, plus a minute), open files, and address space (the machine's memory)."""
+    cores = os.cpu_count() or 1
+    limits = {"core": 0, "cpu": int(timeout * cores) + 60, "nofile": 1024}
+    if hasattr(os, "sysconf") and "SC_PHYS_PAGES" in os.sysconf_names:
+        limits["as"] = int(os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+    return limits
 
 
 def _json_label(pos_label: Any) -> Any:
@@ -182,11 +205,16 @@ def _run_worker(
     """Run the worker on ``work/job.json``; (exit status, stderr tail). Kills it on timeout."""
     log = work / "worker.log"
     command = [sys.executable, "-c", _BOOTSTRAP, str(_WORKER), str(work / "job.json")]
+    protect_parent()
+    env = worker_environment(allow_pickle=allow_pickle)
+    for name in ("home", "tmp"):  # empty and private: nothing of the user's is at hand
+        (work / name).mkdir(mode=0o700, exist_ok=True)
+    env.update(HOME=str(work / "home"), TMPDIR=str(work / "tmp"))
     with log.open("wb") as sink:
         process = subprocess.Popen(
             command,
             cwd=work,
-            env=worker_environment(allow_pickle=allow_pickle),
+            env=env,
             stdin=subprocess.DEVNULL,
             stdout=sink,
             stderr=subprocess.STDOUT,

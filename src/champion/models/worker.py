@@ -12,6 +12,7 @@ and exits with status 1. A crash, a hang or a kill leaves no result: the parent 
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -35,6 +36,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("usage: python -m champion.models.worker JOB.json", file=sys.stderr)
         return 2
     job = json.loads(Path(args[0]).read_text(encoding="utf-8"))
+    confine(job.get("limits", {}))  # before any of the model's code runs
     result_path = Path(job["result"])
     phase = "loading"
     try:
@@ -52,6 +54,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     np.save(job["output"], values, allow_pickle=False)
     _write(result_path, {"ok": True, "kind": kind, "classes": _json_classes(classes), "note": note})
     return 0
+
+
+_RLIMITS = {
+    "core": "RLIMIT_CORE",
+    "cpu": "RLIMIT_CPU",
+    "nofile": "RLIMIT_NOFILE",
+    "as": "RLIMIT_AS",
+}
+
+
+def confine(limits: Mapping[str, int]) -> None:
+    """Private files (umask 077) and the resource limits given (name -> soft and hard limit,
+    lowered only: a limit above the current hard one stays at the hard one)."""
+    os.umask(0o077)
+    try:
+        import resource
+    except ImportError:  # not a POSIX system: the umask is all there is
+        return
+    for name, value in limits.items():
+        which = getattr(resource, _RLIMITS.get(name, ""), None)
+        if which is None:
+            continue
+        _soft, hard = resource.getrlimit(which)
+        wanted = value if hard == resource.RLIM_INFINITY else min(value, hard)
+        resource.setrlimit(which, (wanted, wanted))
 
 
 def predict_in_chunks(model: Any, frame: pd.DataFrame, job: Mapping[str, Any]) -> Interpretation:

@@ -68,6 +68,33 @@ class SleepyModel(mlflow.pyfunc.PythonModel):
         return np.zeros(len(model_input))
 
 
+class ProbeModel(mlflow.pyfunc.PythonModel):
+    """Reports what its code can see and do from inside the scoring worker."""
+
+    def __init__(self, report: str) -> None:
+        self.report = report
+
+    def predict(self, context, model_input, params=None):  # type: ignore[no-untyped-def]
+        import resource
+
+        umask = os.umask(0o022)
+        os.umask(umask)
+        seen = {
+            "home": os.environ.get("HOME"),
+            "home_files": os.listdir(os.environ["HOME"]),
+            "tmpdir": os.environ.get("TMPDIR"),
+            "cwd": os.getcwd(),
+            "umask": umask,
+            "pickle_gate": os.environ.get("MLFLOW_ALLOW_PICKLE_DESERIALIZATION"),
+            "core": resource.getrlimit(resource.RLIMIT_CORE),
+            "cpu": resource.getrlimit(resource.RLIMIT_CPU),
+            "nofile": resource.getrlimit(resource.RLIMIT_NOFILE),
+            "as": resource.getrlimit(resource.RLIMIT_AS),
+        }
+        Path(self.report).write_text(json.dumps(seen))
+        return np.zeros(len(model_input))
+
+
 @pytest.fixture(scope="module")
 def data() -> tuple[pd.DataFrame, pd.Series]:
     rng = np.random.default_rng(1)
@@ -91,7 +118,8 @@ def saved(
         "lgbm": lgb.LGBMClassifier(n_estimators=5, verbose=-1).fit(x, y01),
         "booster": lgb.train({"objective": "binary", "verbose": -1}, lgb.Dataset(x, y01), 5),
     }
-    paths = {name: root / name for name in (*fitted, "labels", "kill", "exit", "raise", "sleepy")}
+    names = (*fitted, "labels", "kill", "exit", "raise", "sleepy", "probe")
+    paths = {name: root / name for name in names}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         signature = infer_signature(x, fitted["lr"].predict_proba(x))
@@ -112,10 +140,16 @@ def saved(
             "exit": SuicidalModel("exit"),
             "raise": SuicidalModel("raise"),
             "sleepy": SleepyModel(str(root / "sleepy.json")),
+            "probe": ProbeModel(str(root / "probe.json")),
         }
         for name, model in pyfuncs.items():
             mlflow.pyfunc.save_model(paths[name], python_model=model, pip_requirements=REQS)
-    return {"paths": paths, "fitted": fitted, "report": root / "sleepy.json"}
+    return {
+        "paths": paths,
+        "fitted": fitted,
+        "report": root / "sleepy.json",
+        "probe": root / "probe.json",
+    }
 
 
 @pytest.fixture
@@ -317,6 +351,41 @@ def test_worker_environment_has_no_credentials() -> None:
         "GITHUB_TOKEN": "g",
         "MLFLOW_ALLOW_PICKLE_DESERIALIZATION": "true",
     }
-    assert set(worker_environment(base)) == {"PATH", "HOME", "PYTHONUNBUFFERED"}
+    assert set(worker_environment(base)) == {
+        "PATH",
+        "HOME",
+        "PYTHONUNBUFFERED",
+        "MLFLOW_ALLOW_PICKLE_DESERIALIZATION",
+    }
+    assert worker_environment(base)["MLFLOW_ALLOW_PICKLE_DESERIALIZATION"] == "false"
     env = worker_environment(base, allow_pickle=True)
     assert env["MLFLOW_ALLOW_PICKLE_DESERIALIZATION"] == "true"
+
+
+def test_the_worker_is_confined(saved: dict[str, Any], data: Any) -> None:
+    x, _ = data
+    score_model(
+        saved["paths"]["probe"], x, pos_label=1, allow_pickle=True, timeout=120, model_label="probe"
+    )
+    seen = json.loads(saved["probe"].read_text())
+    home = Path(seen["home"])
+    assert home.parent == Path(seen["cwd"])  # its own empty home inside the temporary folder
+    assert seen["home_files"] == []
+    assert Path(seen["tmpdir"]).parent == Path(seen["cwd"])
+    assert seen["umask"] == 0o077
+    assert seen["core"] == [0, 0]
+    assert 0 < seen["cpu"][0] <= 120 * (os.cpu_count() or 1) + 60
+    assert 0 < seen["nofile"][0] <= 1024
+    assert seen["as"][0] > 0
+    assert seen["pickle_gate"] == "true"  # allowed here; "false" otherwise (below)
+    assert (
+        worker_environment({"MLFLOW_ALLOW_PICKLE_DESERIALIZATION": "true"})[
+            "MLFLOW_ALLOW_PICKLE_DESERIALIZATION"
+        ]
+        == "false"
+    )
+    # the parent (this process) is no longer dumpable: same-user processes cannot read
+    # its environment through /proc
+    import ctypes
+
+    assert ctypes.CDLL(None).prctl(3, 0, 0, 0, 0) == 0  # PR_GET_DUMPABLE
