@@ -73,11 +73,14 @@ class ScoringOptions:
     timeout: float
     no_cache: bool
     cache_dir: Path | None
+    allowed_sources: tuple[str, ...] = ()
 
     def policy(self) -> ScoringPolicy:
         from champion.workspace import ScoringPolicy
 
-        return ScoringPolicy(self.trust_types, self.allow_pickle, self.timeout)
+        return ScoringPolicy(
+            self.trust_types, self.allow_pickle, self.timeout, self.allowed_sources
+        )
 
     def workspace(self, progress: ProgressHook | None = None) -> Workspace:
         """The composer over this tracking server and score cache."""
@@ -321,9 +324,16 @@ def _scoring(
     timeout: float,
     no_cache: bool,
     cache_dir: Path | None,
+    allowed_sources: tuple[str, ...],
 ) -> ScoringOptions:
     return ScoringOptions(
-        tracking_uri, tuple(trust_types), allow_pickle, timeout, no_cache, cache_dir
+        tracking_uri,
+        tuple(trust_types),
+        allow_pickle,
+        timeout,
+        no_cache,
+        cache_dir,
+        tuple(allowed_sources),
     )
 
 
@@ -380,6 +390,18 @@ SCORING_OPTIONS: list[tuple[str, Callable[[F], F]]] = [
             help="Cache folder for scores and results [~/.cache/champion].",
         ),
     ),
+    (
+        "allowed_sources",
+        env_option(
+            "--allowed-source",
+            "allowed_sources",
+            env="CHAMPION_ALLOWED_SOURCES",
+            multiple=True,
+            metavar="PREFIX",
+            help="Load models only from artifact locations starting with PREFIX, e.g. "
+            "s3://models/ (repeatable; in the environment, separated by spaces) [anywhere].",
+        ),
+    ),
 ]
 scoring_options = _group("scoring", _scoring, SCORING_OPTIONS)
 
@@ -390,8 +412,12 @@ def _serving(
     allow_pickle: bool,
     timeout: float,
     cache_dir: Path | None,
+    allowed_sources: tuple[str, ...],
 ) -> ScoringOptions:
-    return ScoringOptions(tracking_uri, tuple(trust_types), allow_pickle, timeout, False, cache_dir)
+    sources = tuple(allowed_sources)
+    return ScoringOptions(
+        tracking_uri, tuple(trust_types), allow_pickle, timeout, False, cache_dir, sources
+    )
 
 
 # a dashboard always keeps its scores and results in the cache: every worker reads them there

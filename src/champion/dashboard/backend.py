@@ -61,7 +61,9 @@ class DashboardBackend:
     def __init__(self, config: DashboardConfig, workspace: Workspace | None = None) -> None:
         self.config = config
         if workspace is None:
-            policy = ScoringPolicy(config.trust_types, config.allow_pickle, config.timeout)
+            policy = ScoringPolicy(
+                config.trust_types, config.allow_pickle, config.timeout, config.allowed_sources
+            )
             cache = ScoreCache(config.cache_dir)
             workspace = Workspace(MlflowRegistry(config.tracking_uri), cache, policy)
         self.workspace = workspace

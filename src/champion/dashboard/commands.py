@@ -175,6 +175,7 @@ def serve(
         max_request_bytes=max_request_bytes,
         trust_types=scoring.trust_types,
         allow_pickle=scoring.allow_pickle,
+        allowed_sources=scoring.allowed_sources,
         timeout=scoring.timeout,
         mlflow_ui=mlflow_ui,
         users_file=users_file,

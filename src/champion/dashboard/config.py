@@ -73,6 +73,7 @@ class DashboardConfig:
     timeout: float = 600.0
     inline_budget: int = 5_000_000
     max_request_bytes: int = 1_000_000  # larger request bodies are refused (413) unread
+    allowed_sources: tuple[str, ...] = ()  # artifact location prefixes models may come from
     max_bytes: int = 2_000_000_000  # largest test set file (or download) read
     max_rows: int = 20_000_000  # most test set rows read
     mlflow_ui: str | None = None

@@ -22,6 +22,7 @@ import numpy.typing as npt
 
 from champion.cache import ScoreCache, ScoreKey
 from champion.data import EvalDataset
+from champion.errors import ModelError
 from champion.models.artifact import directory_checksum
 from champion.models.refs import ResolvedModel, parse_model_uri
 from champion.models.registry import RegistryClient
@@ -38,11 +39,24 @@ PROGRESS_EVERY = 0.5  # seconds between two writes of a scoring job's progress r
 
 @dataclass(frozen=True)
 class ScoringPolicy:
-    """What the user allowed: extra skops types, pickle models, and the scoring time limit."""
+    """What the user allowed: extra skops types, pickle models, the scoring time limit, and
+    where model artifacts may come from (URI prefixes; empty: anywhere)."""
 
     trusted_types: tuple[str, ...] = ()
     allow_pickle: bool = False
     timeout: float = 600.0
+    allowed_sources: tuple[str, ...] = ()
+
+    def check_source(self, resolved: ResolvedModel) -> None:
+        """ModelError when the model's artifacts lie outside the allowed sources."""
+        where = resolved.download_uri
+        if not self.allowed_sources or where.startswith(self.allowed_sources):
+            return
+        raise ModelError(
+            f"model {resolved.uri!r} is stored at {where!r}, outside the allowed sources "
+            f"({', '.join(self.allowed_sources)}); it was not downloaded. Add its location "
+            "with --allowed-source PREFIX if it is trusted."
+        )
 
 
 @dataclass(frozen=True)
@@ -178,6 +192,7 @@ class Scorer:
     def _download_and_score(
         self, resolved: ResolvedModel, dataset: EvalDataset, digest: str | None
     ) -> ScoredModel:
+        self.policy.check_source(resolved)  # before anything is downloaded
         with tempfile.TemporaryDirectory(prefix="champion-model-") as tmp:
             model_dir = self.registry.download(resolved, Path(tmp))
             checksum = directory_checksum(model_dir)
