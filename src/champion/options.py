@@ -440,18 +440,7 @@ def output_group(formats: tuple[str, ...]) -> Callable[[F], F]:
         "out",
         _output,
         [
-            (
-                "output",
-                env_option(
-                    "--format",
-                    "output",
-                    env="CHAMPION_FORMAT",
-                    type=click.Choice(formats),
-                    default=formats[0],
-                    show_default=True,
-                    help="How to print the result.",
-                ),
-            ),
+            ("output", format_option(*formats)),
             (
                 "verbose",
                 click.option(
