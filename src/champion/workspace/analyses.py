@@ -83,6 +83,9 @@ class Analyses:
         self.store = store
         self._memo: Memo[str, Any] = Memo(memo_size)
         self._rows: Memo[tuple[object, ...], Disagreements] = Memo(memo_size)
+        # reports under the callers' names, kept: what a report computes on first use (its
+        # threshold sweep, gain, calibration) is then computed once, not on every request
+        self._named: Memo[tuple[str, str], EvaluationReport] = Memo(memo_size)
 
     def _once(self, kind: str, digest: str, compute: Any, **job: Any) -> Any:
         """The result stored under digest, else compute() (once per host with a store)."""
@@ -104,6 +107,10 @@ class Analyses:
     def report(self, scored: ScoredModel, dataset: EvalDataset, label: str) -> EvaluationReport:
         """The model's report (no bootstrap; threshold 0.5, read others with .at()), named
         label."""
+        digest = report_digest(scored, dataset)
+        known = self._named.get((digest, label))
+        if known is not None:
+            return known
 
         def compute() -> EvaluationReport:
             return evaluate(
@@ -116,9 +123,10 @@ class Analyses:
                 labels_only=scored.labels_only,
             )
 
-        digest = report_digest(scored, dataset)
         found: EvaluationReport = self._once("report", digest, compute, dataset=dataset.fingerprint)
-        return dataclasses.replace(found, name=label)
+        named_report = dataclasses.replace(found, name=label)
+        self._named.put((digest, label), named_report)
+        return named_report
 
     # paired comparisons -----------------------------------------------------------------------
 

@@ -191,3 +191,13 @@ def test_two_models_with_equal_scores_are_compared_not_merged(data: Any, tmp_pat
     )
     assert list(alone.models) == ["version 1"]
     assert alone.comparisons == {}
+
+
+def test_a_named_report_is_kept_with_what_it_computed(data: Any, tmp_path: Path) -> None:
+    dataset, versions = data
+    analyses = Analyses(ResultStore(tmp_path))
+    first = analyses.report(versions["2"], dataset, "version 2")
+    sweep = first.sweep  # computed on first use
+    again = analyses.report(versions["2"], dataset, "version 2")
+    assert again is first
+    assert again.sweep is sweep
