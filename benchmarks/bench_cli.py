@@ -24,14 +24,11 @@ import contextlib
 import io
 import json
 import os
-import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -39,11 +36,14 @@ from pathlib import Path
 
 import numpy as np
 
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))  # the mlflow server helper the integration tests use
+from integration.servers import start_server, stop_server  # noqa: E402
+
 MODEL = "bench-cli"
 FEATURES = ["x0", "x1", "x2", "x3"]
 TARGET = "label"
 TEST_ROWS = 223
-SERVER_TIMEOUT = 90.0
 
 
 @dataclass(frozen=True)
@@ -63,12 +63,6 @@ def champion_command() -> list[str]:
     """The ``champion`` console script beside this interpreter, else ``python -m champion``."""
     script = Path(sys.executable).with_name("champion")
     return [str(script)] if script.exists() else [sys.executable, "-m", "champion"]
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def child_env() -> dict[str, str]:
@@ -110,62 +104,14 @@ def write_predictions(path: Path, rows: int) -> Path:
 
 @contextlib.contextmanager
 def mlflow_server(root: Path) -> Iterator[str]:
-    """``mlflow server`` over a sqlite file in root, on a free loopback port; its URL."""
-    port = free_port()
-    log = root / "server.log"
-    command = [
-        str(Path(sys.executable).with_name("mlflow")),
-        "server",
-        "--backend-store-uri",
-        f"sqlite:///{root / 'server.db'}",
-        "--artifacts-destination",
-        str(root / "artifacts"),
-        "--serve-artifacts",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--workers",
-        "1",
-    ]
-    env = {**child_env(), "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"}
-    with log.open("ab") as sink:
-        process = subprocess.Popen(
-            command,
-            cwd=root,
-            env=env,
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    url = f"http://127.0.0.1:{port}"
+    """``mlflow server`` over a sqlite file in root, on a free loopback port (started, waited
+    for and stopped as the integration tests do); its URL."""
+    loopback = {name: value for name, value in child_env().items() if name.lower() == "no_proxy"}
+    server = start_server(root, root / "server.db", env=loopback)
     try:
-        wait_until_healthy(url, process, log)
-        yield url
+        yield server.url
     finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=15)
-
-
-def wait_until_healthy(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + SERVER_TIMEOUT
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"mlflow server exited early:\n{log.read_text()[-3000:]}")
-        with (
-            contextlib.suppress(OSError),
-            urllib.request.urlopen(f"{url}/health", timeout=2) as answer,
-        ):
-            if answer.status == 200:
-                return
-        time.sleep(0.25)
-    raise SystemExit(f"mlflow server not healthy in {SERVER_TIMEOUT:.0f} s:\n{log.read_text()}")
+        stop_server(server)
 
 
 def register_models(url: str) -> None:
