@@ -1,14 +1,9 @@
-"""Test-set size limits: bytes of a file or a download, rows of CSV and Parquet; downloads
-follow redirects to http(s) only. Each refusal names the limit and how to raise it."""
+"""Test-set size limits: bytes of a file, rows of CSV and Parquet; each refusal names the limit
+and how to raise it (downloads: test_data_loaders.py, beside its HTTP server)."""
 
 from __future__ import annotations
 
-import functools
-import threading
-from collections.abc import Iterator
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -16,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from champion.cli.main import champion
-from champion.data import Limits, load_dataset, read_table
+from champion.data import Limits, read_table
 from champion.errors import DataError
 
 
@@ -57,49 +52,3 @@ def test_the_cli_takes_the_limits(table: tuple[Path, Path]) -> None:
     assert "over the limit of 1,000 bytes" in small.stderr
     fits = CliRunner().invoke(champion, [*args, "--max-rows", "1000", "--n-boot", "0"])
     assert fits.exit_code == 0, fits.output
-
-
-class _Handler(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-    def do_GET(self) -> None:
-        if self.path.startswith("/elsewhere"):
-            self.send_response(302)
-            self.send_header("Location", "ftp://127.0.0.1/t.csv")
-            self.end_headers()
-            return
-        super().do_GET()
-
-
-@pytest.fixture
-def server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, Path]]:
-    for name in ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
-    root = tmp_path / "www"
-    root.mkdir()
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Handler, directory=str(root)))
-    thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}", root
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join()
-
-
-def test_a_download_stops_at_the_byte_limit(
-    server: tuple[str, Path], table: tuple[Path, Path]
-) -> None:
-    base, root = server
-    (root / "t.csv").write_bytes(table[0].read_bytes() * 20)  # ~0.4 MB
-    with pytest.raises(DataError, match=r"\(downloading\) is .* over the limit of 100,000 bytes"):
-        load_dataset(f"{base}/t.csv", target="label", limits=Limits(max_bytes=100_000), timeout=5)
-
-
-def test_a_redirect_to_another_scheme_is_not_followed(server: tuple[str, Path]) -> None:
-    base, _ = server
-    with pytest.raises(DataError, match=r"redirected to 'ftp://127\.0\.0\.1/t\.csv'.*not http"):
-        load_dataset(f"{base}/elsewhere/t.csv", target="label", timeout=5)

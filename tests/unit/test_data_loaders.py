@@ -16,7 +16,15 @@ import pandas as pd
 import pytest
 from sklearn.model_selection import train_test_split
 
-from champion.data import RECIPES, EvalDataset, Recipe, fingerprint, load_dataset, split_test_rows
+from champion.data import (
+    RECIPES,
+    EvalDataset,
+    Limits,
+    Recipe,
+    fingerprint,
+    load_dataset,
+    split_test_rows,
+)
 from champion.errors import DataError
 from support.titanic import titanic_frame, write_titanic_csv
 
@@ -254,6 +262,14 @@ class _QuietHandler(SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         pass
 
+    def do_GET(self) -> None:
+        if self.path.startswith("/elsewhere"):  # a redirect to another scheme
+            self.send_response(302)
+            self.send_header("Location", "ftp://127.0.0.1/t.csv")
+            self.end_headers()
+            return
+        super().do_GET()
+
 
 @pytest.fixture
 def server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, Path]]:
@@ -300,6 +316,19 @@ def test_url_problems_name_the_url(server: tuple[str, Path]) -> None:
         load_dataset(f"{base}/data.xlsx", target="y", timeout=5)
     with pytest.raises(DataError, match="timeout must be a positive"):
         load_dataset(f"{base}/t.csv", target="y", timeout=0)
+
+
+def test_a_download_stops_at_the_byte_limit(server: tuple[str, Path], table: pd.DataFrame) -> None:
+    base, root = server
+    write(pd.concat([table] * 2000), root / "t.csv")
+    with pytest.raises(DataError, match=r"\(downloading\) is .* over the limit of 100,000 bytes"):
+        load_dataset(f"{base}/t.csv", target="churn", limits=Limits(max_bytes=100_000), timeout=5)
+
+
+def test_a_redirect_to_another_scheme_is_not_followed(server: tuple[str, Path]) -> None:
+    base, _ = server
+    with pytest.raises(DataError, match=r"redirected to 'ftp://127\.0\.0\.1/t\.csv'.*not http"):
+        load_dataset(f"{base}/elsewhere/t.csv", target="churn", timeout=5)
 
 
 def _free_port() -> int:
