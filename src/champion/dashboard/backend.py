@@ -44,7 +44,6 @@ from champion.workspace import (
     ScoringPolicy,
     Statistics,
     Workspace,
-    version_label,
 )
 from champion.workspace.results import content_key, failure_message
 
@@ -52,7 +51,7 @@ log = logging.getLogger("champion.dashboard")
 MODEL_TTL = 3.0  # seconds a read of the registered model (versions, aliases) is reused
 CHALLENGER_ALIAS = "challenger"
 
-__all__ = ["Activity", "DashboardBackend", "Evaluated", "Reports", "version_label"]
+__all__ = ["Activity", "DashboardBackend", "Evaluated", "Reports"]
 
 
 class DashboardBackend:
@@ -234,7 +233,7 @@ class DashboardBackend:
             if scored is None:
                 pending.append(version)
             else:
-                label = version_label(version, lang)
+                label = self.key(version).label(lang)
                 ready[version] = self.workspace.report(scored, self.dataset, label)
         return Reports(ready, tuple(pending))
 
@@ -293,11 +292,11 @@ class DashboardBackend:
         computing = tuple(c for c, found in pairs.items() if found is None)
         if computing:
             return Evaluated(None, tuple(ordered), pending, baseline, computing)
-        scored = {version_label(v, lang): self._ready(v) for v in ordered}
+        scored = {self.key(v).label(lang): self._ready(v) for v in ordered}
         stats = dataclasses.replace(self.stats, threshold=float(threshold))
-        given = {version_label(c, lang): p for c, p in pairs.items() if p is not None}
+        given = {self.key(c).label(lang): p for c, p in pairs.items() if p is not None}
         comparison = self.workspace.analyses.selection(
-            scored, version_label(baseline, lang), self.dataset, stats, given
+            scored, self.key(baseline).label(lang), self.dataset, stats, given
         )
         return Evaluated(comparison, tuple(ordered), pending, baseline)
 
@@ -314,10 +313,10 @@ class DashboardBackend:
         ordered, pending = self.ready_and_baseline(versions)
         if not ordered:
             return None, pending
-        scored = {version_label(v, lang): self._ready(v) for v in ordered}
+        scored = {self.key(v).label(lang): self._ready(v) for v in ordered}
         table = self.workspace.slices(
             scored,
-            version_label(ordered[0], lang),
+            self.key(ordered[0]).label(lang),
             self.dataset,
             column=column,
             bins=bins,
@@ -390,8 +389,8 @@ class DashboardBackend:
         """Rows where challenger and baseline disagree at threshold (both must be scored)."""
         base, chal = self._scored_pair(baseline, challenger)
         return self.workspace.disagreements(
-            (version_label(baseline, lang), base),
-            (version_label(challenger, lang), chal),
+            (self.key(baseline).label(lang), base),
+            (self.key(challenger).label(lang), chal),
             self.dataset,
             float(threshold),
         )

@@ -183,18 +183,6 @@ class Analyses:
         )
         return found
 
-    def pair_running(
-        self,
-        base: ScoredModel,
-        challenger: ScoredModel | None,
-        dataset: EvalDataset,
-        stats: Statistics,
-    ) -> bool:
-        """Whether some process on this host is computing this pair right now."""
-        return self.store is not None and self.store.busy(
-            pair_digest(base, challenger, dataset, stats)
-        )
-
     def _pair_loads(
         self, base: ScoredModel, challenger: ScoredModel | None, dataset: EvalDataset
     ) -> Any:

@@ -44,7 +44,7 @@ class ModelKey:
         """The name shown in tables and legends: "version 3" ("バージョン 3"), else the URI."""
         if self.version is None:
             return self.given or self.uri
-        return f"{_VERSION_WORD.get(lang, 'version')} {self.version}"
+        return version_label(self.version, lang)
 
 
 def version_label(version: str, lang: str = "en") -> str:

@@ -154,10 +154,6 @@ class Scorer:
             "scoring", resolved.identity, dataset.fingerprint, repr(dataset.pos_label)
         )
 
-    def scoring_now(self, resolved: ResolvedModel, dataset: EvalDataset) -> bool:
-        """Whether some process on this host is scoring the model on dataset right now."""
-        return self.results is not None and self.results.busy(self.job_digest(resolved, dataset))
-
     def score(self, resolved: ResolvedModel, dataset: EvalDataset) -> ScoredModel:
         """Scores of the model on dataset: from the cache, else scored here (once per host:
         a second caller waits for the first and reads the cache)."""

@@ -43,10 +43,6 @@ class Workspace:
     def registry(self) -> RegistryClient:
         return self.scorer.registry
 
-    @property
-    def cache(self) -> ScoreCache | None:
-        return self.scorer.cache
-
     # the registry -----------------------------------------------------------------------------
 
     def model(self, name: str) -> RegisteredModelInfo:
