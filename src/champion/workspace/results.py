@@ -122,6 +122,7 @@ class ResultStore:
             return None
         with contextlib.suppress(OSError):
             os.utime(path)  # used now: pruning by size drops the least recently used first
+        log.info("%s %s: read from the cache", kind, digest[:12])
         self._memo.put(digest, value)
         return value
 

@@ -159,6 +159,7 @@ class Scorer:
         a second caller waits for the first and reads the cache)."""
         warm = self.cached(resolved, dataset)
         if warm is not None:
+            log.info("scores of %s: read from the cache", resolved.uri)
             return warm
         if self.results is None:
             return self._download_and_score(resolved, dataset, None)

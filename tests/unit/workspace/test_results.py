@@ -163,3 +163,11 @@ def test_an_unexpected_failure_is_recorded_with_its_message_too(tmp_path: Path) 
     assert job is not None
     assert job.state == "failed"
     assert "unexpected KeyError" in (job.error or "")
+
+
+def test_a_result_read_from_disk_says_so(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    digest = content_key("thing", 7)
+    ResultStore(tmp_path).put("thing", digest, [1])
+    with caplog.at_level("INFO", logger="champion.workspace"):
+        assert ResultStore(tmp_path).get("thing", digest) == [1]
+    assert f"thing {digest[:12]}: read from the cache" in caplog.text
