@@ -1,5 +1,6 @@
 """``champion serve --workers 3`` on one cache: several clients at once, each version scored once
-and each comparison computed once on the host; after a restart the verdict comes from the cache.
+and each comparison computed once on the host, the test set loaded once and mapped by each
+worker; after a restart the verdict comes from the cache.
 
 The counts come from the workers' own log lines (``--verbose``): "scoring <uri>: ... rows in"
 once per scored version, "<kind> <key>: computed in" once per computed result.
@@ -90,6 +91,10 @@ def test_three_workers_score_and_compare_once_and_a_restart_reads_the_cache(
     with serving(server_store, data, cache, log) as url:
         first = ask_everything(url, clients=4)
     text = log.read_text()
+    # the test set is loaded once, by serve itself; each worker maps the copy it published
+    assert len(re.findall(r"test set: loaded ", text)) == 1, text
+    mapped = re.findall(r"\[(\d+)\] champion.dashboard test set: mapped \S+\.arrow", text)
+    assert len(set(mapped)) == 3, text
     scored = counted(text, r"scoring (models:/\S+): \d+ rows in")
     assert scored == {f"models:/{server_store.model_name}/{v}": 1 for v in ("1", "2", "3")}, text
     pairs = counted(text, r"pair ([0-9a-f]{12}): computed in")

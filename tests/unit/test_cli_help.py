@@ -12,6 +12,7 @@ from click.testing import CliRunner
 
 import champion.dashboard.backend
 import champion.dashboard.server
+import champion.dashboard.testset
 from champion.cli.main import champion as champion_cli
 from champion.dashboard.config import DashboardConfig
 
@@ -65,6 +66,7 @@ def served(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     class Backend:
         def __init__(self, config: DashboardConfig) -> None:
             seen["config"] = config
+            self.dataset = None
 
         def model(self) -> None:
             return None
@@ -74,6 +76,7 @@ def served(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
 
     monkeypatch.setattr(champion.dashboard.backend, "DashboardBackend", Backend)
     monkeypatch.setattr(champion.dashboard.server, "serve_production", serve_production)
+    monkeypatch.setattr(champion.dashboard.testset, "publish_test_set", lambda config, _: config)
     return seen
 
 

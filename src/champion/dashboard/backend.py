@@ -28,8 +28,9 @@ from champion.dashboard.figure_cache import (
     curve_part,
     whole_figure,
 )
+from champion.dashboard.testset import open_test_set
 from champion.dashboard.views import Activity, Evaluated, Reports
-from champion.data import EvalDataset, Limits, load_dataset
+from champion.data import EvalDataset
 from champion.errors import ChampionError
 from champion.evaluation import Comparison, EvaluationReport, GateCheck, SliceTable
 from champion.models import MlflowRegistry, RegisteredModelInfo
@@ -66,14 +67,7 @@ class DashboardBackend:
             cache = ScoreCache(config.cache_dir)
             workspace = Workspace(MlflowRegistry(config.tracking_uri), cache, policy)
         self.workspace = workspace
-        self.dataset: EvalDataset = load_dataset(
-            config.data_source,
-            target=config.target,
-            pos_label=config.pos_label,
-            features=list(config.features) if config.features else None,
-            recipe=config.recipe,
-            limits=Limits(config.max_bytes, config.max_rows),
-        )
+        self.dataset: EvalDataset = open_test_set(config)
         self.stats = Statistics(n_boot=config.n_boot)
         self.figures = FigureCache()
         self._lock = threading.Lock()

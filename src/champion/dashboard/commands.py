@@ -155,7 +155,9 @@ def serve(
         check_sessions_shared,
         serve_development,
         serve_production,
+        show_audit_log,
     )
+    from champion.dashboard.testset import publish_test_set
 
     if not data.source:
         raise DataError("give the test set with --data PATH|URL (CSV or Parquet).")
@@ -190,7 +192,12 @@ def serve(
         UserStore.load(users_file)  # a bad users file fails here, not in each worker
         if not dev:
             check_sessions_shared(config, workers)
-    check_registry(DashboardBackend(config))  # a bad test set fails here, clearly
+    show_audit_log(config.verbose)
+    checked = DashboardBackend(config)  # a bad test set fails here, clearly
+    check_registry(checked)
+    if not dev:  # loaded once for the host: the workers map this copy
+        config = publish_test_set(config, checked.dataset)
+    del checked
     click.echo(f"champion dashboard on http://{host}:{port}")
     if dev:
         serve_development(config, host, port)

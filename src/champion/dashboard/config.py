@@ -56,7 +56,9 @@ class DashboardConfig:
     secure_cookies: mark the session cookie Secure (served through HTTPS); proxy_fix: trusted
     reverse-proxy hops whose X-Forwarded-* headers are believed (0: none); session_idle_hours,
     session_max_days: a login ends after this long without a request, and this long after it
-    started whatever happens."""
+    started whatever happens; dataset_file: the test set as ``champion serve`` loaded and
+    published it once for the host (an Arrow file in the cache, see ``champion.data.shared``),
+    which every worker maps instead of loading the source again (None: load data_source)."""
 
     tracking_uri: str
     model_name: str
@@ -84,6 +86,7 @@ class DashboardConfig:
     proxy_fix: int = 0
     session_idle_hours: float = 8.0
     session_max_days: float = 7.0
+    dataset_file: Path | None = None  # the test set as serve published it, mapped by workers
     secret_key: str | None = field(default=None, repr=False)  # never printed in logs or errors
 
     def __post_init__(self) -> None:

@@ -35,10 +35,11 @@ def check_sessions_shared(config: DashboardConfig, workers: int) -> None:
 
 def show_audit_log(verbose: bool = False) -> None:
     """Print the ``champion.audit`` lines (logins, allowed and refused writes), and with verbose
-    the ``champion.workspace`` lines (what is scored, computed or read from the cache), on
+    the ``champion.workspace`` and ``champion.dashboard`` lines (the test set loaded or mapped,
+    what is scored, computed or read from the cache), on
     stderr next to gunicorn's access log, unless logging is configured already. Set before the
     workers fork, so each inherits it."""
-    names = ["champion.audit", *(["champion.workspace"] if verbose else [])]
+    names = ["champion.audit", *(["champion.workspace", "champion.dashboard"] if verbose else [])]
     for name in names:
         logger = logging.getLogger(name)
         if not logger.handlers and not logging.getLogger().handlers:

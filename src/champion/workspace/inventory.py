@@ -1,4 +1,5 @@
-"""What the cache folder holds (scores, reports, pairs, slice tables), and pruning it.
+"""What the cache folder holds (scores, reports, pairs, slice tables, the test sets ``serve``
+shares between its workers), and pruning it.
 
 Entries are immutable files named by their content keys, so removing one only means it is
 computed again when next asked for; a read marks an entry as used (its modification time), so
@@ -26,7 +27,7 @@ _SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 
 @dataclass(frozen=True)
 class Entry:
-    """One cached file: kind ("scores" or one of RESULT_KINDS), its path, size in bytes,
+    """One cached file: kind ("scores", "dataset" or one of RESULT_KINDS), its path, size in bytes,
     seconds since it was last written or read, and what the entry says of itself."""
 
     kind: str
@@ -50,9 +51,8 @@ def entries(root: Path, score_details: dict[str, dict[str, Any]] | None = None) 
     what the score cache says of that entry (model, rows, dataset)."""
     now = time.time()
     found = []
-    folders = [("scores", root / "scores", "*.parquet")] + [
-        (kind, root / "results" / kind, "*.pkl") for kind in RESULT_KINDS
-    ]
+    folders = [("scores", root / "scores", "*.parquet"), ("dataset", root / "datasets", "*.arrow")]
+    folders += [(kind, root / "results" / kind, "*.pkl") for kind in RESULT_KINDS]
     for kind, folder, pattern in folders:
         for path in folder.glob(pattern):
             try:
@@ -100,7 +100,7 @@ def prune(root: Path, max_size: int | None = None, older_than: float | None = No
             total -= oldest.size
     for entry in removed:
         entry.path.unlink(missing_ok=True)
-        if entry.kind != "scores":
+        if entry.kind in RESULT_KINDS:
             (root / "jobs" / f"{entry.path.stem}.json").unlink(missing_ok=True)
     return removed
 
@@ -109,6 +109,8 @@ def describe(entry: Entry) -> str:
     """What an entry is about, for a table: the model of a score vector, else its key."""
     if entry.kind == "scores":
         return str(entry.detail.get("uri") or entry.detail.get("model_identity") or entry.path.stem)
+    if entry.kind == "dataset":
+        return f"test set {entry.path.stem[:12]}"
     job = entry.path.parent.parent.parent / "jobs" / f"{entry.path.stem}.json"
     try:
         subjects = json.loads(job.read_text()).get("subjects") or []
