@@ -4,9 +4,12 @@
 (:mod:`champion.models.safety`) and the signature check (:mod:`champion.models.signature`) in
 this process, then runs :mod:`champion.models.worker` in a new process session with the test
 rows in a temporary Parquet file. The worker's environment has no tracking or cloud credentials (it
-reads only the local directory); a crash, an exception, a hang past ``timeout`` seconds or a
-Ctrl-C ends the worker (and anything it started) and becomes a :class:`ModelError` (Ctrl-C is
-re-raised as KeyboardInterrupt).
+reads only the local directory), its home, temporary folder and working folder are empty private
+folders, it has resource limits, and where Linux allows it without privileges it has no network
+(:mod:`champion.models.sandbox`); this process is made non-dumpable first, so the worker cannot
+read its memory or environment through /proc. A crash, an exception, a hang past ``timeout``
+seconds or a Ctrl-C ends the worker (and anything it started) and becomes a
+:class:`ModelError` (Ctrl-C is re-raised as KeyboardInterrupt).
 """
 
 from __future__ import annotations
@@ -54,6 +57,7 @@ _SECRET_FRAGMENTS = ("TOKEN", "SECRET", "PASSWORD", "PASSWD", "CREDENTIAL", "API
 # The worker runs worker.py by its path, not ``-m champion.models.worker``: importing the package
 # would import the registry code (and MLflow) that a skops model does not need.
 _WORKER = Path(__file__).with_name("worker.py")
+_SANDBOX = Path(__file__).with_name("sandbox.py")  # runs first: leaves the network (Linux)
 _PR_SET_DUMPABLE = 4  # linux/prctl.h
 _BOOTSTRAP = (
     "import runpy, sys; sys.argv[:] = sys.argv[1:]; "
@@ -71,12 +75,15 @@ class Scores:
     "probability", 1.0 / 0.0 (predicted label == pos_label or not) when ``kind`` is "label".
     ``classes``: the model's classes in its own order, or None when it does not say.
     ``note``: what the reader should know (labels only, columns dropped, ...), or None.
+    ``sandbox``: the worker's isolation beyond its confinement: "no network", or "network
+    open: <why>" where the platform refused it (see :mod:`champion.models.sandbox`).
     """
 
     values: npt.NDArray[np.float64]
     kind: ScoreKind
     classes: tuple[Any, ...] | None
     note: str | None
+    sandbox: str = ""
 
 
 def score_model(
@@ -132,7 +139,7 @@ def score_model(
             f"model {model_label!r} returned {len(scores.values)} scores for {len(frame)} rows."
         )
     note = "; ".join(n for n in (checked.note, scores.note) if n) or None
-    return Scores(scores.values, scores.kind, scores.classes, note)
+    return Scores(scores.values, scores.kind, scores.classes, note, scores.sandbox)
 
 
 def worker_environment(
@@ -204,7 +211,14 @@ def _run_worker(
 ) -> tuple[int, str]:
     """Run the worker on ``work/job.json``; (exit status, stderr tail). Kills it on timeout."""
     log = work / "worker.log"
-    command = [sys.executable, "-c", _BOOTSTRAP, str(_WORKER), str(work / "job.json")]
+    command = [
+        sys.executable,
+        "-c",
+        _BOOTSTRAP,
+        str(_SANDBOX),
+        str(_WORKER),
+        str(work / "job.json"),
+    ]
     protect_parent()
     env = worker_environment(allow_pickle=allow_pickle)
     for name in ("home", "tmp"):  # empty and private: nothing of the user's is at hand
@@ -287,6 +301,7 @@ def _read_result(
             kind="label" if result.get("kind") == "label" else "probability",
             classes=tuple(classes) if classes is not None else None,
             note=result.get("note"),
+            sandbox=str(result.get("sandbox") or ""),
         )
     if result is not None and not result.get("ok"):
         error = DataError if result.get("error") == "DataError" else ModelError

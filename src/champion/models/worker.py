@@ -52,7 +52,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         _write(result_path, {"ok": False, "error": "ModelError", "message": message})
         return 1
     np.save(job["output"], values, allow_pickle=False)
-    _write(result_path, {"ok": True, "kind": kind, "classes": _json_classes(classes), "note": note})
+    sandbox = os.environ.get("CHAMPION_SANDBOX", "")  # set by sandbox.py, which started this
+    payload = {"kind": kind, "classes": _json_classes(classes), "note": note, "sandbox": sandbox}
+    _write(result_path, {"ok": True, **payload})
     return 0
 
 

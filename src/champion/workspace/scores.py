@@ -212,6 +212,7 @@ class Scorer:
                 model_label=resolved.uri,
                 progress=self._progress_hook(resolved, dataset, digest),
             )
+        log.info("scoring %s: the worker ran with %s", resolved.uri, scores.sandbox or "?")
         values = np.asarray(scores.values, dtype=np.float64)
         if self.cache is not None:
             meta = {"uri": resolved.uri, "name": resolved.name, "version": resolved.version}

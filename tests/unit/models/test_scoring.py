@@ -11,10 +11,12 @@ import _thread
 import json
 import os
 import signal
+import subprocess
 import sys
 import threading
 import time
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -71,12 +73,19 @@ class SleepyModel(mlflow.pyfunc.PythonModel):
 class ProbeModel(mlflow.pyfunc.PythonModel):
     """Reports what its code can see and do from inside the scoring worker."""
 
-    def __init__(self, report: str) -> None:
+    def __init__(self, report: str, port: int) -> None:
         self.report = report
+        self.port = port
 
     def predict(self, context, model_input, params=None):  # type: ignore[no-untyped-def]
         import resource
+        import socket
 
+        try:  # the network a model could reach: a port listening on the parent's loopback
+            socket.create_connection(("127.0.0.1", self.port), timeout=5).close()
+            network = "connected"
+        except OSError as exc:
+            network = f"{type(exc).__name__}: {exc}"
         umask = os.umask(0o022)
         os.umask(umask)
         seen = {
@@ -90,9 +99,20 @@ class ProbeModel(mlflow.pyfunc.PythonModel):
             "cpu": resource.getrlimit(resource.RLIMIT_CPU),
             "nofile": resource.getrlimit(resource.RLIMIT_NOFILE),
             "as": resource.getrlimit(resource.RLIMIT_AS),
+            "uid": os.getuid(),
+            "network": network,
         }
         Path(self.report).write_text(json.dumps(seen))
         return np.zeros(len(model_input))
+
+
+@pytest.fixture(scope="module")
+def listening() -> Iterator[int]:
+    """A loopback port that accepts connections (the network a model could reach)."""
+    import socket
+
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        yield server.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -107,7 +127,7 @@ def data() -> tuple[pd.DataFrame, pd.Series]:
 
 @pytest.fixture(scope="module")
 def saved(
-    tmp_path_factory: pytest.TempPathFactory, data: tuple[pd.DataFrame, pd.Series]
+    tmp_path_factory: pytest.TempPathFactory, data: tuple[pd.DataFrame, pd.Series], listening: int
 ) -> dict[str, Any]:
     x, y = data
     y01 = (y == "yes").astype(int)
@@ -140,7 +160,7 @@ def saved(
             "exit": SuicidalModel("exit"),
             "raise": SuicidalModel("raise"),
             "sleepy": SleepyModel(str(root / "sleepy.json")),
-            "probe": ProbeModel(str(root / "probe.json")),
+            "probe": ProbeModel(str(root / "probe.json"), listening),
         }
         for name, model in pyfuncs.items():
             mlflow.pyfunc.save_model(paths[name], python_model=model, pip_requirements=REQS)
@@ -362,12 +382,26 @@ def test_worker_environment_has_no_credentials() -> None:
     assert env["MLFLOW_ALLOW_PICKLE_DESERIALIZATION"] == "true"
 
 
+def namespaces_allowed() -> bool:
+    """Whether this platform lets an unprivileged process enter new user and network
+    namespaces (asked of a fresh interpreter, which has a single thread)."""
+    code = "import ctypes, sys; sys.exit(ctypes.CDLL(None).unshare(0x50000000) != 0)"
+    return subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
 def test_the_worker_is_confined(saved: dict[str, Any], data: Any) -> None:
     x, _ = data
-    score_model(
+    scores = score_model(
         saved["paths"]["probe"], x, pos_label=1, allow_pickle=True, timeout=120, model_label="probe"
     )
     seen = json.loads(saved["probe"].read_text())
+    if namespaces_allowed():  # Linux with unprivileged user namespaces, as on CI's machines
+        assert scores.sandbox == "no network"
+        assert seen["network"].startswith("OSError: [Errno 101]"), seen["network"]
+        assert seen["uid"] == os.getuid()  # mapped to itself: files keep their owner
+    else:
+        assert scores.sandbox.startswith("network open: "), scores.sandbox
+        assert seen["network"] == "connected"
     home = Path(seen["home"])
     assert home.parent == Path(seen["cwd"])  # its own empty home inside the temporary folder
     assert seen["home_files"] == []
