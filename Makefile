@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
 DEMO_STAMP := $(VENV)/.installed-demo
 
-.PHONY: demo test lint typecheck unit browser bench clean
+.PHONY: demo test lint typecheck unit browser postgres bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,13 +37,18 @@ typecheck: $(STAMP)
 browser:
 	bash scripts/install-browser.sh
 
+# PostgreSQL for the team-stack tests (tests/integration/test_team_stack.py, scripts/team-stack.sh),
+# from Debian's package (apt-get, as root; a no-op when /usr/lib/postgresql/<major>/bin/initdb exists).
+postgres:
+	bash scripts/install-postgres.sh
+
 # The suite as on a fresh machine (COLUMNS unset: rich lays out for 80 columns, whatever the
 # terminal make runs in), then the command-line tests again on a 40-column terminal.
-unit: $(STAMP) browser
+unit: $(STAMP) browser postgres
 	env -u COLUMNS -u LINES $(BIN)/pytest
 	env COLUMNS=40 $(BIN)/pytest -m cli tests/unit
 
-test: browser lint typecheck unit
+test: browser postgres lint typecheck unit
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_evaluation.py
