@@ -47,12 +47,15 @@ class DataOptions:
 
         return Limits(self.max_bytes, self.max_rows)
 
-    def load(self) -> EvalDataset:
+    def load(self, tracking_uri: str | None = None) -> EvalDataset:
+        """The test set; a runs:/ or mlflow-artifacts:/ source is read through the tracking
+        server at tracking_uri (None: MLFLOW_TRACKING_URI)."""
         from champion.data import load_dataset
         from champion.errors import DataError
+        from champion.models.datasets import artifact_fetcher
 
         if not self.source:
-            raise DataError("give the test set with --data PATH|URL (CSV or Parquet).")
+            raise DataError("give the test set with --data PATH|URI (CSV or Parquet).")
         return load_dataset(
             self.source,
             target=self.target,
@@ -60,6 +63,7 @@ class DataOptions:
             features=list(self.features) if self.features else None,
             recipe=self.recipe,
             limits=self.limits(),
+            fetch=artifact_fetcher(tracking_uri),
         )
 
 
@@ -194,8 +198,10 @@ data_options = _group(
                 "--data",
                 "data_source",
                 env="CHAMPION_DATA",
-                metavar="PATH|URL",
-                help="Test set: a CSV or Parquet file, or an http(s) URL.",
+                metavar="PATH|URI",
+                help="Test set: a CSV or Parquet file or a folder of Parquet files; an "
+                "http(s) URL; s3://, gs:// or abfs:// (a file or a prefix of Parquet files); "
+                "runs:/RUN_ID/path or mlflow-artifacts:/path.",
             ),
         ),
         (

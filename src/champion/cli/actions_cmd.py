@@ -136,7 +136,7 @@ def promote(
     gate = None
     if expected is not None and expected == current and str(version) != current:
         if data.source:
-            dataset = data.load()
+            dataset = data.load(scoring.tracking_uri)
             with scoring_progress(output == "table") as progress:
                 workspace = scoring.workspace(progress)
                 champion = workspace.score(f"models:/{name}/{expected}", dataset)

@@ -155,7 +155,7 @@ def compare(
                 "name the models to compare (e.g. models:/titanic/1 models:/titanic/2) with "
                 "--data, or give --predictions FILE with --score NAME=COL."
             )
-        dataset = data.load()
+        dataset = data.load(scoring.tracking_uri)
         with scoring_progress(out.progress) as progress:
             workspace = scoring.workspace(progress)
             result, scored = workspace.compare(list(model_uris), dataset, stats, baseline)

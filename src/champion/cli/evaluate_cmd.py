@@ -49,7 +49,7 @@ def evaluate(
     the test set as a dataset input and tags naming the model version."""
     from champion.workspace.records import evaluation_record
 
-    dataset = data.load()
+    dataset = data.load(scoring.tracking_uri)
     with scoring_progress(out.progress) as progress:
         workspace = scoring.workspace(progress)
         report, scored = workspace.evaluate(model_uri, dataset, stats)

@@ -160,7 +160,7 @@ def serve(
     from champion.dashboard.testset import publish_test_set
 
     if not data.source:
-        raise DataError("give the test set with --data PATH|URL (CSV or Parquet).")
+        raise DataError("give the test set with --data PATH|URI (CSV or Parquet).")
     config = DashboardConfig(
         tracking_uri=require_tracking_uri(scoring.tracking_uri),
         model_name=model_name,

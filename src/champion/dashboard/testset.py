@@ -12,6 +12,7 @@ from champion.dashboard.config import DashboardConfig
 from champion.data import EvalDataset, Limits, load_dataset
 from champion.data.shared import open_published, publish
 from champion.errors import DataError, redact
+from champion.models.datasets import artifact_fetcher
 
 log = logging.getLogger("champion.dashboard")
 
@@ -34,6 +35,7 @@ def open_test_set(config: DashboardConfig) -> EvalDataset:
         features=list(config.features) if config.features else None,
         recipe=config.recipe,
         limits=Limits(config.max_bytes, config.max_rows),
+        fetch=artifact_fetcher(config.tracking_uri),
     )
     log.info("test set: loaded %s (%d rows)", redact(config.data_source), dataset.n)
     return dataset

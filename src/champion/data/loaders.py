@@ -1,4 +1,5 @@
-"""Loading a held-out test set (CSV or Parquet, local or http(s)) as an :class:`EvalDataset`.
+"""Loading a held-out test set (CSV or Parquet; a local file or folder, http(s), an object
+store, an MLflow artifact) as an :class:`EvalDataset`.
 
 Every problem a user can cause raises :class:`champion.errors.DataError` naming the file, column
 or rows and saying what to do.
@@ -13,7 +14,7 @@ import time
 import urllib.error
 import urllib.request
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -25,6 +26,7 @@ import pandas as pd
 from champion.data.dataset import EvalDataset
 from champion.data.fingerprint import fingerprint
 from champion.data.recipes import Recipe, apply_recipe, get_recipe
+from champion.data.remote import fetch_object, is_object_uri
 from champion.data.tables import (
     SUPPORTED_SUFFIXES,
     Limits,
@@ -103,27 +105,57 @@ def _download(url: str, directory: Path, timeout: float, limits: Limits) -> Path
     return file
 
 
-def read_source(
-    source: str | Path, *, timeout: float = 15.0, limits: Limits | None = None
-) -> pd.DataFrame:
-    """The table (rows x named columns) at a local path or an http(s) URL, within limits.
+#: Copies an MLflow artifact (``runs:/RUN_ID/path``, ``mlflow-artifacts:/...``) into a folder
+#: within limits and returns the local file or folder; given by the models layer, which alone
+#: talks to MLflow.
+Fetch = Callable[[str, Path, Limits], Path]
+MLFLOW_SCHEMES = ("runs:/", "mlflow-artifacts:/")
 
-    URLs are downloaded into a temporary file (removed afterwards) within timeout seconds.
-    Raises DataError as :func:`champion.data.read_table` does, and when the URL cannot be
-    fetched.
+
+def is_mlflow_uri(source: object) -> bool:
+    """True for ``runs:/...`` and ``mlflow-artifacts:/...`` (any case)."""
+    return isinstance(source, str) and source.strip().lower().startswith(MLFLOW_SCHEMES)
+
+
+def read_source(
+    source: str | Path,
+    *,
+    timeout: float = 15.0,
+    limits: Limits | None = None,
+    fetch: Fetch | None = None,
+) -> pd.DataFrame:
+    """The table (rows x named columns) at source, within limits: a local file or folder of
+    Parquet files, an http(s) URL, an object-store URI (``s3://``, ``gs://``, ``abfs://``: a
+    file or a prefix of Parquet files), or an MLflow artifact URI read through fetch.
+
+    Anything remote is copied into a temporary folder (removed afterwards); URLs within
+    timeout seconds. Raises DataError as :func:`champion.data.read_table` does, and when the
+    source cannot be fetched (messages name source, never the temporary copy).
     """
     limits = limits or Limits()
-    if not is_url(source):
+    text = str(source).strip()
+    if not (is_url(source) or is_object_uri(text) or is_mlflow_uri(text)):
         return read_table(source, limits)
-    if not timeout > 0:
+    if is_url(source) and not timeout > 0:
         raise DataError(f"timeout must be a positive number of seconds; got {timeout!r}.")
-    url = str(source).strip()
+    if is_mlflow_uri(text) and fetch is None:
+        raise DataError(
+            f"{text!r} is an MLflow artifact: it is read through the tracking server, which "
+            "this command does not know; pass --tracking-uri or set MLFLOW_TRACKING_URI."
+        )
     with tempfile.TemporaryDirectory(prefix="champion-") as directory:
-        file = _download(url, Path(directory), timeout, limits)
+        folder = Path(directory)
+        if is_url(source):
+            local = _download(text, folder, timeout, limits)
+        elif is_object_uri(text):
+            local = fetch_object(text, folder, limits)
+        else:
+            assert fetch is not None
+            local = fetch(text, folder, limits)
         try:
-            return read_table(file, limits)
-        except DataError as exc:  # name the URL, not the temporary file
-            raise DataError(str(exc).replace(repr(str(file)), repr(url))) from None
+            return read_table(local, limits)
+        except DataError as exc:  # name the source, not the temporary copy
+            raise DataError(str(exc).replace(repr(str(local)), repr(text))) from None
 
 
 def _rows(mask: npt.NDArray[np.bool_]) -> str:
@@ -241,11 +273,14 @@ def load_dataset(
     recipe: str | None = None,
     timeout: float = 15.0,
     limits: Limits | None = None,
+    fetch: Fetch | None = None,
 ) -> EvalDataset:
     """Load a held-out test set of n rows from a CSV/Parquet file or an http(s) URL.
 
-    source: local path (.csv, .csv.gz, .parquet, .pq) or http(s) URL of such a file, fetched
-    within timeout seconds; at most limits' bytes and rows are read (default Limits()).
+    source: local path (.csv, .csv.gz, .parquet, .pq, or a folder of Parquet files), http(s)
+    URL of such a file (fetched within timeout seconds), object-store URI (s3://, gs://,
+    abfs://) of a file or prefix, or MLflow artifact URI (runs:/, mlflow-artifacts:/) read with
+    fetch; at most limits' bytes and rows are read (default Limits()).
     recipe: name of a registered preprocessing (see :data:`champion.data.RECIPES`, e.g.
     "titanic"), applied first; it sets the default target
     and features. target: the label column (required without a recipe). features: the feature
@@ -260,7 +295,7 @@ def load_dataset(
     """
     where = str(source)
     chosen: Recipe | None = get_recipe(recipe) if recipe is not None else None
-    frame = read_source(source, timeout=timeout, limits=limits)
+    frame = read_source(source, timeout=timeout, limits=limits, fetch=fetch)
     if chosen is not None:
         frame = apply_recipe(chosen, frame, where)
     if target is None:

@@ -97,14 +97,62 @@ def _read_parquet(path: Path, limits: Limits) -> pd.DataFrame:
     return frame
 
 
+def read_parquet_folder(folder: Path, limits: Limits) -> pd.DataFrame:
+    """The rows of every Parquet file under folder (a partitioned dataset), files in path
+    order; hive-style ``key=value`` folders become columns. Hidden and ``_`` files
+    (``_SUCCESS``, ``_metadata``) are skipped. Raises DataError as :func:`read_table` does."""
+    import pyarrow.dataset as ds
+
+    files = sorted(
+        p
+        for p in folder.rglob("*")
+        if p.is_file()
+        and p.name.lower().endswith(PARQUET_SUFFIXES)
+        and not p.name.startswith(("_", "."))
+    )
+    if not files:
+        raise DataError(
+            f"{str(folder)!r} is a folder with no Parquet files in it; pass a CSV or Parquet "
+            "file, or a folder of .parquet files (a partitioned dataset)."
+        )
+    size = sum(p.stat().st_size for p in files)
+    if size > limits.max_bytes:
+        raise limits.too_large(f"{str(folder)!r} ({len(files)} Parquet files)", size)
+    try:
+        dataset = ds.dataset(
+            [str(p) for p in files],
+            format="parquet",
+            partitioning="hive",
+            partition_base_dir=str(folder),
+        )
+        _refuse_duplicates(folder, list(dataset.schema.names))
+        rows = dataset.count_rows()  # from the files' metadata
+        if rows > limits.max_rows:
+            raise limits.too_long(repr(str(folder)), f"{rows:,}")
+        frame: pd.DataFrame = dataset.to_table().to_pandas()
+    except DataError:
+        raise
+    except Exception as exc:  # files whose schemas disagree, corrupt files, ...
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DataError(
+            f"cannot read the Parquet files in {str(folder)!r} as one table: {reason}."
+        ) from None
+    if frame.shape[0] == 0:
+        raise DataError(f"{str(folder)!r} has no rows: there is nothing to evaluate.")
+    return frame
+
+
 def read_table(path: str | Path, limits: Limits | None = None) -> pd.DataFrame:
-    """Read a .csv, .csv.gz, .parquet or .pq file into a DataFrame (rows x named columns).
+    """Read a .csv, .csv.gz, .parquet or .pq file, or a folder of Parquet files, into a
+    DataFrame (rows x named columns).
 
     Raises DataError when the file is missing, of an unsupported type, unreadable or corrupt,
     has duplicate column names, holds no rows, or is larger than limits allow.
     """
     limits = limits or Limits()
     file = Path(path)
+    if file.is_dir():
+        return read_parquet_folder(file, limits)
     kind = _format(file)
     if not file.exists():
         raise DataError(f"file not found: {str(file)!r}; check the path.")
