@@ -172,3 +172,6 @@ from .actions_support import (  # noqa: E402, F401
     score_cache,
     titanic_csv,
 )
+
+# an S3 endpoint (moto's server) for the remote-data tests (see object_store.py)
+from .object_store import s3  # noqa: E402, F401
