@@ -86,12 +86,15 @@ class ModelKit:
                     )
                 self.sources[kind] = info.model_uri
 
-    def new_model(self, kinds: list[str], champion: str | None = "1") -> str:
+    def new_model(
+        self, kinds: list[str], champion: str | None = "1", name: str = "promo-{}"
+    ) -> str:
         """A new registered model whose version i+1 is the logged model ``kinds[i]``; its
-        ``@champion`` alias set directly (outside champion) to ``champion``."""
+        ``@champion`` alias set directly (outside champion) to ``champion``; name with "{}"
+        standing for a fresh random part."""
         import mlflow
 
-        name = f"promo-{uuid.uuid4().hex[:8]}"
+        name = name.format(uuid.uuid4().hex[:8])
         client = mlflow.MlflowClient(self.tracking_uri)
         client.create_registered_model(name)
         with fluent_uri(self.tracking_uri), warnings.catch_warnings():

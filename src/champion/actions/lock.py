@@ -57,10 +57,10 @@ from datetime import UTC, datetime, timedelta
 from champion.actions.audit import format_time, parse_time
 from champion.errors import ConcurrentAliasChange, DataError, RegistryError
 from champion.models import LockRecord, RegistryPermissionDenied, RegistryWriter, lock_model_name
-from champion.models.registry_writer import LOCK_PREFIX
+from champion.models.registry_writer import LOCK_PREFIX, UC_LOCK_PREFIX
 
 #: claims to delete the lock carrying a token: ``champion-lock.break.<token>.<level>``
-CLAIM_PREFIX = f"{LOCK_PREFIX}break."
+#: (``catalog.schema.champion_lock__break__<token>__<level>`` beside a three-level name)
 #: a claim whose claimant vanished is taken over at the next level, at most this many times
 MAX_CLAIM_LEVELS = 20
 
@@ -195,9 +195,13 @@ class AliasLock:
         return bool(done)
 
 
-def claim_name(fence: str, level: int) -> str:
-    """The registered model whose creation grants the right to delete the lock ``fence``."""
-    return f"{CLAIM_PREFIX}{fence}.{level}"
+def claim_name(fence: str, level: int, lock_name: str = "") -> str:
+    """The registered model whose creation grants the right to delete the lock ``fence``
+    (``lock_name``'s namespace: beside it for a three-level name)."""
+    namespace, _, last = lock_name.rpartition(".")
+    if last.startswith(UC_LOCK_PREFIX):
+        return f"{namespace}.{UC_LOCK_PREFIX}break__{fence}__{level}"
+    return f"{LOCK_PREFIX}break.{fence}.{level}"
 
 
 def _claim(
@@ -207,7 +211,7 @@ def _claim(
     live claim exists (it is removing that lock now)."""
     token = uuid.uuid4().hex
     for level in range(1, MAX_CLAIM_LEVELS + 1):
-        name = claim_name(seen.fence, level)
+        name = claim_name(seen.fence, level, lock_name)
         now = settings.clock()
         tags = {
             "token": token,
@@ -258,7 +262,7 @@ def fenced_delete(
     finally:
         for stale in range(level, 0, -1):  # ours, then those of claimants that vanished
             with contextlib.suppress(RegistryError):
-                writer.delete_lock(claim_name(seen.fence, stale))
+                writer.delete_lock(claim_name(seen.fence, stale, lock_name))
 
 
 def _break_stale(

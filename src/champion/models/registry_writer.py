@@ -34,6 +34,8 @@ T = TypeVar("T")
 
 #: registered models whose name starts with this are champion's locks, not models
 LOCK_PREFIX = "champion-lock."
+#: the same for three-level names: ``catalog.schema.champion_lock__...``
+UC_LOCK_PREFIX = "champion_lock__"
 #: MLflow's SQL schema stores registered model names as VARCHAR(256)
 MAX_MODEL_NAME_LENGTH = 256
 #: MLflow 3.17 validates registered-model tag values up to 100 000 characters, but its SQL
@@ -42,22 +44,43 @@ MAX_MODEL_NAME_LENGTH = 256
 MAX_TAG_VALUE_LENGTH = 5000
 
 
-def lock_model_name(name: str, alias: str) -> str:
-    """The reserved registered-model name of the lock on ``name@alias``.
+def reserved_name(beside: str, *parts: str) -> str:
+    """A registered-model name champion reserves for a lock or a claim, in the namespace of
+    the model ``beside``.
 
-    ``champion-lock.<name>.<alias>``; when that exceeds MLflow's 256 characters, the name part
-    becomes the first 32 hex digits of its sha256 (still one name per model and alias).
+    ``champion-lock.<part>.<part>...``; for a three-level (Unity Catalog style)
+    ``catalog.schema.model``, ``catalog.schema.champion_lock__<part>__<part>...`` instead, so the
+    name is itself three levels and lies in the schema where the model's users may create
+    models. When the name exceeds MLflow's 256 characters, the first part becomes the first 32
+    hex digits of its sha256 (still one name per model and parts).
     """
-    plain = f"{LOCK_PREFIX}{name}.{alias}"
+    levels = beside.split(".")
+    three = len(levels) == 3 and all(levels)
+
+    def joined(pieces: tuple[str, ...]) -> str:
+        if three:
+            return f"{levels[0]}.{levels[1]}.{UC_LOCK_PREFIX}" + "__".join(pieces)
+        return LOCK_PREFIX + ".".join(pieces)
+
+    plain = joined(parts)
     if len(plain) <= MAX_MODEL_NAME_LENGTH:
         return plain
-    digest = hashlib.sha256(name.encode()).hexdigest()[:32]
-    return f"{LOCK_PREFIX}{digest}.{alias}"[:MAX_MODEL_NAME_LENGTH]
+    digest = hashlib.sha256(parts[0].encode()).hexdigest()[:32]
+    return joined((digest, *parts[1:]))[:MAX_MODEL_NAME_LENGTH]
+
+
+def lock_model_name(name: str, alias: str) -> str:
+    """The reserved registered-model name of the lock on ``name@alias``:
+    ``champion-lock.<name>.<alias>``, or ``catalog.schema.champion_lock__<model>__<alias>``
+    for a three-level name (see :func:`reserved_name`)."""
+    levels = name.split(".")
+    model = levels[-1] if len(levels) == 3 and all(levels) else name
+    return reserved_name(name, model, alias)
 
 
 def is_lock_model(name: str) -> bool:
-    """Whether a registered model name is one of champion's lock models."""
-    return name.startswith(LOCK_PREFIX)
+    """Whether a registered model name is one of champion's lock (or claim) models."""
+    return name.startswith(LOCK_PREFIX) or name.rpartition(".")[2].startswith(UC_LOCK_PREFIX)
 
 
 @dataclass(frozen=True)
