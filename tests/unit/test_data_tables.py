@@ -54,11 +54,13 @@ def test_unsupported_extension_lists_supported(tmp_path: Path) -> None:
         assert suffix in str(info.value)
 
 
-def test_directory_is_refused(tmp_path: Path) -> None:
+def test_folder_without_parquet_files_is_refused(tmp_path: Path) -> None:
     folder = tmp_path / "dir.csv"
     folder.mkdir()
-    with pytest.raises(DataError, match="not a file"):
+    (folder / "notes.txt").write_text("not data")
+    with pytest.raises(DataError, match="folder with no Parquet files") as info:
         read_table(folder)
+    assert "partitioned dataset" in str(info.value)
 
 
 @pytest.mark.parametrize(
