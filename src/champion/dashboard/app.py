@@ -31,6 +31,25 @@ PAGES = (
 )
 
 
+def logins(config: DashboardConfig) -> tuple[auth.Logins | None, str | None]:
+    """Who may log in (the users file, MLflow's accounts, or nobody) and the session key.
+
+    MLflow's accounts route every MLflow request of this process through the user's own
+    credentials, so this runs before any registry client is made."""
+    if config.users_file:
+        return auth.UserStore.load(config.users_file), config.secret_key
+    if not config.mlflow_logins:
+        return None, config.secret_key
+    from champion.cache import default_cache_dir
+    from champion.dashboard.mlflow_logins import MlflowLogins
+    from champion.models import user_auth
+
+    user_auth.use_user_credentials()
+    secret = security.session_key(config.secret_key)  # also encrypts the stored logins
+    folder = (config.cache_dir or default_cache_dir()) / "logins"
+    return MlflowLogins(config.tracking_uri, folder, secret), secret
+
+
 def create_app(config: DashboardConfig, backend: DashboardBackend | None = None) -> dash.Dash:
     """A Dash app serving config's registered model on config's test set.
 
@@ -38,10 +57,12 @@ def create_app(config: DashboardConfig, backend: DashboardBackend | None = None)
     the Flask app for the callbacks; a bad test set or an unreachable registry fails here with
     champion's clear error rather than on the first page view. With config.users_file, every
     route but the login page, assets and /health needs a login and writes need an operator;
-    without it the dashboard is read-only. Every response carries the security headers.
+    with config.mlflow_logins, users log in with their MLflow accounts and every request is made
+    with their credentials; without either the dashboard is read-only. Every response carries
+    the security headers.
     """
     # a bad users file fails before the (slower) backend is built
-    users = auth.UserStore.load(config.users_file) if config.users_file else None
+    users, secret = logins(config)
     app = dash.Dash(
         __name__,
         use_pages=True,
@@ -72,7 +93,7 @@ def create_app(config: DashboardConfig, backend: DashboardBackend | None = None)
     app.layout = shell.layout(config.lang)
     for module in (shell, overview, curves, threshold, slices, disagreements, registry):
         module.register(app)
-    auth.install(app, users, secret_key=config.secret_key)
+    auth.install(app, users, secret_key=secret)
     limits.limit_requests(app, config.max_request_bytes)  # after install: it goes first
     security.harden(app)
     return app

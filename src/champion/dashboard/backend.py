@@ -10,6 +10,7 @@ background thread while the page says so; every worker reads the same job record
 
 from __future__ import annotations
 
+import contextvars
 import dataclasses
 import logging
 import threading
@@ -33,7 +34,7 @@ from champion.dashboard.views import Activity, Evaluated, Reports
 from champion.data import EvalDataset
 from champion.errors import ChampionError
 from champion.evaluation import Comparison, EvaluationReport, GateCheck, SliceTable
-from champion.models import MlflowRegistry, RegisteredModelInfo
+from champion.models import MlflowRegistry, RegisteredModelInfo, user_auth
 from champion.models.refs import CHAMPION_ALIAS
 from champion.presentation.i18n import LANGUAGES
 from champion.workspace import (
@@ -72,7 +73,7 @@ class DashboardBackend:
         self.figures = FigureCache()
         self._lock = threading.Lock()
         self._scored: dict[str, ScoredModel] = {}
-        self._model: tuple[float, RegisteredModelInfo] | None = None
+        self._model: dict[str | None, tuple[float, RegisteredModelInfo]] = {}
         self._queued: set[tuple[str, ...]] = set()  # work this process has queued, not finished
         self._failed: dict[tuple[str, ...], str] = {}  # errors of this process's work, unread
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="champion-work")
@@ -82,14 +83,15 @@ class DashboardBackend:
     def model(self, fresh: bool = False) -> RegisteredModelInfo:
         """The registered model; a read younger than MODEL_TTL seconds is reused (every
         callback asks, and aliases move rarely), fresh=True reads it again."""
-        now = time.monotonic()
+        now, reader = time.monotonic(), user_auth.current()
+        who = None if reader is None else reader.username  # each account reads for itself
         with self._lock:
-            known = self._model
+            known = self._model.get(who)
         if not fresh and known is not None and now - known[0] < MODEL_TTL:
             return known[1]
         model = self.workspace.model(self.config.model_name)
         with self._lock:
-            self._model = (now, model)
+            self._model[who] = (now, model)
         return model
 
     def key(self, version: str) -> ModelKey:
@@ -181,7 +183,8 @@ class DashboardBackend:
                 with self._lock:
                     self._queued.discard(work)
 
-        self._executor.submit(background)
+        # the work runs as the user who asked for it (their MLflow credentials, with --auth mlflow)
+        self._executor.submit(contextvars.copy_context().run, background)
 
     def activity(self, versions: Sequence[str]) -> list[Activity]:
         """Scoring and comparisons about the selected versions, as every worker sees them."""

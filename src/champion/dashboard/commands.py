@@ -118,6 +118,16 @@ users_option = click.option(
     show_default=True,
     help="A login ends this many days after it started, whatever happens.",
 )
+@click.option(
+    "--auth",
+    "auth_mode",
+    type=click.Choice(["file", "mlflow"]),
+    default="file",
+    show_default=True,
+    help="Who logs in: 'file', the users of --users (read-only for everyone without it); "
+    "'mlflow', the tracking server's own accounts (its basic-auth app), every request made "
+    "with the user's credentials so MLflow's permissions decide who may move an alias.",
+)
 @click.option("--dev", is_flag=True, help="Dash development server with hot reload (loopback).")
 @click.option(
     "--verbose",
@@ -142,6 +152,7 @@ def serve(
     proxy_fix: int,
     session_idle_hours: float,
     session_max_days: float,
+    auth_mode: str,
     dev: bool,
     verbose: bool,
 ) -> None:
@@ -187,14 +198,15 @@ def serve(
         proxy_fix=proxy_fix,
         session_idle_hours=session_idle_hours,
         session_max_days=session_max_days,
+        mlflow_logins=auth_mode == "mlflow",
     )
     if users_file:
         UserStore.load(users_file)  # a bad users file fails here, not in each worker
-        if not dev:
-            check_sessions_shared(config, workers)
+    if (users_file or config.mlflow_logins) and not dev:
+        check_sessions_shared(config, workers)
     show_audit_log(config.verbose)
     checked = DashboardBackend(config)  # a bad test set fails here, clearly
-    check_registry(checked)
+    check_registry(checked, logins_decide=config.mlflow_logins)
     if not dev:  # loaded once for the host: the workers map this copy
         config = publish_test_set(config, checked.dataset)
     del checked
@@ -205,15 +217,19 @@ def serve(
         serve_production(config, host, port, workers)
 
 
-def check_registry(backend: Any) -> None:
+def check_registry(backend: Any, logins_decide: bool = False) -> None:
     """Read the registered model once before serving: a wrong name or refused credentials
     stop here (exit 2); a tracking server that is down or failing does not, since under an
     orchestrator that would be a crash loop: the dashboard starts, every page says what is
-    wrong, and it recovers by itself when the server is back."""
-    from champion.models import RegistryServerError, RegistryUnreachable
+    wrong, and it recovers by itself when the server is back. With logins_decide (MLflow's
+    accounts log in), a server that wants credentials is expected: each user brings theirs."""
+    from champion.models import RegistryAuthError, RegistryServerError, RegistryUnreachable
 
     try:
         backend.model()
+    except RegistryAuthError:
+        if not logins_decide:
+            raise
     except (RegistryUnreachable, RegistryServerError) as err:
         click.echo(f"warning: {err} The dashboard starts anyway and recovers when it returns.")
 

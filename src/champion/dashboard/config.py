@@ -49,7 +49,9 @@ class DashboardConfig:
     timeout: the model loading policy for versions not yet scored; inline_budget: the largest
     rows x (n_boot + 1) of a paired comparison computed while a page waits (larger ones run in
     the background); mlflow_ui: the MLflow UI's address for run links; users_file: the users
-    and roles allowed to log in (None: no logins, read-only for everyone); secret_key: signs the
+    and roles allowed to log in (None: no logins, read-only for everyone); mlflow_logins: log
+    in with the MLflow server's own accounts instead, each user's requests made with their
+    credentials (``--auth mlflow``); secret_key: signs the
     session cookies (None: $CHAMPION_SECRET_KEY, else a random key per process); verbose: log
     what each worker scores, computes or reads from the cache; trusted_origins: origins besides
     the server's own host from which POSTs are accepted (a reverse proxy's public address);
@@ -80,6 +82,7 @@ class DashboardConfig:
     max_rows: int = 20_000_000  # most test set rows read
     mlflow_ui: str | None = None
     users_file: Path | None = None
+    mlflow_logins: bool = False  # log in with the tracking server's accounts (--auth mlflow)
     verbose: bool = False
     trusted_origins: tuple[str, ...] = ()
     secure_cookies: bool = False
@@ -92,6 +95,11 @@ class DashboardConfig:
     def __post_init__(self) -> None:
         origins = tuple(trusted_origin(url) for url in self.trusted_origins)
         object.__setattr__(self, "trusted_origins", origins)
+        if self.mlflow_logins and self.users_file is not None:
+            raise ChampionError(
+                "--auth mlflow and --users are two ways to log in: pick one (MLflow's accounts, "
+                "or the users file)."
+            )
         if self.proxy_fix < 0:
             raise ChampionError(f"--proxy-fix {self.proxy_fix}: give 0 or more proxy hops.")
         if not (self.session_idle_hours > 0 and self.session_max_days > 0):

@@ -189,14 +189,10 @@ def secret_key_from(configured: str | None) -> str | None:
     return key
 
 
-def configure_sessions(
-    app: dash.Dash, secret_key: str | None, web: WebSettings | None = None
-) -> None:
-    """Sign app's session cookies with secret_key (see secret_key_from; a random key of this
-    process when there is none, with a warning) and make them HttpOnly, SameSite=Lax, Secure
-    when web.secure_cookies, and expire after web.idle without a request."""
-    web = web or WebSettings()
-    key = secret_key_from(secret_key)
+def session_key(configured: str | None) -> str:
+    """The key sessions are signed with (see secret_key_from), else a random key of this
+    process, with a warning."""
+    key = secret_key_from(configured)
     if key is None:
         key = secrets.token_hex(32)
         logging.getLogger("champion.dashboard").warning(
@@ -204,7 +200,17 @@ def configure_sessions(
             "when it restarts and are not shared between several workers.",
             SECRET_KEY_ENV,
         )
-    app.server.secret_key = key
+    return key
+
+
+def configure_sessions(
+    app: dash.Dash, secret_key: str | None, web: WebSettings | None = None
+) -> None:
+    """Sign app's session cookies with secret_key (see secret_key_from; a random key of this
+    process when there is none, with a warning) and make them HttpOnly, SameSite=Lax, Secure
+    when web.secure_cookies, and expire after web.idle without a request."""
+    web = web or WebSettings()
+    app.server.secret_key = session_key(secret_key)
     app.server.config.update(
         SESSION_COOKIE_NAME="champion_session",
         SESSION_COOKIE_HTTPONLY=True,

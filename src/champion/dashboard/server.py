@@ -25,9 +25,11 @@ def check_sessions_shared(config: DashboardConfig, workers: int) -> None:
     sessions with its own random key and refuse the logins of the others."""
     from champion.dashboard.security import SECRET_KEY_ENV, secret_key_from
 
-    if config.users_file and workers > 1 and secret_key_from(config.secret_key) is None:
+    logins = config.users_file or config.mlflow_logins
+    if logins and workers > 1 and secret_key_from(config.secret_key) is None:
+        option = "--users" if config.users_file else "--auth mlflow"
         raise ChampionError(
-            f"--users with --workers {workers} needs a session key shared by the workers: set "
+            f"{option} with --workers {workers} needs a session key shared by the workers: set "
             f'{SECRET_KEY_ENV} (e.g. export {SECRET_KEY_ENV}=$(python -c "import secrets; '
             f'print(secrets.token_hex(32))")), or serve with --workers 1.'
         )

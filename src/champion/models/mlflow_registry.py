@@ -17,6 +17,7 @@ is imported and built on first need: downloads, logged models and runs, and loca
 
 from __future__ import annotations
 
+import contextvars
 import os
 import sys
 import tempfile
@@ -350,7 +351,12 @@ class MlflowRegistry:
         versions = self._model_versions(name)
         workers = max(1, min(_PROBE_THREADS, len(versions)))
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            probes = list(pool.map(self._probe, versions))
+            # each probe runs in a copy of this context: the requests of the user acting now
+            # (models/user_auth.py) carry their credentials from the pool's threads too
+            futures = [
+                pool.submit(contextvars.copy_context().run, self._probe, mv) for mv in versions
+            ]
+            probes = [future.result() for future in futures]
         return tuple(
             self._ref(mv, aliases, has_signature)
             for mv, (_, has_signature) in zip(versions, probes, strict=True)
