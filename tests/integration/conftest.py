@@ -175,3 +175,6 @@ from .actions_support import (  # noqa: E402, F401
 
 # an S3 endpoint (moto's server) for the remote-data tests (see object_store.py)
 from .object_store import s3  # noqa: E402, F401
+
+# PostgreSQL + S3 (moto) + mlflow server, started by scripts/team-stack.sh (see team_stack.py)
+from .team_stack import team_stack  # noqa: E402, F401
