@@ -5,6 +5,9 @@ its artifact files, the dataset fingerprint and the positive label. Entries are 
 (one "score" column, the rest as schema metadata) written atomically, so several processes can
 share one cache directory. The checksum of a model identity is remembered once computed: model
 versions are immutable in the registry, and a warm lookup then needs no download at all.
+
+With a shared tier (an object store, see champion.object_cache) entries are also written there,
+and an entry missing locally is read from it (and kept locally for the next read).
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -27,14 +30,19 @@ import pyarrow.parquet as pq
 
 from champion.errors import ChampionError
 
+if TYPE_CHECKING:
+    from champion.object_cache import ObjectStore
+
 CACHE_ENV = "CHAMPION_CACHE_DIR"
 _FORMAT = 1
 
 
 def default_cache_dir() -> Path:
-    """$CHAMPION_CACHE_DIR, else $XDG_CACHE_HOME/champion, else ~/.cache/champion."""
-    if os.environ.get(CACHE_ENV):
-        return Path(os.environ[CACHE_ENV])
+    """$CHAMPION_CACHE_DIR, else $XDG_CACHE_HOME/champion, else ~/.cache/champion (also
+    when $CHAMPION_CACHE_DIR names a shared object-store prefix: that is the shared tier)."""
+    configured = os.environ.get(CACHE_ENV, "")
+    if configured and "://" not in configured:
+        return Path(configured)
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(base) / "champion"
 
@@ -72,10 +80,17 @@ class CachedScores:
 
 
 class ScoreCache:
-    """Scores on disk under ``root`` (see default_cache_dir)."""
+    """Scores on disk under ``root`` (see default_cache_dir), and in ``shared`` when given (an
+    object store several hosts share: see champion.object_cache)."""
 
-    def __init__(self, root: Path | None = None) -> None:
+    def __init__(self, root: Path | None = None, shared: ObjectStore | None = None) -> None:
         self.root = Path(root) if root is not None else default_cache_dir()
+        self.shared = shared
+
+    @property
+    def location(self) -> str:
+        """Where the cache is, as the user named it: the shared URI, else the folder."""
+        return self.shared.uri if self.shared is not None else str(self.root)
 
     @property
     def _scores(self) -> Path:
@@ -91,7 +106,7 @@ class ScoreCache:
     def get(self, key: ScoreKey) -> CachedScores | None:
         """The cached scores for key, or None (a damaged entry counts as missing)."""
         path = self._path(key)
-        if not path.exists():
+        if not path.exists() and not self._from_shared(path):
             return None
         try:
             table = pq.read_table(path)
@@ -126,11 +141,15 @@ class ScoreCache:
         }
         table = pa.table({"score": pa.array(np.asarray(values, dtype=np.float64))})
         table = table.replace_schema_metadata({"champion": json.dumps(record)})
-        self._write(self._path(key), lambda tmp: pq.write_table(table, tmp))
+        sink = pa.BufferOutputStream()
+        pq.write_table(table, sink)
+        self._store(self._path(key), sink.getvalue().to_pybytes())
 
     def checksum_of(self, model_identity: str) -> str | None:
         """The artifact checksum remembered for a model identity, if any."""
         path = self._checksums / f"{_name(model_identity)}.txt"
+        if not path.exists() and not self._from_shared(path):
+            return None
         try:
             return path.read_text().strip() or None
         except OSError:
@@ -138,7 +157,23 @@ class ScoreCache:
 
     def remember_checksum(self, model_identity: str, checksum: str) -> None:
         path = self._checksums / f"{_name(model_identity)}.txt"
-        self._write(path, lambda tmp: Path(tmp).write_text(checksum))
+        self._store(path, checksum.encode())
+
+    def _store(self, path: Path, data: bytes) -> None:
+        """Write an entry here, then to the shared tier unless another host did already."""
+        self._write(path, lambda tmp: Path(tmp).write_bytes(data))
+        if self.shared is not None:
+            self.shared.write_if_absent(path.relative_to(self.root).as_posix(), data)
+
+    def _from_shared(self, path: Path) -> bool:
+        """Copy the entry at path from the shared tier, if it has it; whether it did."""
+        if self.shared is None:
+            return False
+        data = self.shared.read(path.relative_to(self.root).as_posix())
+        if data is None:
+            return False
+        self._write(path, lambda tmp: Path(tmp).write_bytes(data))
+        return True
 
     def entries(self) -> list[dict[str, Any]]:
         """Metadata of every cached score vector."""

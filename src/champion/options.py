@@ -22,6 +22,7 @@ import click
 from champion.workspace.keys import DEFAULT_THRESHOLD
 
 if TYPE_CHECKING:
+    from champion.cache import ScoreCache
     from champion.data import EvalDataset, Limits
     from champion.workspace import ProgressHook, ScoringPolicy, Statistics, Workspace
 
@@ -78,6 +79,7 @@ class ScoringOptions:
     no_cache: bool
     cache_dir: Path | None
     allowed_sources: tuple[str, ...] = ()
+    shared_cache: str | None = None  # an object-store prefix several hosts share (s3://...)
 
     def policy(self) -> ScoringPolicy:
         from champion.workspace import ScoringPolicy
@@ -88,13 +90,20 @@ class ScoringOptions:
 
     def workspace(self, progress: ProgressHook | None = None) -> Workspace:
         """The composer over this tracking server and score cache."""
-        from champion.cache import ScoreCache
         from champion.models import MlflowRegistry
         from champion.workspace import Workspace
 
         registry = MlflowRegistry(require_tracking_uri(self.tracking_uri))
-        cache = None if self.no_cache else ScoreCache(self.cache_dir)
+        cache = None if self.no_cache else self.cache()
         return Workspace(registry, cache, self.policy(), progress)
+
+    def cache(self) -> ScoreCache:
+        """The score cache: the local folder, with the shared tier when one is named."""
+        from champion.cache import ScoreCache
+        from champion.object_cache import open_store
+
+        shared = open_store(self.shared_cache) if self.shared_cache else None
+        return ScoreCache(self.cache_dir, shared)
 
 
 @dataclass(frozen=True)
@@ -329,18 +338,38 @@ def _scoring(
     allow_pickle: bool,
     timeout: float,
     no_cache: bool,
-    cache_dir: Path | None,
+    cache_dir: Path | str | None,
     allowed_sources: tuple[str, ...],
 ) -> ScoringOptions:
+    local, shared = split_cache_location(cache_dir)
     return ScoringOptions(
         tracking_uri,
         tuple(trust_types),
         allow_pickle,
         timeout,
         no_cache,
-        cache_dir,
+        local,
         tuple(allowed_sources),
+        shared,
     )
+
+
+def split_cache_location(location: Path | str | None) -> tuple[Path | None, str | None]:
+    """(local folder, shared object-store URI) of a --cache-dir value: an s3:// (gs://,
+    abfs://...) URI is the shared tier, the local folder then being the default one."""
+    from champion.object_cache import is_shared_location
+
+    if location is None:
+        return None, None
+    if is_shared_location(str(location)):
+        return None, str(location)
+    return Path(location), None
+
+
+CACHE_HELP = (
+    "Cache folder for scores and results [~/.cache/champion], or an object-store prefix "
+    "(s3://bucket/prefix, gs://, abfs://) several hosts share, kept beside the local folder."
+)
 
 
 SCORING_OPTIONS: list[tuple[str, Callable[[F], F]]] = [
@@ -392,8 +421,8 @@ SCORING_OPTIONS: list[tuple[str, Callable[[F], F]]] = [
         env_option(
             "--cache-dir",
             env="CHAMPION_CACHE_DIR",
-            type=click.Path(path_type=Path),
-            help="Cache folder for scores and results [~/.cache/champion].",
+            metavar="PATH|URI",
+            help=CACHE_HELP,
         ),
     ),
     (
@@ -417,12 +446,13 @@ def _serving(
     trust_types: tuple[str, ...],
     allow_pickle: bool,
     timeout: float,
-    cache_dir: Path | None,
+    cache_dir: Path | str | None,
     allowed_sources: tuple[str, ...],
 ) -> ScoringOptions:
     sources = tuple(allowed_sources)
+    local, shared = split_cache_location(cache_dir)
     return ScoringOptions(
-        tracking_uri, tuple(trust_types), allow_pickle, timeout, False, cache_dir, sources
+        tracking_uri, tuple(trust_types), allow_pickle, timeout, False, local, sources, shared
     )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
@@ -12,6 +12,9 @@ from rich.table import Table
 from champion.cli.common import cache_dir_default, echo_json
 from champion.errors import redact
 from champion.options import format_option, require_tracking_uri, tracking_option
+
+if TYPE_CHECKING:
+    from champion.object_cache import ObjectStore
 
 
 def _version_dict(v: Any) -> dict[str, Any]:
@@ -100,9 +103,44 @@ cache_dir_option = click.option(
     "--cache-dir",
     envvar="CHAMPION_CACHE_DIR",
     show_envvar=True,
-    type=click.Path(path_type=Path),
-    help="Cache folder [~/.cache/champion].",
+    metavar="PATH|URI",
+    help="Cache folder [~/.cache/champion], or the object-store prefix (s3://...) hosts share.",
 )
+
+
+def _shared(cache_dir: str | None) -> ObjectStore | None:
+    """The shared store a --cache-dir URI names (None for a folder)."""
+    from champion.object_cache import is_shared_location, open_store
+
+    return open_store(cache_dir) if cache_dir and is_shared_location(cache_dir) else None
+
+
+def _shared_table(store: ObjectStore, output: str) -> None:
+    from champion.object_cache import shared_kind
+
+    found = store.listing()
+    if output == "json":
+        echo_json(
+            [
+                {
+                    "type": shared_kind(o),
+                    "path": store.location(o.name),
+                    "size": o.size,
+                    "age_seconds": round(o.age, 1),
+                }
+                for o in found
+            ]
+        )
+        return
+    total = sum(o.size for o in found)
+    title = f"Shared cache at {store.uri}: {len(found)} entries, {_size(total)}"
+    table = Table(title=title, title_justify="left")
+    for header in ("kind", "key", "size", "age"):
+        table.add_column(header, overflow="fold")
+    for o in found:
+        key = o.name.rsplit("/", 1)[-1].split(".")[0][:12]
+        table.add_row(shared_kind(o), key, _size(o.size), _age(o.age))
+    Console(highlight=False).print(table)
 
 
 def _size(size: int) -> str:
@@ -128,12 +166,17 @@ def _age(seconds: float) -> str:
 @cache.command("list")
 @cache_dir_option
 @format_option("table", "json")
-def cache_list(cache_dir: Path | None, output: str) -> None:
-    """List cached scores and results: kind, what it is about, size and age (since last use)."""
+def cache_list(cache_dir: str | None, output: str) -> None:
+    """List cached scores and results: kind, what it is about, size and age (since last use;
+    in a shared object store, since written)."""
     from champion.cache import ScoreCache
     from champion.workspace.inventory import describe, entries
 
-    root = cache_dir_default(cache_dir)
+    shared = _shared(cache_dir)
+    if shared is not None:
+        _shared_table(shared, output)
+        return
+    root = cache_dir_default(None if cache_dir is None else Path(cache_dir))
     details = {e["path"]: e for e in ScoreCache(root).entries()}
     found = entries(root, details)
     if output == "json":
@@ -157,33 +200,45 @@ def cache_list(cache_dir: Path | None, output: str) -> None:
     "--max-size", metavar="SIZE", help="Keep at most this much, e.g. 2GB (least recently used go)."
 )
 @click.option("--older-than", metavar="AGE", help="Remove entries unused for longer, e.g. 30d.")
-def cache_prune(cache_dir: Path | None, max_size: str | None, older_than: str | None) -> None:
+def cache_prune(cache_dir: str | None, max_size: str | None, older_than: str | None) -> None:
     """Remove entries unused for longer than --older-than, then the least recently used until
-    the cache takes at most --max-size. Removed entries are computed again when next needed."""
+    the cache takes at most --max-size. Removed entries are computed again when next needed.
+    In a shared object store, age counts from writing (reads are not recorded there)."""
     from champion.errors import DataError
+    from champion.object_cache import prune_shared
     from champion.workspace.inventory import parse_age, parse_size, prune
 
     if max_size is None and older_than is None:
         raise DataError(
             "say what to prune: --max-size SIZE (e.g. 2GB), --older-than AGE (e.g. 30d)."
         )
-    root = cache_dir_default(cache_dir)
-    removed = prune(
-        root,
-        None if max_size is None else parse_size(max_size),
-        None if older_than is None else parse_age(older_than),
-    )
+    size = None if max_size is None else parse_size(max_size)
+    age = None if older_than is None else parse_age(older_than)
+    shared = _shared(cache_dir)
+    if shared is not None:
+        gone = prune_shared(shared, size, age)
+        freed = sum(o.size for o in gone)
+        click.echo(f"removed {len(gone)} entries ({_size(freed)}) from {shared.uri}")
+        return
+    root = cache_dir_default(None if cache_dir is None else Path(cache_dir))
+    removed = prune(root, size, age)
     freed = sum(e.size for e in removed)
     click.echo(f"removed {len(removed)} entries ({_size(freed)}) from {root}")
 
 
 @cache.command("clear")
 @cache_dir_option
-def cache_clear(cache_dir: Path | None) -> None:
-    """Remove every cached score vector and result."""
+def cache_clear(cache_dir: str | None) -> None:
+    """Remove every cached score vector and result (of the shared store, for a URI)."""
     from champion.cache import ScoreCache
+    from champion.object_cache import prune_shared
     from champion.workspace.inventory import prune
 
-    folder = cache_dir_default(cache_dir)
+    shared = _shared(cache_dir)
+    if shared is not None:
+        gone = prune_shared(shared, max_size=0)
+        click.echo(f"removed {len(gone)} cached objects from {shared.uri}")
+        return
+    folder = cache_dir_default(None if cache_dir is None else Path(cache_dir))
     removed = len(prune(folder, max_size=0)) + ScoreCache(folder).clear()
     click.echo(f"removed {removed} cached files from {folder}")

@@ -36,6 +36,7 @@ from champion.errors import ChampionError
 from champion.evaluation import Comparison, EvaluationReport, GateCheck, SliceTable
 from champion.models import MlflowRegistry, RegisteredModelInfo, user_auth
 from champion.models.refs import CHAMPION_ALIAS
+from champion.object_cache import open_store
 from champion.presentation.i18n import LANGUAGES
 from champion.workspace import (
     DEFAULT_THRESHOLD,
@@ -65,7 +66,8 @@ class DashboardBackend:
             policy = ScoringPolicy(
                 config.trust_types, config.allow_pickle, config.timeout, config.allowed_sources
             )
-            cache = ScoreCache(config.cache_dir)
+            shared = open_store(config.shared_cache) if config.shared_cache else None
+            cache = ScoreCache(config.cache_dir, shared)
             workspace = Workspace(MlflowRegistry(config.tracking_uri), cache, policy)
         self.workspace = workspace
         self.dataset: EvalDataset = open_test_set(config)

@@ -183,6 +183,7 @@ def serve(
         max_bytes=data.max_bytes,
         max_rows=data.max_rows,
         cache_dir=scoring.cache_dir,
+        shared_cache=scoring.shared_cache,
         lang=lang,
         n_boot=n_boot,
         max_request_bytes=max_request_bytes,

@@ -44,7 +44,9 @@ def trusted_origin(url: str) -> str:
 class DashboardConfig:
     """tracking_uri: the MLflow store or server; model_name: the registered model whose versions
     are compared; data_source, recipe, target, pos_label, features: the test set (as for
-    ``champion.data.load_dataset``); cache_dir: the score cache (None: the default); lang: "en"
+    ``champion.data.load_dataset``); cache_dir: the score cache (None: the default);
+    shared_cache: an object-store prefix (s3://...) whose scores and results several hosts
+    share, beside cache_dir (see ``champion.object_cache``); lang: "en"
     or "ja"; n_boot: bootstrap resamples behind the intervals; trust_types, allow_pickle,
     timeout: the model loading policy for versions not yet scored; inline_budget: the largest
     rows x (n_boot + 1) of a paired comparison computed while a page waits (larger ones run in
@@ -70,6 +72,7 @@ class DashboardConfig:
     pos_label: str = "1"
     features: tuple[str, ...] | None = None
     cache_dir: Path | None = None
+    shared_cache: str | None = None
     lang: str = "en"
     n_boot: int = 1000
     trust_types: tuple[str, ...] = ()

@@ -71,7 +71,7 @@ def filesystem(uri: str) -> tuple[Any, str]:
         )
         return fs, uri.split("://", 1)[1]
     except (OSError, ValueError) as exc:
-        raise DataError(f"cannot open {uri!r}: {_reason(exc)}.") from None
+        raise DataError(f"cannot open {uri!r}: {describe_error(exc)}.") from None
 
 
 def fetch_object(uri: str, directory: Path, limits: Limits) -> Path:
@@ -116,7 +116,8 @@ def _info(fs: Any, path: str, uri: str) -> Any:
     try:
         info = fs.get_file_info(path)
     except (OSError, ValueError) as exc:
-        raise DataError(f"cannot read {uri!r}: {_reason(_refined(fs, path, exc))}.") from None
+        reason = describe_error(_refined(fs, path, exc))
+        raise DataError(f"cannot read {uri!r}: {reason}.") from None
     if info.type == pafs.FileType.NotFound:
         bucket = path.split("/", 1)[0]
         with contextlib.suppress(OSError, ValueError):
@@ -156,7 +157,7 @@ def _parquet_files(fs: Any, path: str, uri: str) -> list[Any]:
     try:
         listed = fs.get_file_info(pafs.FileSelector(path.rstrip("/"), recursive=True))
     except (OSError, ValueError) as exc:
-        raise DataError(f"cannot list {uri!r}: {_reason(exc)}.") from None
+        raise DataError(f"cannot list {uri!r}: {describe_error(exc)}.") from None
     files = [
         f
         for f in listed
@@ -184,11 +185,11 @@ def _copy(fs: Any, path: str, target: Path, uri: str, budget: int) -> int:
                     raise Limits(max_bytes=budget).too_large(f"{uri!r} (downloading)", copied)
                 out.write(chunk)
     except (OSError, ValueError) as exc:
-        raise DataError(f"cannot read {uri!r}: {_reason(exc)}.") from None
+        raise DataError(f"cannot read {uri!r}: {describe_error(exc)}.") from None
     return copied
 
 
-def _reason(exc: BaseException) -> str:
+def describe_error(exc: BaseException) -> str:
     """What went wrong, in words a user can act on, from pyarrow's error text."""
     text = " ".join(str(exc).split()) or type(exc).__name__
     lowered = text.lower()

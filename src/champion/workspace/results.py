@@ -9,7 +9,10 @@ commands never compute the same thing at once: the second waits for the first an
 result. Because the lock is the operating system's, a process that dies releases it.
 
 Entries are pickles. champion only reads pickles from a folder that the current user owns and
-nobody else can write (checked before each read), the same trust as the user's own home.
+nobody else can write (checked before each read), the same trust as the user's own home. With
+a shared tier (``--cache-dir s3://...``, see champion.object_cache) results are also written
+there and read from it, signed with ``CHAMPION_CACHE_KEY``: an entry whose signature does not
+verify is never unpickled.
 """
 
 from __future__ import annotations
@@ -29,9 +32,13 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from champion.errors import ChampionError
+from champion.object_cache import cache_key, sign, verified
+
+if TYPE_CHECKING:
+    from champion.object_cache import ObjectStore
 
 log = logging.getLogger("champion.workspace")
 FORMAT = 1  # bump when a stored type changes shape: older entries are then simply not found
@@ -93,10 +100,19 @@ class Job:
 
 class ResultStore:
     """Results under ``root/results/<kind>/<digest>.pkl``, their locks under ``root/locks`` and
-    job records under ``root/jobs``; an in-process memo keeps recent reads."""
+    job records under ``root/jobs``; an in-process memo keeps recent reads. With ``shared``,
+    results are also kept there (signed; only when CHAMPION_CACHE_KEY is set)."""
 
-    def __init__(self, root: Path, memo_size: int = 64) -> None:
+    def __init__(self, root: Path, memo_size: int = 64, shared: ObjectStore | None = None) -> None:
         self.root = Path(root)
+        self._shared = shared
+        self._key = cache_key() if shared is not None else None
+        if shared is not None and self._key is None:
+            log.warning(
+                "results are not shared through %s: set CHAMPION_CACHE_KEY (the same on every "
+                "host) to sign them; scores are shared.",
+                shared.uri,
+            )
         self._memo: Memo[str, Any] = Memo(memo_size)
         self._held: set[str] = set()  # digests whose lock this process holds
         self._held_lock = threading.Lock()
@@ -117,7 +133,7 @@ class ResultStore:
             data = path.read_bytes()
             value = loads(data)
         except FileNotFoundError:
-            return None
+            return self._get_shared(kind, digest, loads)
         except (OSError, pickle.UnpicklingError, EOFError, AttributeError, TypeError):
             return None
         with contextlib.suppress(OSError):
@@ -133,6 +149,38 @@ class ResultStore:
         data = dumps(value) if dumps else pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
         write_atomic(self.path(kind, digest), data)
         self._memo.put(digest, value)
+        if self._shared is not None and self._key is not None:
+            self._shared.write_if_absent(self._name(kind, digest), sign(data, self._key))
+
+    def _name(self, kind: str, digest: str) -> str:
+        return f"results/{kind}/{digest}.pkl"
+
+    def _get_shared(self, kind: str, digest: str, loads: Callable[[bytes], Any]) -> Any:
+        """The result from the shared tier (kept locally too), or None: absent, unsigned or
+        signed with another key (then it is not unpickled), or unreadable."""
+        if self._shared is None or self._key is None:
+            return None
+        blob = self._shared.read(self._name(kind, digest))
+        if blob is None:
+            return None
+        data = verified(blob, self._key)
+        if data is None:
+            log.warning(
+                "%s %s in %s: signature does not verify, ignored",
+                kind,
+                digest[:12],
+                self._shared.uri,
+            )
+            return None
+        try:
+            value = loads(data)
+        except (pickle.UnpicklingError, EOFError, AttributeError, TypeError, ValueError):
+            return None
+        with contextlib.suppress(ChampionError):
+            write_atomic(self.path(kind, digest), data)
+        log.info("%s %s: read from the shared cache", kind, digest[:12])
+        self._memo.put(digest, value)
+        return value
 
     def once(
         self,

@@ -99,7 +99,7 @@ class Scorer:
         self.cache = cache
         self.policy = policy
         self.progress = progress
-        self.results = ResultStore(cache.root) if cache is not None else None
+        self.results = ResultStore(cache.root, shared=cache.shared) if cache is not None else None
 
     # resolving --------------------------------------------------------------------------------
 
