@@ -16,6 +16,8 @@ from champion.lazy import lazy_names as _lazy_names
 if _typing.TYPE_CHECKING:
     from champion.evaluation import Comparison, EvaluationReport, compare, evaluate
 
+# the one place the version is written: pyproject.toml reads it from here (setuptools, without
+# importing champion), importlib.metadata.version("champion") and `champion --version` agree
 __version__ = "0.1.0"
 
 __all__ = [

@@ -20,7 +20,16 @@ if TYPE_CHECKING:
 
     from champion.cli.common import json_ready
 
-__all__ = ["COMMANDS", "PLUGIN_GROUP", "PLUGIN_HELP", "champion", "json_ready", "main"]
+__all__ = [
+    "COMMANDS",
+    "EXTRA_OF",
+    "PLUGIN_GROUP",
+    "PLUGIN_HELP",
+    "MissingExtra",
+    "champion",
+    "json_ready",
+    "main",
+]
 
 
 #: command name -> ("module:attribute" of the click command, its short help)
@@ -65,6 +74,40 @@ PLUGIN_HELP: dict[str, str] = {
 }
 
 
+#: top-level modules of an optional extra -> that extra: a command that needs one which is not
+#: installed (``pip install champion`` has no dashboard) says what to install, with exit code 2
+EXTRA_OF: dict[str, str] = dict.fromkeys(
+    (
+        "dash",
+        "plotly",
+        "dash_bootstrap_components",
+        "dash_ag_grid",
+        "gunicorn",
+        "flask",
+        "werkzeug",
+        "cryptography",
+    ),
+    "dashboard",
+)
+
+
+class MissingExtra(ChampionError):
+    """A command needs a package of an extra of champion that is not installed."""
+
+
+def missing_extra(err: ModuleNotFoundError, command: str | None) -> MissingExtra:
+    """The error to report for err, raised loading or running ``command``: which extra to
+    install. err itself is raised again when its module belongs to no extra (a real bug)."""
+    extra = EXTRA_OF.get((err.name or "").partition(".")[0])
+    if extra is None:
+        raise err
+    who = f"champion {command}" if command else "this command"
+    return MissingExtra(
+        f"{who} needs champion's {extra}, which is not installed (no module named "
+        f"{err.name!r}): pip install 'champion[{extra}]'"
+    )
+
+
 def _load(target: str) -> click.Command:
     """The click command at ``"module:attribute"``."""
     module, _, attribute = target.partition(":")
@@ -84,7 +127,8 @@ class ChampionGroup(click.Group):
     """A group that prints any ChampionError as "error: ..." (no traceback) and exits with
     the error's exit_code. Its own commands come from ``COMMANDS``, those of other packages (the
     dashboard's ``serve``, ``demo`` and ``users``) from the entry-point group
-    "champion.commands"; each is imported only when it runs."""
+    "champion.commands"; each is imported only when it runs. A command that needs a package of an
+    extra that is not installed (see ``EXTRA_OF``) says which extra to install and exits with 2."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         plugins = [ep.name for ep in _plugins()]
@@ -94,11 +138,14 @@ class ChampionGroup(click.Group):
         found = super().get_command(ctx, cmd_name)
         if found is not None:
             return found
-        if cmd_name in COMMANDS:
-            return _load(COMMANDS[cmd_name][0])
-        for ep in _plugins(cmd_name):
-            command: click.Command = ep.load()
-            return command
+        try:
+            if cmd_name in COMMANDS:
+                return _load(COMMANDS[cmd_name][0])
+            for ep in _plugins(cmd_name):
+                command: click.Command = ep.load()
+                return command
+        except ModuleNotFoundError as err:  # its module imports an extra's package
+            raise missing_extra(err, cmd_name) from err
         return None
 
     def short_helps(self, ctx: click.Context, limit: int = 45) -> list[tuple[str, str]]:
@@ -132,6 +179,10 @@ class ChampionGroup(click.Group):
         except ChampionError as err:
             click.echo(f"error: {err}", err=True)
             ctx.exit(err.exit_code)
+        except ModuleNotFoundError as err:  # while the command runs
+            missing = missing_extra(err, ctx.invoked_subcommand)
+            click.echo(f"error: {missing}", err=True)
+            ctx.exit(missing.exit_code)
 
 
 @click.group(cls=ChampionGroup, context_settings={"help_option_names": ["-h", "--help"]})
