@@ -6,9 +6,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
 DEMO_STAMP := $(VENV)/.installed-demo
 
-.PHONY: demo test lint typecheck unit browser postgres bench clean
+.PHONY: demo test lint typecheck unit dist browser postgres bench clean
 
-$(STAMP): pyproject.toml
+# the version is read from src/champion/__init__.py when installing: a new one reinstalls
+$(STAMP): pyproject.toml src/champion/__init__.py
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
@@ -48,7 +49,17 @@ unit: $(STAMP) browser postgres
 	env -u COLUMNS -u LINES $(BIN)/pytest
 	env COLUMNS=40 $(BIN)/pytest -m cli tests/unit
 
-test: browser postgres lint typecheck unit
+# The wheel and sdist a team installs, built from this tree without build isolation (build,
+# twine and setuptools come with .[dev]: nothing is downloaded), then checked: twine (metadata,
+# README rendering) and scripts/check-dist.py (every file of src/champion, CSS and py.typed
+# included, in both; the version, licence, extras and entry points in the metadata).
+dist: $(STAMP)
+	rm -rf dist
+	$(BIN)/python -m build --no-isolation --quiet --outdir dist
+	$(BIN)/twine check --strict dist/*
+	$(BIN)/python scripts/check-dist.py dist
+
+test: browser postgres lint typecheck dist unit
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_evaluation.py
