@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
 import dash
 
 from champion.dashboard import auth, limits, security, shell
@@ -18,6 +21,9 @@ from champion.dashboard.pages import (
     threshold,
 )
 from champion.presentation.i18n import t
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 # every page: its module, path and the i18n key of its name (the navigation is built from
 # Dash's page registry, which these fill)
@@ -50,6 +56,52 @@ def logins(config: DashboardConfig) -> tuple[auth.Logins | None, str | None]:
     return MlflowLogins(config.tracking_uri, folder, secret), secret
 
 
+class ServedUnder:
+    """WSGI middleware serving an app under prefix ("/champion/"): a request for
+    /champion/<path> reaches the app as <path> with SCRIPT_NAME /champion, so Flask's routes
+    stay where they are and every URL Flask builds (redirects, url_for) carries the prefix.
+
+    Works behind a reverse proxy that forwards /champion/... unchanged, and behind one that
+    strips the prefix and says so in X-Forwarded-Prefix (werkzeug's ProxyFix, outside this
+    middleware, then sets SCRIPT_NAME). /champion answers a redirect to /champion/; /health
+    also answers at the root (a load balancer probing the server itself); anything else
+    outside the prefix is 404."""
+
+    def __init__(self, app: WSGIApplication, prefix: str) -> None:
+        self.app = app
+        self.root = prefix.rstrip("/")  # "/champion"
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        script = environ.get("SCRIPT_NAME", "").rstrip("/")
+        path = environ.get("PATH_INFO", "") or "/"
+        inside = path == self.root or path.startswith(self.root + "/")
+        if script == self.root and not inside:  # a proxy stripped the prefix (and said so)
+            return self.app(environ, start_response)
+        if script in ("", self.root) and inside:  # forwarded unchanged (maybe also said so)
+            rest = path[len(self.root) :]
+            if not rest:
+                query = environ.get("QUERY_STRING", "")
+                target = self.root + "/" + (f"?{query}" if query else "")
+                return self._answer(start_response, "308 Permanent Redirect", target)
+            environ["SCRIPT_NAME"], environ["PATH_INFO"] = self.root, rest
+            return self.app(environ, start_response)
+        if script == "" and path == "/health":
+            return self.app(environ, start_response)
+        return self._answer(start_response, "404 Not Found")
+
+    def _answer(
+        self, start_response: StartResponse, status: str, location: str | None = None
+    ) -> Iterable[bytes]:
+        text = f"moved to {location}" if location else f"served under {self.root}/ only"
+        body = f"{status[4:].lower()}: {text}\n".encode()
+        headers = [("Content-Type", "text/plain; charset=utf-8")]
+        headers += [("Content-Length", str(len(body))), *security.STATIC_HEADERS.items()]
+        if location is not None:
+            headers.append(("Location", location))
+        start_response(status, headers)
+        return [body]
+
+
 def create_app(config: DashboardConfig, backend: DashboardBackend | None = None) -> dash.Dash:
     """A Dash app serving config's registered model on config's test set.
 
@@ -58,8 +110,8 @@ def create_app(config: DashboardConfig, backend: DashboardBackend | None = None)
     champion's clear error rather than on the first page view. With config.users_file, every
     route but the login page, assets and /health needs a login and writes need an operator;
     with config.mlflow_logins, users log in with their MLflow accounts and every request is made
-    with their credentials; without either the dashboard is read-only. Every response carries
-    the security headers.
+    with their credentials; without either the dashboard is read-only. Everything is served
+    under config.url_prefix (see ServedUnder). Every response carries the security headers.
     """
     # a bad users file fails before the (slower) backend is built
     users, secret = logins(config)
@@ -70,7 +122,13 @@ def create_app(config: DashboardConfig, backend: DashboardBackend | None = None)
         # Bootstrap's stylesheet is served from the package's assets folder: no CDN, works offline
         title=t("title", config.lang),
         suppress_callback_exceptions=True,
+        # the browser asks for pages, callbacks and assets under the prefix; Flask's routes
+        # stay at the root of the app, mounted under the prefix by ServedUnder
+        requests_pathname_prefix=config.url_prefix,
+        routes_pathname_prefix="/",
     )
+    if config.url_prefix != "/":  # inside ProxyFix (auth.install wraps it around this)
+        app.server.wsgi_app = ServedUnder(app.server.wsgi_app, config.url_prefix)
     app.server.config[security.LANG_KEY] = config.lang
     served = backend or DashboardBackend(config)
     served.warm_all()  # reports and curve figures of scored versions, in the background

@@ -300,7 +300,9 @@ def _enforce_login() -> ResponseReturnValue | None:
         return None
     request = flask.request
     if request.method in ("GET", "HEAD") and not request.path.startswith("/_"):
-        return flask.redirect(flask.url_for(LOGIN_ENDPOINT, next=request.full_path.rstrip("?")))
+        # the whole path, the prefix the dashboard is served under (SCRIPT_NAME) included
+        asked = request.script_root + request.full_path.rstrip("?")
+        return flask.redirect(flask.url_for(LOGIN_ENDPOINT, next=asked))
     if request.method not in ("GET", "HEAD", "OPTIONS"):
         _audit(logging.WARNING, "refused", ANONYMOUS, f"{request.method} without a login")
     return flask.jsonify(error="login required", login=flask.url_for(LOGIN_ENDPOINT)), 401
@@ -330,7 +332,7 @@ def _login_view(app: dash.Dash, users: Logins) -> ResponseReturnValue:
     throttle.succeeded(name)
     sign_in(user)
     _audit(logging.INFO, "login", user, "log in")
-    return flask.redirect(security.safe_next(request.form.get("next")))
+    return flask.redirect(security.safe_next(request.form.get("next"), security.mount_point()))
 
 
 def _logout_view() -> ResponseReturnValue:

@@ -104,6 +104,16 @@ users_option = click.option(
     metavar="N",
     help="Believe the X-Forwarded-* headers of N reverse proxies in front of the server.",
 )
+@env_option(
+    "--url-prefix",
+    env="CHAMPION_URL_PREFIX",
+    default="/",
+    show_default=True,
+    metavar="PATH",
+    help="Serve everything under this path (e.g. /champion): pages, callbacks, assets, login, "
+    "logout and PATH/health. Behind a reverse proxy that forwards PATH unchanged, or strips it "
+    "and sends X-Forwarded-Prefix (with --proxy-fix).",
+)
 @click.option(
     "--session-idle-hours",
     type=click.FloatRange(min=0, min_open=True),
@@ -150,6 +160,7 @@ def serve(
     trusted_origins: tuple[str, ...],
     secure_cookies: bool,
     proxy_fix: int,
+    url_prefix: str,
     session_idle_hours: float,
     session_max_days: float,
     auth_mode: str,
@@ -197,6 +208,7 @@ def serve(
         trusted_origins=trusted_origins,
         secure_cookies=secure_cookies,
         proxy_fix=proxy_fix,
+        url_prefix=url_prefix,
         session_idle_hours=session_idle_hours,
         session_max_days=session_max_days,
         mlflow_logins=auth_mode == "mlflow",
@@ -211,7 +223,7 @@ def serve(
     if not dev:  # loaded once for the host: the workers map this copy
         config = publish_test_set(config, checked.dataset)
     del checked
-    click.echo(f"champion dashboard on http://{host}:{port}")
+    click.echo(f"champion dashboard on http://{host}:{port}{config.url_prefix}")
     if dev:
         serve_development(config, host, port)
     else:

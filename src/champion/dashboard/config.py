@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -40,6 +41,26 @@ def trusted_origin(url: str) -> str:
     return origin
 
 
+# a path segment of --url-prefix: letters, digits and - _ . ~ (nothing a URL would have to encode)
+_PREFIX_SEGMENT = re.compile(r"[A-Za-z0-9_.~-]+")
+
+
+def url_prefix(value: str) -> str:
+    """value as the path the dashboard is served under: "/", or "/a/b/" (a leading and a
+    trailing "/" added when missing); a ChampionError naming --url-prefix for anything else
+    (empty segments, "." or "..", characters a URL would have to encode, a scheme or host)."""
+    text = value.strip()
+    segments = text.strip("/").split("/") if text.strip("/") else []
+    for segment in segments:
+        if segment in (".", "..") or not _PREFIX_SEGMENT.fullmatch(segment):
+            raise ChampionError(
+                f"--url-prefix {value!r} (CHAMPION_URL_PREFIX) is not a path to serve under: "
+                "give path segments of letters, digits, '-', '_', '.' or '~' separated by "
+                "single '/', e.g. /champion or /ml/champion (the default / serves at the root)."
+            )
+    return "/" + "".join(f"{segment}/" for segment in segments)
+
+
 @dataclass(frozen=True)
 class DashboardConfig:
     """tracking_uri: the MLflow store or server; model_name: the registered model whose versions
@@ -60,7 +81,9 @@ class DashboardConfig:
     secure_cookies: mark the session cookie Secure (served through HTTPS); proxy_fix: trusted
     reverse-proxy hops whose X-Forwarded-* headers are believed (0: none); session_idle_hours,
     session_max_days: a login ends after this long without a request, and this long after it
-    started whatever happens; dataset_file: the test set as ``champion serve`` loaded and
+    started whatever happens; url_prefix: the path everything is served under ("/champion/":
+    pages, callbacks, assets, /login, /logout, /health and the session cookie; "/" the root),
+    normalised by ``url_prefix``; dataset_file: the test set as ``champion serve`` loaded and
     published it once for the host (an Arrow file in the cache, see ``champion.data.shared``),
     which every worker maps instead of loading the source again (None: load data_source)."""
 
@@ -93,11 +116,13 @@ class DashboardConfig:
     session_idle_hours: float = 8.0
     session_max_days: float = 7.0
     dataset_file: Path | None = None  # the test set as serve published it, mapped by workers
+    url_prefix: str = "/"  # the path everything is served under (--url-prefix)
     secret_key: str | None = field(default=None, repr=False)  # never printed in logs or errors
 
     def __post_init__(self) -> None:
         origins = tuple(trusted_origin(url) for url in self.trusted_origins)
         object.__setattr__(self, "trusted_origins", origins)
+        object.__setattr__(self, "url_prefix", url_prefix(self.url_prefix))
         if self.mlflow_logins and self.users_file is not None:
             raise ChampionError(
                 "--auth mlflow and --users are two ways to log in: pick one (MLflow's accounts, "

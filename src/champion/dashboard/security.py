@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import dash
 import flask
@@ -108,14 +108,16 @@ def harden(app: dash.Dash) -> None:
 class WebSettings:
     """How the dashboard faces the network: extra trusted origins for writes (a reverse proxy's
     public address; the server's own host is always trusted), the Secure flag on the session
-    cookie, reverse-proxy hops whose X-Forwarded-* headers are believed, and how long a login
-    lasts without a request (idle) and at most (absolute)."""
+    cookie, reverse-proxy hops whose X-Forwarded-* headers are believed, how long a login
+    lasts without a request (idle) and at most (absolute), and the path the dashboard is
+    served under (the session cookie's path)."""
 
     trusted_origins: tuple[str, ...] = ()
     secure_cookies: bool = False
     proxy_fix: int = 0
     idle: timedelta = SESSION_IDLE
     absolute: timedelta = SESSION_MAX
+    url_prefix: str = "/"
 
     @classmethod
     def of(cls, config: Any) -> WebSettings:
@@ -126,6 +128,7 @@ class WebSettings:
             proxy_fix=int(config.proxy_fix),
             idle=timedelta(hours=config.session_idle_hours),
             absolute=timedelta(days=config.session_max_days),
+            url_prefix=str(getattr(config, "url_prefix", "/")),
         )
 
 
@@ -141,7 +144,8 @@ def settings() -> WebSettings:
 def apply_proxy_fix(app: dash.Dash, hops: int) -> None:
     """Believe the X-Forwarded-For, -Proto, -Host, -Port and -Prefix headers set by hops
     reverse proxies in front of the server (werkzeug's ProxyFix): the client's address in the
-    audit log and login limits, the public host and scheme in the same-origin check."""
+    audit log and login limits, the public host and scheme in the same-origin check, and the
+    path prefix a proxy stripped (SCRIPT_NAME, see ``app.ServedUnder``)."""
     if hops > 0:
         server = app.server
         server.wsgi_app = ProxyFix(
@@ -208,7 +212,8 @@ def configure_sessions(
 ) -> None:
     """Sign app's session cookies with secret_key (see secret_key_from; a random key of this
     process when there is none, with a warning) and make them HttpOnly, SameSite=Lax, Secure
-    when web.secure_cookies, and expire after web.idle without a request."""
+    when web.secure_cookies, and expire after web.idle without a request; the cookie's path is
+    web.url_prefix (without its last "/", so that the prefix itself matches too)."""
     web = web or WebSettings()
     app.server.secret_key = session_key(secret_key)
     app.server.config.update(
@@ -220,18 +225,35 @@ def configure_sessions(
         # Secure: the browser sends the cookie over HTTPS only (behind a TLS reverse proxy).
         SESSION_COOKIE_SECURE=web.secure_cookies,
         PERMANENT_SESSION_LIFETIME=web.idle,
+        SESSION_COOKIE_PATH=web.url_prefix.rstrip("/") or "/",
     )
 
 
 # --------------------------------------------------------------------------- the login form
 
 
-def safe_next(target: str | None) -> str:
-    """target if it is a path on this site, else "/" (no open redirect to another host)."""
+def mount_point() -> str:
+    """The path this request's app is served under, "/" or "/champion/" (the part of the URL
+    before Flask's routes: SCRIPT_NAME); "/" outside a request."""
+    root = flask.request.script_root if flask.has_request_context() else ""
+    return root.rstrip("/") + "/"
+
+
+def safe_next(target: str | None, root: str = "/") -> str:
+    """target if it is a path on this site under root (the mount point, see mount_point),
+    else root: no open redirect to another host, nor out of the dashboard's prefix (no "." or
+    ".." segments, also percent-encoded, which a browser would resolve)."""
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return "/"
+        return root
     parts = urlsplit(target)
-    return "/" if parts.scheme or parts.netloc else target
+    if parts.scheme or parts.netloc:
+        return root
+    if not (target.startswith(root) or parts.path == root.rstrip("/")):
+        return root
+    path = unquote(parts.path)
+    if "\\" in path or any(segment in (".", "..") for segment in path.split("/")):
+        return root
+    return target
 
 
 _PAGE = """<!DOCTYPE html>
@@ -293,9 +315,9 @@ def login_page(
         favicon=escape(f"{app.config.requests_pathname_prefix}_favicon.ico"),
         links=links,
         error=notice if error else "",
-        action=escape(flask.request.path),
+        action=escape(flask.request.script_root + flask.request.path),
         token=escape(token),
-        next=escape(safe_next(flask.request.values.get("next"))),
+        next=escape(safe_next(flask.request.values.get("next"), mount_point())),
         name=escape(name),
         form_id=ids.LOGIN_FORM,
         name_id=ids.LOGIN_NAME,

@@ -7,6 +7,7 @@ from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
+import flask
 from dash import Input, Output, State, dcc, html
 
 from champion.dashboard import auth, ids
@@ -24,6 +25,13 @@ def pages() -> list[tuple[str, str]]:
     return [(page["text_key"], page["path"]) for page in found if "text_key" in page]
 
 
+def links() -> list[tuple[str, str]]:
+    """(i18n key of the name, URL path) of every registered page: its path under the prefix
+    the app is served under (Dash's relative_path, "/champion/curves")."""
+    found = sorted(dash.page_registry.values(), key=lambda page: page["order"])
+    return [(page["text_key"], page["relative_path"]) for page in found if "text_key" in page]
+
+
 def nav_id(key: str) -> str:
     """The navigation link's id of the page named by i18n key ("ui.curves" -> "nav-curves")."""
     return ids.nav_link(key.removeprefix("ui."))
@@ -31,8 +39,8 @@ def nav_id(key: str) -> str:
 
 def layout(lang: str) -> html.Div:
     nav = [
-        dbc.NavItem(dbc.NavLink(t(key, lang), href=path, active="exact", id=nav_id(key)))
-        for key, path in pages()
+        dbc.NavItem(dbc.NavLink(t(key, lang), href=href, active="exact", id=nav_id(key)))
+        for key, href in links()
     ]
     return html.Div(
         [
@@ -169,13 +177,13 @@ def show_user(_path: str | None, lang: str | None) -> Any:
     user = auth.current_user()
     return [
         html.Span(f"{user.name} ({user.role})", id=ids.USER_NAME, className="text-light"),
-        logout_form(lang),
+        logout_form(lang, flask.url_for(auth.LOGOUT_ENDPOINT)),
     ]
 
 
-def logout_form(lang: str) -> html.Form:
-    """A plain form POST (not a link): with the SameSite=Lax session cookie, another site
-    cannot log the user out."""
+def logout_form(lang: str, action: str = "/logout") -> html.Form:
+    """A plain form POST (not a link) to action (/logout under the app's prefix): with the
+    SameSite=Lax session cookie, another site cannot log the user out."""
     return html.Form(
         html.Button(
             t("ui.log_out", lang),
@@ -185,7 +193,7 @@ def logout_form(lang: str) -> html.Form:
         ),
         id=ids.LOGOUT_FORM,
         method="POST",
-        action="/logout",
+        action=action,
         className="ms-2",
     )
 
