@@ -109,13 +109,17 @@ def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def champion(
-    stack: TeamStack, *args: object, uri: str | None = None, timeout: float = 240
+    stack: TeamStack,
+    *args: object,
+    uri: str | None = None,
+    timeout: float = 240,
+    env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """``champion ARGS`` as a subprocess in stack.env's environment (tracking URI: ``uri``, the
-    proxying server by default)."""
+    proxying server by default), with env's variables added."""
     return subprocess.run(
         [CHAMPION, *(str(a) for a in args)],
-        env=stack.env(uri),
+        env={**stack.env(uri), **(env or {})},
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -160,7 +164,7 @@ def history_tags(uri: str, name: str) -> dict[str, str]:
     return {k: v for k, v in tags.items() if k.startswith(HISTORY_PREFIX)}
 
 
-def compare_args(name: str, data: Path | str, cache: Path) -> list[object]:
+def compare_args(name: str, data: Path | str, cache: Path | str) -> list[object]:
     return [
         "compare", f"models:/{name}/1", f"models:/{name}/2", "--data", data, "--target", TARGET,
         "--n-boot", 200, "--cache-dir", cache, "--format", "json",
@@ -239,6 +243,38 @@ def test_models_compare_and_evaluate_through_the_artifact_proxy(
     assert roc_auc == pytest.approx(run.data.metrics["roc_auc"])
     assert any(k.endswith(f"{run_id}/artifacts/champion/evaluation.json")
                for k in s3_keys(team_stack, "artifacts/"))  # fmt: skip
+
+
+def test_compare_with_data_and_cache_in_s3_equals_the_local_files(
+    team_stack: TeamStack,
+    proxied_kit: ModelKit,
+    test_csv: Path,
+    s3_test_set: S3TestSet,
+    tmp_path: Path,
+) -> None:
+    name = proxied_kit.new_model(["good", "worse"])
+    local = champion(team_stack, *compare_args(name, test_csv, tmp_path / "local"))
+    assert local.returncode == 0, explain(local, team_stack, "mlflow.log")
+    shared = f"s3://{team_stack.bucket}/cache/{name}"
+    answers = []
+    for host in ("host-a", "host-b"):  # two hosts: their own folders, one bucket
+        env = {"XDG_CACHE_HOME": str(tmp_path / host), "CHAMPION_CACHE_KEY": "k" * 40}
+        done = champion(team_stack, *compare_args(name, s3_test_set.csv, shared), env=env)
+        assert done.returncode == 0, explain(done, team_stack, "mlflow.log")
+        answers.append(json.loads(done.stdout))
+    assert not any(s["from_cache"] for s in answers[0]["scored"].values())
+    assert all(s["from_cache"] for s in answers[1]["scored"].values())  # scored once, by host a
+    assert (
+        len([k for k in s3_keys(team_stack, f"cache/{name}/scores/") if k.endswith(".parquet")])
+        == 2
+    )
+    assert s3_keys(team_stack, f"cache/{name}/results/pair/")
+    expected = json.loads(local.stdout)
+    for answer in (expected, *answers):
+        answer.pop("scored")
+        answer["dataset"].pop("source")
+    assert answers[0] == expected  # the bucket's copy of the rows: exactly the local numbers
+    assert answers[1] == expected
 
 
 def test_ten_promote_processes_at_once_then_rollback_and_verify(
