@@ -25,6 +25,7 @@ from champion.evaluation.inputs import (
     weights as validated_weights,
 )
 from champion.evaluation.metrics import METRICS, MetricSpec
+from champion.evaluation.multiplicity import holm
 from champion.evaluation.report import EvaluationReport, evaluate_models, settings
 from champion.evaluation.stats import McNemarTest, mcnemar
 
@@ -106,13 +107,35 @@ class Comparison:
         return self.models[self.baseline]
 
     def to_dict(self, curves: bool = False, max_points: int = 1000) -> dict[str, Any]:
-        """JSON-ready: header, "models", "baseline", "comparisons" (see EvaluationReport)."""
+        """JSON-ready: header, "models", "baseline", "comparisons" (see EvaluationReport);
+        each metric's delta also carries "p_holm", its p-value adjusted (Holm) across the
+        challengers judged on that metric (equal to "p_value" with one challenger)."""
+        comparisons = {n: c.to_dict() for n, c in self.comparisons.items()}
+        for metric, adjusted in self.holm_adjusted().items():
+            for name, value in adjusted.items():
+                comparisons[name][metric]["p_holm"] = value
         return {
             **self.baseline_report.header_dict(),
             "models": {n: r.model_dict(curves, max_points) for n, r in self.models.items()},
             "baseline": self.baseline,
-            "comparisons": {n: c.to_dict() for n, c in self.comparisons.items()},
+            "comparisons": comparisons,
+            "adjustment": {"method": "holm", "family": "the challengers, for each metric"},
         }
+
+    def holm_adjusted(self) -> dict[str, dict[str, float | None]]:
+        """metric -> challenger -> its p-value adjusted by Holm's procedure over the
+        challengers compared on that metric (None where the test is undefined)."""
+        names = list(self.comparisons)
+        metrics = {m for c in self.comparisons.values() for m in c.deltas}
+        adjusted: dict[str, dict[str, float | None]] = {}
+        for metric in sorted(metrics):
+            raw = [self._p(name, metric) for name in names]
+            adjusted[metric] = dict(zip(names, holm(raw), strict=True))
+        return adjusted
+
+    def _p(self, name: str, metric: str) -> float | None:
+        delta = self.comparisons[name].deltas.get(metric)
+        return None if delta is None else delta.p_value
 
 
 def _verdict(spec: MetricSpec, delta: float, p_value: float, alpha: float) -> tuple[str, str]:
