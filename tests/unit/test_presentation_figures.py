@@ -222,8 +222,14 @@ def test_calibration_figure(cmp: Comparison) -> None:
     assert models[V1].name == f"{V1} — ECE {calib.ece:.3f}"
     filled = calib.count > 0
     assert list(models[V1].y) == pytest.approx(calib.fraction_positive[filled], abs=1e-4)
-    assert list(models[V1].customdata) == pytest.approx(calib.count[filled])
+    assert [row[0] for row in models[V1].customdata] == pytest.approx(calib.count[filled])
     assert len(set(models[V1].marker.size)) > 1  # sized by count
+    # each bin's Wilson interval as error bars around its fraction of positives
+    bars = models[V1].error_y
+    fraction = calib.fraction_positive[filled]
+    assert list(bars.array) == pytest.approx(calib.ci_high[filled] - fraction, abs=2e-4)
+    assert list(bars.arrayminus) == pytest.approx(fraction - calib.ci_low[filled], abs=2e-4)
+    assert "95%" in models[V1].hovertemplate
     assert V3 in fig.layout.annotations[0].text
 
 

@@ -11,6 +11,7 @@ from champion.errors import DataError
 from champion.evaluation.counts import BinaryCounts
 from champion.evaluation.inputs import FloatArray, require_probabilities
 from champion.evaluation.metrics import dot
+from champion.evaluation.stats import z_quantile
 
 
 @dataclass(frozen=True)
@@ -20,7 +21,9 @@ class Calibration:
     edges (B+1,): bin edges over [0, 1]; count (B,): weight of rows per bin; mean_predicted (B,)
     and fraction_positive (B,): NaN for empty bins. ece: sum over bins of
     count / total * |fraction_positive - mean_predicted|. A score equal to an inner edge falls in
-    the lower bin, as in scikit-learn's ``calibration_curve``.
+    the lower bin, as in scikit-learn's ``calibration_curve``. ci_low (B,), ci_high (B,): the
+    Wilson interval of each bin's fraction of positives at ``confidence`` (NaN for empty bins,
+    and for weighted rows, whose bins are not binomial counts).
     """
 
     edges: FloatArray
@@ -29,6 +32,9 @@ class Calibration:
     fraction_positive: FloatArray
     ece: float
     strategy: str
+    ci_low: FloatArray
+    ci_high: FloatArray
+    confidence: float = 0.95
 
     def to_dict(self) -> dict[str, object]:
         def clean(values: FloatArray) -> list[float | None]:
@@ -40,12 +46,36 @@ class Calibration:
             "count": self.count.tolist(),
             "mean_predicted": clean(self.mean_predicted),
             "fraction_positive": clean(self.fraction_positive),
+            "ci_low": clean(self.ci_low),
+            "ci_high": clean(self.ci_high),
+            "confidence": self.confidence,
             "ece": self.ece,
         }
 
 
-def calibration(counts: BinaryCounts, n_bins: int = 10, strategy: str = "uniform") -> Calibration:
-    """Bin rows by predicted probability; strategy "uniform" (equal width) or "quantile".
+def wilson_bounds(
+    successes: FloatArray, trials: FloatArray, confidence: float
+) -> tuple[FloatArray, FloatArray]:
+    """Wilson score intervals (low (B,), high (B,)) of successes / trials per bin, as
+    :func:`~champion.evaluation.stats.wilson_interval` computes one; NaN where trials == 0."""
+    z = z_quantile(confidence)
+    low = np.full(trials.shape, np.nan)
+    high = np.full(trials.shape, np.nan)
+    some = trials > 0
+    n, p = trials[some], successes[some] / trials[some]
+    denominator = 1.0 + z * z / n
+    centre = (p + z * z / (2.0 * n)) / denominator
+    half = z * np.sqrt(p * (1.0 - p) / n + z * z / (4.0 * n * n)) / denominator
+    low[some] = np.maximum(0.0, centre - half)
+    high[some] = np.minimum(1.0, centre + half)
+    return low, high
+
+
+def calibration(
+    counts: BinaryCounts, n_bins: int = 10, strategy: str = "uniform", confidence: float = 0.95
+) -> Calibration:
+    """Bin rows by predicted probability; strategy "uniform" (equal width) or "quantile"; each
+    bin's fraction of positives with its Wilson interval at confidence (unweighted rows).
 
     Raises DataError when the scores are not probabilities in [0, 1].
     """
@@ -84,7 +114,15 @@ def calibration(counts: BinaryCounts, n_bins: int = 10, strategy: str = "uniform
     fraction_positive[filled] = positive[filled] / count[filled]
     gaps = np.abs(fraction_positive[filled] - mean_predicted[filled])
     ece = float(dot(count[filled], gaps) / counts.total)
-    return Calibration(edges, count, mean_predicted, fraction_positive, ece, strategy)
+    if counts.weighted:  # weighted sums are not counts of trials: no binomial interval
+        low = high = np.full(n_bins, np.nan)
+    else:
+        low, high = wilson_bounds(
+            np.round(positive), np.where(filled, np.round(count), 0.0), confidence
+        )
+    return Calibration(
+        edges, count, mean_predicted, fraction_positive, ece, strategy, low, high, confidence
+    )
 
 
 def _weighted_quantile_edges(counts: BinaryCounts, n_bins: int) -> FloatArray:

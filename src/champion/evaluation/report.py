@@ -96,7 +96,7 @@ class EvaluationReport:
 
     def calibration_bins(self, n_bins: int = 10, strategy: str = "uniform") -> Calibration:
         """Reliability bins; raises DataError when the scores are not probabilities."""
-        return calibration(self.counts, n_bins, strategy)
+        return calibration(self.counts, n_bins, strategy, self.confidence)
 
     def at(self, threshold: float) -> ThresholdPoint:
         """Confusion counts and threshold metrics when score >= threshold is predicted positive."""

@@ -12,6 +12,7 @@ marker (and every threshold in threshold_metrics_figure).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import plotly.graph_objects as go
@@ -280,6 +281,18 @@ def gain_figure(
     return _curve_figure(reports, "gain", threshold, lang, colours, max_points, markers)
 
 
+def _bin_intervals(fraction: Any, low: Any, high: Any) -> dict[str, Any]:
+    """Plotly error bars from each bin's Wilson interval (asymmetric: low <= fraction <= high)."""
+    return {
+        "type": "data",
+        "symmetric": False,
+        "array": rounded(np.maximum(high - fraction, 0.0)),
+        "arrayminus": rounded(np.maximum(fraction - low, 0.0)),
+        "thickness": 1,
+        "width": 3,
+    }
+
+
 def calibration_figure(
     reports: Reports,
     lang: str = "en",
@@ -316,19 +329,32 @@ def calibration_figure(
         filled = (calib.count > 0) & np.isfinite(calib.mean_predicted)
         count = calib.count[filled]
         sizes = 6.0 + 16.0 * np.sqrt(count / max(largest, 1e-300))
+        fraction = calib.fraction_positive[filled]
+        low, high = calib.ci_low[filled], calib.ci_high[filled]
+        intervals = bool(np.all(np.isfinite(low)))  # none for weighted rows
+        level = f"{calib.confidence * 100:g}%"
         fig.add_trace(
             go.Scatter(
                 x=rounded(calib.mean_predicted[filled]),
-                y=rounded(calib.fraction_positive[filled]),
-                customdata=significant(count, 6),
+                y=rounded(fraction),
+                customdata=[
+                    list(row)
+                    for row in zip(significant(count, 6), rounded(low), rounded(high), strict=True)
+                ],
                 mode="lines+markers",
                 name=f"{name} — ECE {calib.ece:.3f}",
                 legendgroup=name,
                 line={"color": palette[name], "width": 1.5},
                 marker={"color": palette[name], "size": rounded(sizes, 1), "opacity": 0.85},
+                error_y=_bin_intervals(fraction, low, high) if intervals else None,
                 hovertemplate=(
                     f"<b>{name}</b><br>{x_title} %{{x:.3f}}<br>{y_title} %{{y:.3f}}"
-                    f"<br>{t('axis.count', lang)} %{{customdata:,.0f}}<extra></extra>"
+                    + (
+                        f" [{level} %{{customdata[1]:.3f}}, %{{customdata[2]:.3f}}]"
+                        if intervals
+                        else ""
+                    )
+                    + f"<br>{t('axis.count', lang)} %{{customdata[0]:,.0f}}<extra></extra>"
                 ),
             )
         )

@@ -152,3 +152,22 @@ def test_large_input_with_ties_and_weights() -> None:
         "roc_auc",
     )
     check_threshold_metrics(p, {n: m.value for n, m in report.metrics.items()}, 0.4)
+
+
+def test_each_calibration_bin_has_the_wilson_interval_of_its_fraction() -> None:
+    from statsmodels.stats.proportion import proportion_confint
+
+    rng = np.random.default_rng(11)
+    score = rng.random(500)
+    y = (rng.random(500) < score).astype(int)
+    calib = evaluate(y, score, n_boot=0).calibration_bins(n_bins=8)
+    assert calib.confidence == 0.95
+    for b in range(8):
+        in_bin = (score > calib.edges[b]) | ((b == 0) & (score == 0))
+        in_bin &= score <= calib.edges[b + 1]
+        low, high = proportion_confint(y[in_bin].sum(), in_bin.sum(), method="wilson")
+        assert (calib.ci_low[b], calib.ci_high[b]) == pytest.approx((low, high), abs=1e-12)
+    weighted = evaluate(y, score, sample_weight=rng.uniform(0.5, 2, 500), n_boot=0)
+    bins = weighted.calibration_bins()
+    assert np.all(np.isnan(bins.ci_low))
+    assert np.all(np.isnan(bins.ci_high))
