@@ -7,11 +7,18 @@
 #   mlflow server with --direct-artifacts only, a second one (its own database, mlflow_direct)
 #                 without --serve-artifacts: experiments default to s3://BUCKET/direct and the
 #                 clients read and write S3 themselves (MLFLOW_S3_ENDPOINT_URL)
+#   logins       with --auth, the first mlflow server runs MLflow's basic-auth app (--app-name
+#                 basic-auth; its users and permissions in a third database, mlflow_auth)
+#   dashboard    `serve` adds `champion serve` under /champion on the stack (--auth mlflow when
+#                 the stack has logins)
 #
 # Usage:
-#   scripts/team-stack.sh start [--direct-artifacts] DIR   start everything with its state in DIR
-#   scripts/team-stack.sh env DIR                          print the `export` lines of DIR/stack.env
-#   scripts/team-stack.sh stop DIR                         stop what start started (safe to repeat)
+#   scripts/team-stack.sh start [--direct-artifacts] [--auth] DIR
+#                                       start everything with its state in DIR
+#   scripts/team-stack.sh serve DIR MODEL DATA [OPTION...]
+#                                       start `champion serve` for MODEL on DATA on the stack
+#   scripts/team-stack.sh env DIR       print the `export` lines of DIR/stack.env
+#   scripts/team-stack.sh stop DIR      stop what start and serve started (safe to repeat)
 #
 #   . DIR/stack.env      (or: eval "$(scripts/team-stack.sh env DIR)") then champion models, ...
 #
@@ -24,6 +31,22 @@
 # PG_DIRECT_URI, PG_PORT, S3_BUCKET, S3_PORT, ARTIFACTS, MLFLOW_PORT, DIRECT_URI / DIRECT_PORT /
 # DIRECT_ARTIFACTS (empty without --direct-artifacts) and the pids (MOTO_PID, MLFLOW_PID,
 # DIRECT_PID, PG_PID).
+#
+# With --auth, DIR also holds basic_auth.ini (mode 600) and stack.env also exports
+# CHAMPION_STACK_AUTH=1, CHAMPION_STACK_ADMIN_USERNAME and CHAMPION_STACK_ADMIN_PASSWORD (the
+# admin account, a new random password at the first start), CHAMPION_STACK_AUTH_CONFIG and
+# CHAMPION_STACK_PG_AUTH_URI. It does not export MLFLOW_TRACKING_USERNAME / _PASSWORD: a
+# client acts as the admin only when told to.
+#
+# `serve DIR MODEL DATA [OPTION...]` runs, in the background, in DIR/stack.env's environment:
+#   champion serve --tracking-uri $MLFLOW_TRACKING_URI --model MODEL --data DATA
+#       --url-prefix /champion --proxy-fix 1 --workers 2 --host 127.0.0.1 --port <free port>
+#       [--auth mlflow] OPTION...
+# (an OPTION given again wins: e.g. --workers 4, --target Survived, --cache-dir s3://...), with
+# CHAMPION_SECRET_KEY and CHAMPION_CACHE_KEY read from DIR/secret.key and DIR/cache.key (made
+# at the first serve, mode 600), its local cache in DIR/cache (XDG_CACHE_HOME) and no MLflow
+# account of its own. It waits until /champion/health answers, adds CHAMPION_STACK_DASHBOARD_URL,
+# _PORT and _PID to stack.env, prints the URLs, and logs to DIR/dashboard.log; stop stops it.
 #
 # `start` waits until each service answers (pg_isready, then HTTP), prints the URLs and exits 0;
 # if anything fails it prints the log tails, stops what it had started and exits 1. `start` on a
@@ -42,6 +65,7 @@
 #   CHAMPION_STACK_WORKERS   workers of each mlflow server [2]
 #   CHAMPION_STACK_BUCKET    the bucket's name [champion-artifacts]
 #   CHAMPION_STACK_TIMEOUT   seconds each service may take to come up [180]
+#   CHAMPION_STACK_URL_PREFIX  the path `serve` serves the dashboard under [/champion]
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -50,6 +74,7 @@ PY="${CHAMPION_PYTHON:-$ROOT/.venv/bin/python}"
 WORKERS="${CHAMPION_STACK_WORKERS:-2}"
 BUCKET="${CHAMPION_STACK_BUCKET:-champion-artifacts}"
 TIMEOUT="${CHAMPION_STACK_TIMEOUT:-180}"
+URL_PREFIX="${CHAMPION_STACK_URL_PREFIX:-/champion}"
 AWS_KEY=testing
 REGION=us-east-1
 
@@ -281,9 +306,42 @@ SELECT 'CREATE ROLE mlflow' WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname
 ALTER ROLE mlflow WITH LOGIN PASSWORD '$PG_PASSWORD';
 SELECT 'CREATE DATABASE mlflow OWNER mlflow' WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'mlflow')\gexec
 SELECT 'CREATE DATABASE mlflow_direct OWNER mlflow' WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'mlflow_direct')\gexec
+SELECT 'CREATE DATABASE mlflow_auth OWNER mlflow' WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'mlflow_auth')\gexec
 SQL
     PG_URI="postgresql://mlflow:$PG_PASSWORD@127.0.0.1:$PG_PORT/mlflow"
     PG_DIRECT_URI="postgresql://mlflow:$PG_PASSWORD@127.0.0.1:$PG_PORT/mlflow_direct"
+    PG_AUTH_URI="postgresql://mlflow:$PG_PASSWORD@127.0.0.1:$PG_PORT/mlflow_auth"
+}
+
+# MLflow's basic-auth app: DIR/basic_auth.ini (the admin's password made once and kept there),
+# its tables created in mlflow_auth before the server's workers start (not by each at once)
+prepare_auth() {
+    AUTH_CONFIG="$DIR/basic_auth.ini"
+    ADMIN_USERNAME=admin
+    if [[ -f "$AUTH_CONFIG" ]]; then
+        ADMIN_PASSWORD="$(sed -n 's/^admin_password = //p' "$AUTH_CONFIG")"
+    fi
+    [[ -n "${ADMIN_PASSWORD:-}" ]] || ADMIN_PASSWORD="$("$PY" -c 'import secrets; print(secrets.token_hex(16))')"
+    (
+        umask 077
+        cat >"$AUTH_CONFIG" <<INI
+[mlflow]
+# every account may read; EDIT (move aliases) and MANAGE are granted per registered model
+default_permission = READ
+database_uri = $PG_AUTH_URI
+admin_username = $ADMIN_USERNAME
+admin_password = $ADMIN_PASSWORD
+authorization_function = mlflow.server.auth:authenticate_request_basic_auth
+# a password is hashed once a minute per worker, not on every request
+auth_cache_ttl_seconds = 60
+INI
+    )
+    say "creating the tables of MLflow's basic-auth app (mlflow_auth)"
+    "$PY" -m mlflow.server.auth db upgrade --url "$PG_AUTH_URI" >"$DIR/auth-db.log" 2>&1 || {
+        log_tail "$DIR/auth-db.log"
+        die "creating the basic-auth tables failed"
+    }
+    FLASK_KEY="$("$PY" -c 'import secrets; print(secrets.token_hex(32))')"
 }
 
 start_moto() {
@@ -307,8 +365,8 @@ launch_mlflow() {
     local name="$1" port="$2" log="$3"
     shift 3
     say "starting $name on 127.0.0.1:$port"
-    spawn "$log" env MLFLOW_SERVER_ENABLE_JOB_EXECUTION=false "$PY" -m mlflow server "$@" \
-        --host 127.0.0.1 --port "$port" --workers "$WORKERS"
+    spawn "$log" env MLFLOW_SERVER_ENABLE_JOB_EXECUTION=false "${SERVER_ENV[@]}" \
+        "$PY" -m mlflow server "$@" --host 127.0.0.1 --port "$port" --workers "$WORKERS"
     record_pid "$name" "$SPAWNED"
 }
 
@@ -343,7 +401,12 @@ write_env() {
                 "CHAMPION_STACK_DIRECT_URI=$DIRECT_URL" \
                 "CHAMPION_STACK_DIRECT_PORT=$DIRECT_PORT" \
                 "CHAMPION_STACK_DIRECT_ARTIFACTS=$DIRECT_ARTIFACTS" \
-                "CHAMPION_STACK_DIRECT_PID=$DIRECT_PID"; do
+                "CHAMPION_STACK_DIRECT_PID=$DIRECT_PID" \
+                "CHAMPION_STACK_AUTH=$AUTH" \
+                "CHAMPION_STACK_ADMIN_USERNAME=$ADMIN_USERNAME" \
+                "CHAMPION_STACK_ADMIN_PASSWORD=$ADMIN_PASSWORD" \
+                "CHAMPION_STACK_AUTH_CONFIG=$AUTH_CONFIG" \
+                "CHAMPION_STACK_PG_AUTH_URI=$PG_AUTH_URI"; do
                 printf 'export %s=%q\n' "${pair%%=*}" "${pair#*=}"
             done
         } >"$tmp"
@@ -384,10 +447,20 @@ postgresql.dialect.import_dbapi()' 2>/dev/null ||
     trap 'status=$?; if ((status != 0)); then echo "team-stack: start failed; stopping what it started" >&2; do_stop >&2 || true; fi' EXIT
 
     start_postgres
+    ((AUTH)) || PG_AUTH_URI=""
     start_moto
-    launch_mlflow "mlflow server" "$MLFLOW_PORT" "$DIR/mlflow.log" \
+    ADMIN_USERNAME="" ADMIN_PASSWORD="" AUTH_CONFIG=""
+    SERVER_ENV=()
+    local app=()
+    if ((AUTH)); then
+        prepare_auth
+        SERVER_ENV=("MLFLOW_AUTH_CONFIG_PATH=$AUTH_CONFIG" "MLFLOW_FLASK_SERVER_SECRET_KEY=$FLASK_KEY")
+        app=(--app-name basic-auth)
+    fi
+    launch_mlflow "mlflow server" "$MLFLOW_PORT" "$DIR/mlflow.log" "${app[@]}" \
         --backend-store-uri "$PG_URI" --artifacts-destination "s3://$BUCKET/artifacts" --serve-artifacts
     MLFLOW_PID=$SPAWNED
+    SERVER_ENV=()
     if ((DIRECT)); then
         DIRECT_URL="http://127.0.0.1:$DIRECT_PORT"
         DIRECT_ARTIFACTS="s3://$BUCKET/direct"
@@ -406,6 +479,9 @@ postgresql.dialect.import_dbapi()' 2>/dev/null ||
 
     say "up in $DIR"
     echo "  MLflow (artifacts proxied to s3://$BUCKET/artifacts): $MLFLOW_URL"
+    if ((AUTH)); then
+        echo "  MLflow logins:  basic-auth app; admin account $ADMIN_USERNAME (password in $DIR/stack.env)"
+    fi
     if ((DIRECT)); then
         echo "  MLflow (clients write $DIRECT_ARTIFACTS themselves):   $DIRECT_URL"
     fi
@@ -415,14 +491,79 @@ postgresql.dialect.import_dbapi()' 2>/dev/null ||
     echo "  stop:           $0 stop $DIR"
 }
 
+# a key of 64 hex digits kept in FILE (mode 600), made when missing
+key_file() {
+    local file="$1"
+    if [[ ! -s "$file" ]]; then
+        (
+            umask 077
+            "$PY" -c 'import secrets; print(secrets.token_hex(32))' >"$file"
+        )
+    fi
+    head -n1 "$file"
+}
+
+cmd_serve() {
+    [[ -f "$DIR/stack.env" ]] || die "no $DIR/stack.env: run 'scripts/team-stack.sh start $DIR' first"
+    # shellcheck disable=SC1091
+    . "$DIR/stack.env"
+    group_alive "$CHAMPION_STACK_MLFLOW_PID" || die "the stack in $DIR is not running: start it first"
+    if [[ -n "${CHAMPION_STACK_DASHBOARD_PID:-}" ]] && group_alive "$CHAMPION_STACK_DASHBOARD_PID"; then
+        die "a dashboard is already running in $DIR (pid $CHAMPION_STACK_DASHBOARD_PID): stop the stack first"
+    fi
+    local port url auth=()
+    port="$(free_ports 1)"
+    url="http://127.0.0.1:$port${URL_PREFIX%/}/"
+    if [[ "${CHAMPION_STACK_AUTH:-0}" == 1 ]]; then
+        auth=(--auth mlflow)
+    fi
+    mkdir -p "$DIR/cache"
+    say "starting champion serve for $MODEL on 127.0.0.1:$port under $URL_PREFIX"
+    # the dashboard holds no MLflow account: each user's requests carry that user's credentials
+    spawn "$DIR/dashboard.log" env -u MLFLOW_TRACKING_USERNAME -u MLFLOW_TRACKING_PASSWORD \
+        CHAMPION_SECRET_KEY="$(key_file "$DIR/secret.key")" \
+        CHAMPION_CACHE_KEY="$(key_file "$DIR/cache.key")" \
+        XDG_CACHE_HOME="$DIR/cache" \
+        "$PY" -m champion serve --tracking-uri "$MLFLOW_TRACKING_URI" --model "$MODEL" \
+        --data "$DATA" --url-prefix "$URL_PREFIX" --proxy-fix 1 --workers 2 \
+        --host 127.0.0.1 --port "$port" "${auth[@]}" "${SERVE_OPTIONS[@]}"
+    local pid=$SPAWNED
+    record_pid "champion serve" "$pid"
+    wait_http "champion serve" "${url}health" "$pid" "$DIR/dashboard.log"
+
+    local file="$DIR/stack.env" tmp="$DIR/.stack.env.tmp"
+    (
+        umask 077
+        grep -v '^export CHAMPION_STACK_DASHBOARD_' "$file" >"$tmp" || true
+        printf 'export %s=%q\n' CHAMPION_STACK_DASHBOARD_URL "$url" \
+            CHAMPION_STACK_DASHBOARD_PORT "$port" CHAMPION_STACK_DASHBOARD_PID "$pid" >>"$tmp"
+    )
+    mv "$tmp" "$file"
+    say "dashboard up in $DIR"
+    echo "  dashboard:      $url  (log in with an MLflow account; health: ${url}health)"
+    echo "  MLflow:         $MLFLOW_TRACKING_URI"
+    echo "  S3 (moto):      $MLFLOW_S3_ENDPOINT_URL  bucket $CHAMPION_STACK_S3_BUCKET"
+    echo "  log:            $DIR/dashboard.log"
+    echo "  stop:           $0 stop $DIR"
+}
+
 [[ $# -ge 1 ]] || usage
 COMMAND="$1"
 shift
 DIRECT=0
+AUTH=0
 DIR=""
+if [[ "$COMMAND" == serve ]]; then
+    [[ $# -ge 3 ]] || usage
+    DIR="$1" MODEL="$2" DATA="$3"
+    shift 3
+    SERVE_OPTIONS=("$@")
+    set --
+fi
 for arg in "$@"; do
     case "$arg" in
     --direct-artifacts) DIRECT=1 ;;
+    --auth) AUTH=1 ;;
     -h | --help) usage ;;
     -*) die "unknown option $arg" ;;
     *)
@@ -432,8 +573,8 @@ for arg in "$@"; do
     esac
 done
 [[ -n "$DIR" ]] || usage
-if [[ "$COMMAND" != start && "$DIRECT" -eq 1 ]]; then
-    die "--direct-artifacts goes with start"
+if [[ "$COMMAND" != start && ("$DIRECT" -eq 1 || "$AUTH" -eq 1) ]]; then
+    die "--direct-artifacts and --auth go with start"
 fi
 if [[ -d "$DIR" ]]; then
     DIR="$(cd "$DIR" && pwd)"
@@ -443,6 +584,7 @@ case "$COMMAND" in
 start) cmd_start ;;
 stop) cmd_stop ;;
 env) cmd_env ;;
+serve) cmd_serve ;;
 -h | --help | help) usage ;;
-*) die "unknown command $COMMAND (start, stop or env)" ;;
+*) die "unknown command $COMMAND (start, serve, stop or env)" ;;
 esac

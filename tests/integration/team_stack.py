@@ -10,6 +10,10 @@ The state folder is made with ``mkdtemp`` (not pytest's tmp folders: as root the
 the ``postgres`` user, who must be able to reach it) and removed at the end; the services' logs
 are copied first into pytest's tmp folder ``team-stack-logs*``. ``CHAMPION_STACK_KEEP=1`` keeps
 the state folder. PostgreSQL must be installed (``make postgres``).
+
+``team_stack_auth`` (session-scoped too) is a second stack, ``start --auth``: its mlflow server
+runs MLflow's basic-auth app (the admin account in ``TeamStack.admin``); ``serve_dashboard``
+starts ``champion serve`` on a stack with ``team-stack.sh serve`` and returns its URL.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -72,6 +77,14 @@ class TeamStack:
         env["MLFLOW_TRACKING_URI"] = tracking_uri or self.tracking_uri
         return env
 
+    @property
+    def admin(self) -> tuple[str, str] | None:
+        """The admin account of MLflow's basic-auth app (``start --auth``), else None."""
+        if self.variables.get("CHAMPION_STACK_AUTH") != "1":
+            return None
+        v = self.variables
+        return v["CHAMPION_STACK_ADMIN_USERNAME"], v["CHAMPION_STACK_ADMIN_PASSWORD"]
+
     def log_tail(self, name: str = "mlflow.log", lines: int = 40) -> str:
         """The end of one of the stack's logs (mlflow.log, mlflow-direct.log, moto.log,
         pg/postgres.log)."""
@@ -111,10 +124,14 @@ def stack_from_env(directory: Path) -> TeamStack:
 def _run_script(command: str, directory: Path, timeout: float, *options: str) -> str:
     """Run ``team-stack.sh COMMAND [OPTIONS] DIR``; its combined output; fail on a non-zero
     exit (with the output)."""
+    return _run([command, *options, str(directory)], timeout, command)
+
+
+def _run(arguments: list[str], timeout: float, command: str) -> str:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MLFLOW_", "AWS_"))}
     env["CHAMPION_PYTHON"] = sys.executable  # this venv's moto, mlflow and boto3
     done = subprocess.run(
-        ["bash", str(SCRIPT), command, *options, str(directory)],
+        ["bash", str(SCRIPT), *arguments],
         env=env,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
@@ -136,17 +153,17 @@ def _keep_logs(directory: Path, into: Path) -> None:
             continue
 
 
-@pytest.fixture(scope="session")
-def team_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TeamStack]:
-    """PostgreSQL, moto's S3 and two ``mlflow server``s on them (see the module docstring);
-    stopped at the end of the session, also when starting it failed half-way."""
+@contextmanager
+def _running_stack(tmp_path_factory: pytest.TempPathFactory, *options: str) -> Iterator[TeamStack]:
+    """``team-stack.sh start OPTIONS DIR`` in a fresh folder; stopped (logs kept) at the end,
+    also when starting it failed half-way."""
     if not SCRIPT.exists():
         pytest.fail(f"{SCRIPT} is missing")
     base = Path(tempfile.mkdtemp(prefix="champion-stack-"))
     base.chmod(0o755)  # as root, the postgres user must reach base/stack/pg
     directory = base / "stack"
     try:
-        _run_script("start", directory, START_TIMEOUT, "--direct-artifacts")
+        _run_script("start", directory, START_TIMEOUT, *options)
         yield stack_from_env(directory)
     finally:
         try:
@@ -155,3 +172,27 @@ def team_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TeamStack]:
             _keep_logs(directory, tmp_path_factory.mktemp("team-stack-logs"))
             if not os.environ.get("CHAMPION_STACK_KEEP"):
                 shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def team_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TeamStack]:
+    """PostgreSQL, moto's S3 and two ``mlflow server``s on them (see the module docstring);
+    stopped at the end of the session, also when starting it failed half-way."""
+    with _running_stack(tmp_path_factory, "--direct-artifacts") as stack:
+        yield stack
+
+
+@pytest.fixture(scope="session")
+def team_stack_auth(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TeamStack]:
+    """PostgreSQL, moto's S3 and an ``mlflow server`` running MLflow's basic-auth app
+    (``start --auth``); stopped at the end of the session."""
+    with _running_stack(tmp_path_factory, "--auth") as stack:
+        assert stack.admin is not None
+        yield stack
+
+
+def serve_dashboard(stack: TeamStack, model: str, data: str, *options: str) -> str:
+    """``team-stack.sh serve DIR MODEL DATA OPTIONS``: ``champion serve`` on the stack under
+    /champion (stopped with the stack); the dashboard's URL, from stack.env."""
+    _run(["serve", str(stack.dir), model, data, *options], START_TIMEOUT, "serve")
+    return read_stack_env(stack.dir / "stack.env")["CHAMPION_STACK_DASHBOARD_URL"]
