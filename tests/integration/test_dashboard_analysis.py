@@ -18,7 +18,10 @@ def test_slices_by_a_category_show_rows_values_and_deltas(ctx: None) -> None:
     assert notice == []
     assert labels == ["Slice by", "Metric", "Quantile bins"]
     head = [cell.children for cell in table.children[0].children.children]
-    assert head == ["Slice", "rows", "positives", "version 1", "version 2", "Δ version 2"]
+    assert head == [
+        "Slice", "rows", "positives", "version 1", "version 2", "Δ version 2",
+        "p (Holm) version 2",
+    ]  # fmt: skip
     rows = [[cell.children for cell in row.children] for row in table.children[1].children]
     assert sorted(row[0] for row in rows) == ["0", "1"]  # the recipe encodes sex as 0 / 1
     dataset = backend().dataset
@@ -28,7 +31,7 @@ def test_slices_by_a_category_show_rows_values_and_deltas(ctx: None) -> None:
     for row in rows:
         mask = (dataset.frame["sex"].astype("string") == row[0]).to_numpy(dtype=bool)
         expected = evaluate(dataset.labels[mask], scores[mask], n_boot=0).metrics["accuracy"]
-        assert row[4] == f"{expected.value:.4f}"
+        assert row[4].split(" ")[0] == f"{expected.value:.4f}"  # then its interval
     assert [trace.name for trace in figure.data] == ["version 1", "version 2"]
     assert "version 2" in str(summary)
 
@@ -41,16 +44,20 @@ def test_numeric_columns_are_cut_into_quantile_bins_and_the_worst_slice_is_flagg
     labels = [row.children[0].children for row in rows]
     assert (labels[0].startswith("[") and labels[-2].endswith("]")) or labels[-1].endswith("]")
     flagged = [row.children[0].children for row in rows if row.className == "table-danger"]
-    deltas = {
-        row.children[0].children: float(row.children[-1].children)
+    # the last two columns: version 2's difference [interval], and its Holm-adjusted p-value
+    losses = {
+        row.children[0].children: float(row.children[-2].children.split(" ")[0])
         for row in rows
         if row.children[-1].children != "—"
+        and float(row.children[-1].children) < 0.05
+        and float(row.children[-2].children.split(" ")[0]) < 0
     }
-    if min(deltas.values()) < 0:
-        assert flagged == [min(deltas, key=lambda k: deltas[k])]
-        assert "loses most" in str(summary)
+    if losses:
+        assert flagged == [min(losses, key=lambda k: losses[k])]
+        assert "is significantly worse on" in str(summary)
     else:
         assert flagged == []
+        assert "No slice is significantly worse" in str(summary)
     assert len(figure.data) == 2
 
 

@@ -321,6 +321,7 @@ class DashboardBackend:
             bins=bins,
             metric=metric,
             threshold=float(threshold),
+            stats=self.stats,
         )
         return table, pending
 

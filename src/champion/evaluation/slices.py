@@ -1,53 +1,72 @@
-"""``slice_metrics``: every model's metrics on each slice of the test set, and where a challenger
-loses most against the baseline."""
+"""``slice_metrics``: every model's metric on each slice of the test set with its interval, each
+challenger's paired difference per slice, and where a challenger is significantly worse."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
 
 from champion.errors import DataError
+from champion.evaluation.compare import compare
 from champion.evaluation.inputs import FloatArray, binary_labels
 from champion.evaluation.metrics import SPECS
-from champion.evaluation.report import evaluate
+from champion.evaluation.multiplicity import holm
+
+Interval = tuple[float | None, float | None]
+
+
+MIN_SLICE_ROWS = 30  # smaller slices are shown but never judged
+MIN_SLICE_CLASS = 5  # nor those with fewer rows of either class
 
 
 @dataclass(frozen=True)
 class SliceRow:
     """One slice: its rows and positives, each model's value of the metric (None where the
-    slice leaves it undefined, e.g. ROC AUC of a one-class slice) and each challenger's
-    difference to the baseline."""
+    slice leaves it undefined, e.g. ROC AUC of a one-class slice) with its interval, and each
+    challenger's paired difference to the baseline with its interval, p-value and Holm-adjusted
+    p-value (across the slices judged). small: too few rows (or of a class) to judge."""
 
     label: str
     n: int
     positives: int
     values: Mapping[str, float | None]
     deltas: Mapping[str, float | None]
+    intervals: Mapping[str, Interval] = field(default_factory=dict)
+    delta_intervals: Mapping[str, Interval] = field(default_factory=dict)
+    p_values: Mapping[str, float | None] = field(default_factory=dict)
+    p_holm: Mapping[str, float | None] = field(default_factory=dict)
+    small: bool = False
 
 
 @dataclass(frozen=True)
 class WorstSlice:
-    """The slice where a challenger loses most against the baseline (None: it loses nowhere),
-    with the reason in words."""
+    """The slice where a challenger is significantly worse than the baseline by the most (None:
+    no slice is, after Holm's adjustment across the slices judged), with the reason in words.
+    judged: how many slices were large enough and had a defined test."""
 
     challenger: str
     label: str | None
     delta: float | None
     reason: str
+    p_holm: float | None = None
+    judged: int = 0
 
 
 @dataclass(frozen=True)
 class SliceTable:
-    """Per-slice values of one metric for every model, and each challenger's worst slice."""
+    """Per-slice values of one metric for every model, and each challenger's worst slice;
+    intervals at ``confidence``."""
 
     metric: str
     baseline: str
     threshold: float
     rows: tuple[SliceRow, ...]
     worst: Mapping[str, WorstSlice]
+    confidence: float = 0.95
 
 
 def slice_metrics(
@@ -61,11 +80,17 @@ def slice_metrics(
     pos_label: object = 1,
     threshold: float = 0.5,
     labels_only: Sequence[str] = (),
+    confidence: float = 0.95,
+    n_boot: int = 200,
+    random_state: int | None = 0,
 ) -> SliceTable:
-    """Evaluate each model on each slice: codes (n,) gives each row's slice, an index into
-    labels; scores maps a model to its scores (n,). metric is a name from METRICS; the
-    worst slice of a challenger is the one with the largest loss by the metric's direction
-    (higher ROC AUC is better, lower log loss is better). Slices without rows are left out."""
+    """Compare the models on each slice: codes (n,) gives each row's slice, an index into
+    labels; scores maps a model to its scores (n,). metric is a name from METRICS. Each slice
+    is a paired comparison of its own (``compare``: DeLong for ROC AUC, the paired bootstrap
+    with n_boot resamples otherwise), so every value and difference has its interval. A
+    challenger's worst slice is the one where it is significantly worse by the most, judged on
+    p-values adjusted by Holm across the slices large enough to judge (MIN_SLICE_ROWS rows and
+    MIN_SLICE_CLASS of each class); slices without rows are left out."""
     if metric not in SPECS:
         raise DataError(f"unknown metric {metric!r}; choose from {', '.join(SPECS)}.")
     if baseline not in scores:
@@ -80,45 +105,98 @@ def slice_metrics(
         n = int(np.count_nonzero(mask))
         if n == 0:
             continue
-        values: dict[str, float | None] = {}
-        for name, score in scores.items():
-            report = evaluate(
-                y[mask],
-                np.asarray(score, dtype=np.float64)[mask],
-                threshold=threshold,
-                n_boot=0,
-                name=name,
-                labels_only=name in labels_only,
+        in_slice = {m: np.asarray(s, dtype=np.float64)[mask] for m, s in scores.items()}
+        rows.append(
+            _slice_row(
+                label, y[mask], in_slice, metric, baseline, threshold, labels_only,
+                confidence, n_boot, random_state,
             )
-            values[name] = report.metrics[metric].value
-        base = values[baseline]
-        deltas = {
-            name: None if value is None or base is None else value - base
-            for name, value in values.items()
-            if name != baseline
-        }
-        rows.append(SliceRow(label, n, int(np.count_nonzero(y[mask])), values, deltas))
-    worst = {name: _worst(name, rows, metric) for name in scores if name != baseline}
-    return SliceTable(metric, baseline, threshold, tuple(rows), worst)
+        )  # fmt: skip
+    rows = _adjusted(rows, [name for name in scores if name != baseline])
+    alpha = 1.0 - confidence
+    worst = {name: _worst(name, rows, metric, alpha) for name in scores if name != baseline}
+    return SliceTable(metric, baseline, threshold, tuple(rows), worst, confidence)
 
 
-def _worst(challenger: str, rows: Sequence[SliceRow], metric: str) -> WorstSlice:
+def _slice_row(
+    label: str,
+    y: npt.NDArray[np.bool_],
+    scores: Mapping[str, FloatArray],
+    metric: str,
+    baseline: str,
+    threshold: float,
+    labels_only: Sequence[str],
+    confidence: float,
+    n_boot: int,
+    random_state: int | None,
+) -> SliceRow:
+    """One slice's paired comparison of every model with the baseline, on metric."""
+    positives = int(np.count_nonzero(y))
+    small = y.size < MIN_SLICE_ROWS or min(positives, y.size - positives) < MIN_SLICE_CLASS
+    result = compare(
+        y, dict(scores), baseline=baseline, pos_label=True, threshold=threshold,
+        confidence=confidence, n_boot=n_boot, random_state=random_state,
+        labels_only=[name for name in scores if name in labels_only],
+    )  # fmt: skip
+    values = {name: r.metrics[metric].value for name, r in result.models.items()}
+    intervals = {
+        name: (r.metrics[metric].ci_low, r.metrics[metric].ci_high)
+        for name, r in result.models.items()
+    }
+    deltas = {name: c.deltas[metric] for name, c in result.comparisons.items()}
+    return SliceRow(
+        label, y.size, positives,
+        {name: values[name] for name in scores},
+        {name: d.delta for name, d in deltas.items()},
+        intervals,
+        {name: (d.ci_low, d.ci_high) for name, d in deltas.items()},
+        {name: d.p_value for name, d in deltas.items()},
+        {},
+        small,
+    )  # fmt: skip
+
+
+def _adjusted(rows: list[SliceRow], challengers: Sequence[str]) -> list[SliceRow]:
+    """rows with each challenger's p-values adjusted by Holm across the slices judged (large
+    enough, test defined); None for the others."""
+    judged = {
+        name: holm([None if row.small else row.p_values.get(name) for row in rows])
+        for name in challengers
+    }
+    return [
+        dataclasses.replace(row, p_holm={name: judged[name][i] for name in challengers})
+        for i, row in enumerate(rows)
+    ]
+
+
+def _worst(challenger: str, rows: Sequence[SliceRow], metric: str, alpha: float) -> WorstSlice:
     spec = SPECS[metric]
     sign = 1.0 if spec.greater_is_better else -1.0
-    losses = [(sign * delta, row) for row in rows if (delta := row.deltas[challenger]) is not None]
-    losing = [(loss, row) for loss, row in losses if loss < 0]
+    judged = [row for row in rows if row.p_holm.get(challenger) is not None]
+    small = sum(row.small for row in rows)
+    losing = [
+        (sign * delta, row)
+        for row in judged
+        if (delta := row.deltas[challenger]) is not None
+        and sign * delta < 0
+        and (row.p_holm[challenger] or 1.0) < alpha
+    ]
     if not losing:
+        skipped = f"; {small} too small to judge" if small else ""
         reason = (
-            f"{challenger} is not worse than the baseline on {spec.label} in any slice"
-            if losses
-            else f"{spec.label} is undefined in every slice"
+            f"no slice is significantly worse for {challenger} on {spec.label} (Holm-adjusted "
+            f"across {len(judged)} slices{skipped})"
         )
-        return WorstSlice(challenger, None, None, reason)
+        return WorstSlice(challenger, None, None, reason, None, len(judged))
     _, row = min(losing, key=lambda pair: pair[0])
     delta = row.deltas[challenger]
+    p = row.p_holm[challenger]
     return WorstSlice(
         challenger,
         row.label,
         delta,
-        f"{challenger} loses most on {row.label!r}: {spec.label} {delta:+.4f} on {row.n} rows",
+        f"{challenger} is significantly worse on {row.label!r}: {spec.label} {delta:+.4f} on "
+        f"{row.n} rows (Holm-adjusted p = {p:.3g} across {len(judged)} slices)",
+        p,
+        len(judged),
     )

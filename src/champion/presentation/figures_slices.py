@@ -25,8 +25,9 @@ def slices_figure(
     colours: Mapping[str, str] | None = None,
 ) -> go.Figure:
     """Grouped bars: x = the slices of column (with their row counts), y = table.metric, one
-    bar per model in its fixed colour. Each challenger's worst slice (largest loss against the
-    baseline) gets a ▼ above its bar with the difference; undefined values are not drawn."""
+    bar per model in its fixed colour with its interval as an error bar. Each challenger's
+    worst slice (significantly worse, after Holm across slices) gets a ▼ above its bar with
+    the difference; undefined values are not drawn."""
     name = metric_label(table.metric, lang)
     fig = new_figure(t("chart.slices", lang, metric=name, column=column), column, name)
     models = list(table.rows[0].values) if table.rows else []
@@ -45,6 +46,7 @@ def slices_figure(
             go.Bar(
                 x=x,
                 y=rounded([math.nan if v is None else v for v in values]),
+                error_y=_error_bars(table, model),
                 name=model,
                 marker={"color": palette[model]},
                 text=text,
@@ -56,3 +58,26 @@ def slices_figure(
     fig.update_layout(barmode="group")
     fig.update_xaxes(type="category", showgrid=False)
     return fig
+
+
+def _error_bars(table: SliceTable, model: str) -> dict[str, object]:
+    """Each slice's interval of the model's value, as asymmetric plotly error bars (none where
+    the value or its interval is undefined)."""
+    up, down = [], []
+    for row in table.rows:
+        value = row.values[model]
+        low, high = row.intervals.get(model, (None, None))
+        if value is None or low is None or high is None:
+            up.append(math.nan)
+            down.append(math.nan)
+        else:
+            up.append(max(high - value, 0.0))
+            down.append(max(value - low, 0.0))
+    return {
+        "type": "data",
+        "symmetric": False,
+        "array": rounded(up),
+        "arrayminus": rounded(down),
+        "thickness": 1,
+        "width": 3,
+    }

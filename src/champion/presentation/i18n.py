@@ -136,8 +136,13 @@ _EN: dict[str, str] = {
     "ui.bins": "Quantile bins",
     "ui.slice": "Slice",
     "ui.worst_slice": "Worst slice",
-    "ui.no_loss": "{model} is not worse than {baseline} in any slice.",
-    "ui.loses_most": "{model} loses most on {slice}: {metric} {delta} on {rows} rows.",
+    "ui.no_loss": "No slice is significantly worse for {model} than for {baseline} on {metric} "
+    "(Holm-adjusted across {judged} slices; slices under {min_rows} rows or {min_class} of a "
+    "class are not judged).",
+    "ui.loses_most": "{model} is significantly worse on {slice}: {metric} {delta} on {rows} rows "
+    "(Holm-adjusted p = {p} across {judged} slices).",
+    "ui.slice_small": "too few rows to judge",
+    "ui.p_holm": "p (Holm)",
     "chart.slices": "{metric} by {column}",
     "ui.challenger_picker": "Challenger",
     "ui.need_two": "Select the champion and at least one challenger.",
@@ -307,8 +312,13 @@ _JA: dict[str, str] = {
     "ui.bins": "分位ビン数",
     "ui.slice": "スライス",
     "ui.worst_slice": "最も悪いスライス",
-    "ui.no_loss": "{model} はどのスライスでも {baseline} より悪くありません。",
-    "ui.loses_most": "{model} が最も劣るのは {slice}: {metric} {delta}（{rows} 行）。",
+    "ui.no_loss": "{metric} で {model} が {baseline} より有意に劣るスライスはありません"
+    "（{judged} スライスで Holm 補正。{min_rows} 行未満、またはどちらかのクラスが {min_class} "
+    "行未満のスライスは判定しません）。",
+    "ui.loses_most": "{model} が有意に劣るのは {slice}: {metric} {delta}（{rows} 行、"
+    "{judged} スライスで Holm 補正した p = {p}）。",
+    "ui.slice_small": "行数が少なく判定しません",
+    "ui.p_holm": "p（Holm）",
     "chart.slices": "{column} 別の{metric}",
     "ui.challenger_picker": "チャレンジャー",
     "ui.need_two": "チャンピオンと少なくとも1つのチャレンジャーを選んでください。",

@@ -18,7 +18,7 @@ from champion.evaluation import (
 )
 from champion.models.refs import RegisteredModelInfo
 from champion.presentation.i18n import metric_label, t
-from champion.presentation.tables import delta_rows, fmt_number, metric_rows
+from champion.presentation.tables import delta_rows, metric_rows
 
 TONES = {"better": "better", "worse": "worse"}  # a delta's verdict -> the tone of its cell
 
@@ -72,23 +72,41 @@ def metrics_view(cmp: Comparison, lang: str) -> TableView:
 
 
 def slices_view(table: SliceTable, lang: str) -> TableView:
-    """Slice, rows, positives, each model's value, each challenger's difference; the slice
-    where a challenger loses most is flagged."""
+    """Slice, rows, positives, each model's value with its interval, each challenger's
+    difference with its interval and Holm-adjusted p-value; slices too small to judge say so,
+    and the slice where a challenger is significantly worse by the most is flagged."""
     models = list(table.rows[0].values) if table.rows else []
     challengers = [m for m in models if m != table.baseline]
     worst = {w.label for w in table.worst.values() if w.label is not None}
     header = [t("ui.slice", lang), t("ui.rows", lang), t("ui.positives", lang), *models]
-    header += [f"Δ {name}" for name in challengers]
+    for name in challengers:
+        header += [f"Δ {name}", f"{t('ui.p_holm', lang)} {name}"]
     rows = []
     for row in table.rows:
-        cells = [Cell(row.label, row.label), Cell(f"{row.n:,}"), Cell(f"{row.positives:,}")]
-        cells += [Cell(fmt_number(row.values[m])) for m in models]
+        label = f"{row.label} ({t('ui.slice_small', lang)})" if row.small else row.label
+        cells = [Cell(label, row.label), Cell(f"{row.n:,}"), Cell(f"{row.positives:,}")]
+        cells += [Cell(_with_interval(row.values[m], row.intervals.get(m), "")) for m in models]
         for name in challengers:
             delta = row.deltas[name]
-            cells.append(Cell("—" if delta is None else f"{delta:+.4f}"))
+            cells.append(Cell(_with_interval(delta, row.delta_intervals.get(name), "+")))
+            p = row.p_holm.get(name)
+            cells.append(Cell("—" if p is None else f"{p:.3g}"))
         rows.append(tuple(cells))
     flagged = frozenset(i for i, row in enumerate(table.rows) if row.label in worst)
     return TableView(tuple(header), tuple(rows), flagged)
+
+
+def _with_interval(
+    value: float | None, interval: tuple[float | None, float | None] | None, sign: str
+) -> str:
+    """ "0.8123 [0.7400, 0.8800]" (sign "+": differences, signed); "—" when undefined."""
+    if value is None:
+        return "—"
+    text = f"{value:{sign}.4f}"
+    low, high = interval or (None, None)
+    if low is None or high is None:
+        return text
+    return f"{text} [{low:{sign}.4f}, {high:{sign}.4f}]"
 
 
 def versions_view(model: RegisteredModelInfo, lang: str, ui: str | None = None) -> TableView:

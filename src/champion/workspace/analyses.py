@@ -75,6 +75,9 @@ def pair_digest(
     return content_key("pair", base.digest, other, dataset.fingerprint, *stats.parts())
 
 
+SLICE_RESAMPLES = 200  # per slice and challenger; ROC AUC uses DeLong and needs none
+
+
 class Analyses:
     """Reports, pairs, slices and disagreements of scored models on test sets; results go to
     ``store`` (shared by every process using the same cache) or, without one, stay in memory."""
@@ -241,8 +244,13 @@ class Analyses:
         bins: int,
         metric: str,
         threshold: float,
+        stats: Statistics | None = None,
     ) -> SliceTable:
-        """metric per slice of column for every model in scored (label -> scores)."""
+        """metric per slice of column for every model in scored (label -> scores), each slice a
+        paired comparison at stats' confidence (bootstrap: at most SLICE_RESAMPLES resamples,
+        since every slice is resampled on its own)."""
+        stats = stats or Statistics()
+        resamples = min(stats.n_boot, SLICE_RESAMPLES)
         digest = content_key(
             "slices",
             [(label, s.digest) for label, s in scored.items()],
@@ -252,6 +260,9 @@ class Analyses:
             bins,
             metric,
             float(threshold),
+            float(stats.confidence),
+            resamples,
+            stats.seed,
         )
 
         def compute() -> SliceTable:
@@ -266,6 +277,9 @@ class Analyses:
                 pos_label=dataset.pos_label,
                 threshold=threshold,
                 labels_only=[label for label, s in scored.items() if s.labels_only],
+                confidence=stats.confidence,
+                n_boot=resamples,
+                random_state=stats.seed,
             )
 
         found: SliceTable = self._once("slices", digest, compute, dataset=dataset.fingerprint)

@@ -158,9 +158,13 @@ class Workspace:
         bins: int,
         metric: str,
         threshold: float,
+        stats: Statistics | None = None,
     ) -> SliceTable:
-        """metric per slice of column for every model of scored (label -> scores)."""
-        return self.analyses.slices(scored, baseline, dataset, column, bins, metric, threshold)
+        """metric per slice of column for every model of scored (label -> scores), with
+        intervals at stats' confidence (see Analyses.slices)."""
+        return self.analyses.slices(
+            scored, baseline, dataset, column, bins, metric, threshold, stats
+        )
 
     def disagreements(
         self,
