@@ -8,7 +8,6 @@ Registry page and the history names it; the READ account is told "permission den
 
 from __future__ import annotations
 
-import io
 import json
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
@@ -47,7 +46,7 @@ class Deployment:
 
 
 @pytest.fixture(scope="module")
-def deployed(team_stack_auth: TeamStack) -> Deployment:
+def deployed(team_stack_auth: TeamStack, tmp_path_factory: pytest.TempPathFactory) -> Deployment:
     stack = team_stack_auth
     assert stack.admin is not None
     # accounts, as the admin: an editor and a reader
@@ -72,10 +71,10 @@ def deployed(team_stack_auth: TeamStack) -> Deployment:
     # the test set in the bucket
     import boto3
 
+    local = tmp_path_factory.mktemp("deploy") / "test.csv"
+    training_frame(seed=7)[[*FEATURES, TARGET]].to_csv(local, index=False)
     s3 = boto3.client("s3", endpoint_url=stack.s3_endpoint, **_aws_keys(stack))
-    body = io.BytesIO()
-    training_frame(seed=7)[[*FEATURES, TARGET]].to_csv(body, index=False)
-    s3.put_object(Bucket=stack.bucket, Key="eval/test.csv", Body=body.getvalue())
+    s3.upload_file(str(local), stack.bucket, "eval/test.csv")  # deploy.md's step 6
 
     cache = f"s3://{stack.bucket}/champion-cache"
     dashboard = serve_dashboard(
