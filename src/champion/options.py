@@ -273,10 +273,10 @@ data_options = _group(
 )
 
 
-def _statistics(threshold: float, confidence: float, n_boot: int, seed: int) -> Statistics:
+def _statistics(threshold: float, confidence: float, n_boot: int, seed: int, ci: str) -> Statistics:
     from champion.workspace import Statistics
 
-    return Statistics(threshold, confidence, n_boot, seed)
+    return Statistics(threshold, confidence, n_boot, seed, ci)
 
 
 def statistics_group(n_boot: int = 1000) -> Callable[[F], F]:
@@ -323,6 +323,19 @@ def statistics_group(n_boot: int = 1000) -> Callable[[F], F]:
                     default=0,
                     show_default=True,
                     help="Random seed of the bootstrap.",
+                ),
+            ),
+            (
+                "ci",
+                env_option(
+                    "--ci",
+                    env="CHAMPION_CI",
+                    type=click.Choice(["auto", "analytic", "bootstrap"]),
+                    default="auto",
+                    show_default=True,
+                    help="How intervals are found: 'analytic' (the delta method, one pass), "
+                    "'bootstrap' (--n-boot resamples), 'auto' (analytic from 20,000 "
+                    "unweighted rows on).",
                 ),
             ),
         ],

@@ -127,6 +127,20 @@ def test_options_reach_the_engine(csv_path: Path, frame: pd.DataFrame) -> None:
     assert json.loads(result.stdout)["pos_label"] == 0
 
 
+def test_ci_analytic_reaches_the_engine(csv_path: Path, frame: pd.DataFrame) -> None:
+    result = run(*compare_args(csv_path, "--ci", "analytic", "--format", "json"))
+    assert result.exit_code == 0, result.output
+    expected = _expected(frame, ci="analytic")
+    assert json.loads(result.stdout) == json.loads(json.dumps(expected))
+    answer = json.loads(result.stdout)
+    assert answer["ci"] == "analytic"
+    assert answer["models"]["new"]["metrics"]["mcc"]["method"] == "delta"
+    assert answer["comparisons"]["new"]["f1"]["method"] == "delta"
+    refused = run(*compare_args(csv_path, "--ci", "exact"))
+    assert refused.exit_code == 2
+    assert "'exact' is not one of" in " ".join(refused.output.split())
+
+
 def test_options_also_come_from_the_environment(csv_path: Path, frame: pd.DataFrame) -> None:
     env = {"CHAMPION_THRESHOLD": "0.4", "CHAMPION_SEED": "3", "CHAMPION_FORMAT": "json"}
     from_env = CliRunner().invoke(cli, [str(a) for a in compare_args(csv_path)], env=env)

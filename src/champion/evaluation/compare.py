@@ -12,6 +12,7 @@ from champion.evaluation.agreement import Agreement, paired_agreement
 from champion.evaluation.bootstrap import percentile_interval, two_sided_p
 from champion.evaluation.delong import DelongTest, paired_delong
 from champion.evaluation.estimates import optional
+from champion.evaluation.influence import Influences, paired_difference
 from champion.evaluation.inputs import (
     BoolArray,
     FloatArray,
@@ -42,9 +43,11 @@ class MetricDelta:
     """challenger - baseline for one metric, with a paired interval, a p-value and a verdict.
 
     method: "delong" (roc_auc), "mcnemar" (accuracy: p from McNemar, interval from the paired
-    bootstrap) or "bootstrap". verdict is "better" / "worse" when p < 1 - confidence, judged by
-    the metric's direction (lower log loss and Brier are better), else "no significant
-    difference"; "undefined" when a value or the test is missing. reason says why in words.
+    bootstrap or the delta method), "delta" (interval and p from the difference of the rows'
+    influence values) or "bootstrap". verdict is "better" / "worse" when p < 1 - confidence,
+    judged by the metric's direction (lower log loss and Brier are better), else "no
+    significant difference"; "undefined" when a value or the test is missing. reason says why
+    in words.
     """
 
     metric: str
@@ -158,6 +161,7 @@ def _compare_one(
     data: tuple[BoolArray, Mapping[str, FloatArray], bool],
     distributions: tuple[dict[str, FloatArray], dict[str, FloatArray]] | None,
     confidence: float,
+    influences: tuple[Influences, Influences] | None = None,
 ) -> ModelComparison:
     y, scores, weighted = data
     base, chal = reports[baseline], reports[name]
@@ -173,11 +177,16 @@ def _compare_one(
         delta = math.nan if b_value is None or c_value is None else c_value - b_value
         low = high = p_value = math.nan
         # a model whose scores are not probabilities has no log loss / Brier resamples
+        method = "bootstrap"
         if distributions is not None and all(spec.name in d for d in distributions):
             resampled = distributions[1][spec.name] - distributions[0][spec.name]
             interval = percentile_interval(resampled, confidence)
             low, high, p_value = interval.low, interval.high, two_sided_p(resampled)
-        method = "bootstrap"
+        elif influences is not None:
+            method = "delta"
+            if all(spec.name in i.psi for i in influences):
+                psi_base, psi_chal = (i.psi[spec.name] for i in influences)
+                low, high, p_value = paired_difference(psi_base, psi_chal, delta, confidence)
         if spec.name == "roc_auc" and not weighted:
             method = "delong"
             low, high, p_value = test_delong.ci_low, test_delong.ci_high, test_delong.p_value
@@ -211,6 +220,7 @@ def compare(
     n_boot: int = 1000,
     random_state: int | None = 0,
     labels_only: Collection[str] = (),
+    ci: str = "auto",
 ) -> Comparison:
     """Evaluate several models' scores on the same rows and compare each with the baseline.
 
@@ -237,9 +247,14 @@ def compare(
     if unknown:
         raise DataError(f"labels_only names unknown models: {', '.join(sorted(unknown))}.")
     config = settings(
-        threshold, confidence, n_boot, random_state, pos_label, frozenset(labels_only)
+        threshold, confidence, n_boot, random_state, pos_label, frozenset(labels_only), ci
     )
-    reports, distributions = evaluate_models(y, ordered, weight, config)
+    evaluated = evaluate_models(y, ordered, weight, config)
+    reports, distributions, effects = (
+        evaluated.reports,
+        evaluated.distributions,
+        evaluated.influences,
+    )
     position = {name: i for i, name in enumerate(ordered)}
     comparisons = {}
     for name in ordered:
@@ -248,6 +263,11 @@ def compare(
         pair = None
         if distributions is not None:
             pair = (distributions[position[chosen]], distributions[position[name]])
+        paired = None
+        if effects is not None:
+            paired = (effects[position[chosen]], effects[position[name]])
         data = (y, ordered, weight is not None)
-        comparisons[name] = _compare_one(name, chosen, reports, data, pair, config.confidence)
+        comparisons[name] = _compare_one(
+            name, chosen, reports, data, pair, config.confidence, paired
+        )
     return Comparison(chosen, reports, comparisons)

@@ -9,6 +9,7 @@ from champion.evaluation.bootstrap import percentile_interval
 from champion.evaluation.counts import BinaryCounts, Confusion
 from champion.evaluation.curves import PrCurve, RocCurve
 from champion.evaluation.delong import auc_and_variance, delong_interval
+from champion.evaluation.influence import Influences, normal_interval, standard_error
 from champion.evaluation.inputs import FloatArray
 from champion.evaluation.metrics import (
     METRICS,
@@ -31,7 +32,8 @@ def optional(value: float) -> float | None:
 class MetricEstimate:
     """A metric's value with its confidence interval.
 
-    method: "delong", "wilson" or "bootstrap" (how ci_low/ci_high were found); value is None with
+    method: "delong", "wilson", "delta" (the delta method: a normal interval from the rows'
+    influence values) or "bootstrap" (how ci_low/ci_high were found); value is None with
     a note when the metric is undefined on this test set; bounds are None when the interval is
     unavailable (bootstrap off, too few rows of a class).
     """
@@ -101,8 +103,11 @@ def estimate_metrics(
     notes: dict[str, str],
     confidence: float,
     distribution: dict[str, FloatArray] | None,
+    influence: Influences | None = None,
 ) -> tuple[dict[str, MetricEstimate], list[str]]:
-    """Attach an interval to every value; also return report-level remarks about the intervals."""
+    """Attach an interval to every value: DeLong (ROC AUC) and Wilson (proportions) on plain
+    rows, else the delta method when influence values are given, else the bootstrap
+    distribution's percentiles; also return report-level remarks about the intervals."""
     remarks: list[str] = []
     estimates: dict[str, MetricEstimate] = {}
     wilson_counts = {
@@ -124,6 +129,11 @@ def estimate_metrics(
         elif name in WILSON_METRICS and not counts.weighted:
             method = "wilson"
             low, high = wilson_interval(*wilson_counts[name], confidence)
+        elif influence is not None:
+            method = "delta"
+            if name in influence.psi:
+                se = standard_error(influence.psi[name])
+                low, high = normal_interval(value, se, confidence, name)
         else:
             method = "bootstrap"
             if distribution is not None and name in distribution:

@@ -15,6 +15,7 @@ from champion.evaluation.calibration import Calibration, calibration
 from champion.evaluation.counts import BinaryCounts, Confusion, count_by_threshold
 from champion.evaluation.curves import GainCurve, PrCurve, RocCurve, gain_curve, pr_curve, roc_curve
 from champion.evaluation.estimates import MetricEstimate, estimate_metrics, optional, point_values
+from champion.evaluation.influence import Influences, influences
 from champion.evaluation.inputs import (
     BoolArray,
     FloatArray,
@@ -66,6 +67,7 @@ class EvaluationReport:
     scores_outside_unit_interval: int
     notes: tuple[str, ...] = ()
     labels_only: bool = False
+    ci: str = "bootstrap"  # how intervals were found: "analytic" or "bootstrap" (see CI_MODES)
 
     @property
     def negatives(self) -> int:
@@ -154,6 +156,7 @@ class EvaluationReport:
             "n_boot": self.n_boot,
             "random_state": self.random_state,
             "weighted": self.counts.weighted,
+            "ci": self.ci,
         }
 
     def to_dict(self, curves: bool = False, max_points: int = 1000) -> dict[str, Any]:
@@ -169,6 +172,23 @@ class Settings:
     random_state: int | None
     pos_label: Any
     labels_only: frozenset[str] = frozenset()
+    ci: str = "auto"
+
+    def interval_mode(self, n: int, weighted: bool) -> str:
+        """ "analytic" or "bootstrap" for n rows: auto is analytic from AUTO_ANALYTIC_ROWS rows
+        on; weighted rows always resample (the influence formulas assume plain rows)."""
+        if weighted or self.ci == "bootstrap":
+            return "bootstrap"
+        if self.ci == "analytic" or n >= AUTO_ANALYTIC_ROWS:
+            return "analytic"
+        return "bootstrap"
+
+
+# ci: "auto" (analytic intervals from this many rows on, the bootstrap below), "analytic"
+# (delta-method intervals from per-row influence values, see champion.evaluation.influence;
+# DeLong and Wilson where they apply) or "bootstrap" (percentile intervals of n_boot resamples)
+CI_MODES = ("auto", "analytic", "bootstrap")
+AUTO_ANALYTIC_ROWS = 20_000
 
 
 def settings(
@@ -178,11 +198,14 @@ def settings(
     random_state: int | None,
     pos_label: Any,
     labels_only: frozenset[str] = frozenset(),
+    ci: str = "auto",
 ) -> Settings:
     if isinstance(n_boot, bool) or not isinstance(n_boot, (int, np.integer)) or n_boot < 0:
         raise DataError(
             f"n_boot must be a whole number >= 0 (0 turns the bootstrap off); got {n_boot!r}."
         )
+    if ci not in CI_MODES:
+        raise DataError(f"ci must be one of {', '.join(CI_MODES)}; got {ci!r}.")
     return Settings(
         threshold_value(threshold),
         confidence_level(confidence),
@@ -190,20 +213,41 @@ def settings(
         random_state,
         pos_label,
         labels_only,
+        ci,
     )
+
+
+@dataclass(frozen=True)
+class Evaluated:
+    """Reports of several models on the same rows, and what their paired comparisons need:
+    the shared-resample bootstrap distributions (None unless resampled) or the rows' influence
+    values (None unless the intervals are analytic), in the order of the models."""
+
+    reports: dict[str, EvaluationReport]
+    distributions: list[dict[str, FloatArray]] | None
+    influences: list[Influences] | None
 
 
 def evaluate_models(
     y: BoolArray, scores: Mapping[str, FloatArray], weight: FloatArray | None, config: Settings
-) -> tuple[dict[str, EvaluationReport], list[dict[str, FloatArray]] | None]:
-    """Reports for several models on the same validated rows, plus their shared-resample
-    bootstrap distributions (None when n_boot == 0)."""
+) -> Evaluated:
+    """Reports for several models on the same validated rows, with their intervals found as
+    config.interval_mode says (the bootstrap only when n_boot > 0)."""
     for name in config.labels_only & set(scores):
         _require_labels(name, scores[name])
     counts = {name: count_by_threshold(y, s, weight) for name, s in scores.items()}
     outside = {name: _outside(counts[name], s) for name, s in scores.items()}
+    mode = config.interval_mode(int(y.size), weight is not None)
     distributions = None
-    if config.n_boot > 0:
+    influenced = None
+    if mode == "analytic":
+        influenced = [
+            influences(
+                y, s, config.threshold, outside[name] == 0 and name not in config.labels_only
+            )
+            for name, s in scores.items()
+        ]
+    elif config.n_boot > 0:
         prepared = [
             boot.prepare(
                 counts[name],
@@ -219,8 +263,9 @@ def evaluate_models(
     reports = {}
     for i, name in enumerate(scores):
         dist = None if distributions is None else distributions[i]
-        reports[name] = _report(name, y, counts[name], outside[name], config, dist)
-    return reports, distributions
+        effect = None if influenced is None else influenced[i]
+        reports[name] = _report(name, y, counts[name], outside[name], config, dist, effect, mode)
+    return Evaluated(reports, distributions, influenced)
 
 
 def _require_labels(name: str, score: FloatArray) -> None:
@@ -250,6 +295,8 @@ def _report(
     outside: int,
     config: Settings,
     distribution: dict[str, FloatArray] | None,
+    influence: Influences | None,
+    mode: str,
 ) -> EvaluationReport:
     confusion = counts.confusion_at(config.threshold)
     roc = roc_curve(counts)
@@ -257,14 +304,14 @@ def _report(
     labels_only = name in config.labels_only
     values, notes = point_values(counts, confusion, roc, pr, outside == 0, labels_only)
     estimates, remarks = estimate_metrics(
-        counts, confusion, values, notes, config.confidence, distribution
+        counts, confusion, values, notes, config.confidence, distribution, influence
     )
     if outside and not labels_only:
         remarks.append(
             f"{outside} scores lie outside [0, 1]: log loss, Brier score and calibration need "
             "probabilities; ranking metrics and curves are unaffected"
         )
-    if config.n_boot == 0:
+    if config.n_boot == 0 and mode == "bootstrap":
         remarks.append("bootstrap off (n_boot=0): bootstrap-method intervals are null")
     positives = int(np.count_nonzero(y))
     return EvaluationReport(
@@ -284,6 +331,7 @@ def _report(
         scores_outside_unit_interval=outside,
         notes=tuple(remarks),
         labels_only=labels_only,
+        ci=mode,
     )
 
 
@@ -299,17 +347,19 @@ def evaluate(
     random_state: int | None = 0,
     name: str = "model",
     labels_only: bool = False,
+    ci: str = "auto",
 ) -> EvaluationReport:
     """Evaluate one model's scores y_score (n,) against labels y_true (n,).
 
     A row is predicted positive when its score >= threshold. Every metric carries a confidence
-    interval at the given level (DeLong for ROC AUC, Wilson for proportions of unweighted data,
-    a percentile bootstrap of n_boot resamples otherwise). labels_only says y_score holds
+    interval at the given level (DeLong for ROC AUC, Wilson for proportions of unweighted data;
+    the others from the rows' influence values (the delta method) when ci is "analytic", or
+    "auto" with at least AUTO_ANALYTIC_ROWS unweighted rows, else a percentile bootstrap of
+    n_boot resamples). labels_only says y_score holds
     predicted labels (1.0 positive, 0.0 negative) rather than scores: ranking and probability
     metrics are then null with a note. Bad input raises DataError.
     """
     data = validated(y_true, y_score, pos_label, sample_weight)
     only = frozenset({name}) if labels_only else frozenset()
-    config = settings(threshold, confidence, n_boot, random_state, pos_label, only)
-    reports, _ = evaluate_models(data.y, {name: data.score}, data.weight, config)
-    return reports[name]
+    config = settings(threshold, confidence, n_boot, random_state, pos_label, only, ci)
+    return evaluate_models(data.y, {name: data.score}, data.weight, config).reports[name]

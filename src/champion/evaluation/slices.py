@@ -83,6 +83,7 @@ def slice_metrics(
     confidence: float = 0.95,
     n_boot: int = 200,
     random_state: int | None = 0,
+    ci: str = "auto",
 ) -> SliceTable:
     """Compare the models on each slice: codes (n,) gives each row's slice, an index into
     labels; scores maps a model to its scores (n,). metric is a name from METRICS. Each slice
@@ -109,7 +110,7 @@ def slice_metrics(
         rows.append(
             _slice_row(
                 label, y[mask], in_slice, metric, baseline, threshold, labels_only,
-                confidence, n_boot, random_state,
+                confidence, n_boot, random_state, ci,
             )
         )  # fmt: skip
     rows = _adjusted(rows, [name for name in scores if name != baseline])
@@ -129,13 +130,14 @@ def _slice_row(
     confidence: float,
     n_boot: int,
     random_state: int | None,
+    ci: str,
 ) -> SliceRow:
     """One slice's paired comparison of every model with the baseline, on metric."""
     positives = int(np.count_nonzero(y))
     small = y.size < MIN_SLICE_ROWS or min(positives, y.size - positives) < MIN_SLICE_CLASS
     result = compare(
         y, dict(scores), baseline=baseline, pos_label=True, threshold=threshold,
-        confidence=confidence, n_boot=n_boot, random_state=random_state,
+        confidence=confidence, n_boot=n_boot, random_state=random_state, ci=ci,
         labels_only=[name for name in scores if name in labels_only],
     )  # fmt: skip
     values = {name: r.metrics[metric].value for name, r in result.models.items()}

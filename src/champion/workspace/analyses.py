@@ -172,6 +172,7 @@ class Analyses:
                 confidence=stats.confidence,
                 n_boot=stats.n_boot,
                 random_state=stats.seed,
+                ci=stats.ci,
             )
 
         subjects = (base.key.uri, (challenger or base).key.uri)
@@ -263,6 +264,7 @@ class Analyses:
             float(stats.confidence),
             resamples,
             stats.seed,
+            stats.ci,
         )
 
         def compute() -> SliceTable:
@@ -280,6 +282,7 @@ class Analyses:
                 confidence=stats.confidence,
                 n_boot=resamples,
                 random_state=stats.seed,
+                ci=stats.ci,
             )
 
         found: SliceTable = self._once("slices", digest, compute, dataset=dataset.fingerprint)

@@ -55,22 +55,31 @@ def version_label(version: str, lang: str = "en") -> str:
 @dataclass(frozen=True)
 class Statistics:
     """What an evaluation is asked for: the threshold (score >= threshold is positive), the
-    confidence level of intervals, bootstrap resamples (0: none) and the bootstrap's seed."""
+    confidence level of intervals, bootstrap resamples (0: none), the bootstrap's seed, and how
+    intervals are found (ci: analytic from 20,000 rows on with "auto")."""
 
     threshold: float = DEFAULT_THRESHOLD
     confidence: float = DEFAULT_CONFIDENCE
     n_boot: int = DEFAULT_N_BOOT
     seed: int = DEFAULT_SEED
+    ci: str = "auto"  # "auto", "analytic" or "bootstrap" (champion.evaluation.report.CI_MODES)
 
-    def options(self) -> dict[str, float | int]:
+    def options(self) -> dict[str, float | int | str]:
         """Keyword arguments of ``champion.evaluation.compare`` / ``evaluate``."""
         return {
             "threshold": self.threshold,
             "confidence": self.confidence,
             "n_boot": self.n_boot,
             "random_state": self.seed,
+            "ci": self.ci,
         }
 
-    def parts(self) -> list[float | int]:
+    def parts(self) -> list[float | int | str]:
         """The values a result's content key includes."""
-        return [float(self.threshold), float(self.confidence), int(self.n_boot), int(self.seed)]
+        return [
+            float(self.threshold),
+            float(self.confidence),
+            int(self.n_boot),
+            int(self.seed),
+            self.ci,
+        ]
