@@ -82,3 +82,32 @@ def test_metrics_tones_follow_the_verdicts() -> None:
     auc = next(row for row in view.rows if row[0].text == "ROC AUC")
     assert auc[-1].tone == "better"
     assert "text-success" in str(data_table(view, "t"))
+
+
+def test_with_several_challengers_holm_decides_the_marks() -> None:
+    rng = np.random.default_rng(4)
+    n = 400
+    y = rng.integers(0, 2, n)
+    base = np.clip(y * 0.3 + rng.random(n) * 0.7, 0, 1)
+    clearly = np.clip(y * 0.6 + rng.random(n) * 0.4, 0, 1)
+    scores = {"a": base, "b": clearly}
+    scores.update({f"noise {i}": np.clip(base + rng.normal(0, 0.08, n), 0, 1) for i in range(4)})
+    cmp = champion.compare(y, scores, n_boot=200)
+    view = metrics_view(cmp, "en")
+    assert "5 challengers" in (view.caption or "")
+    adjusted = cmp.holm_adjusted()
+    for row in view.rows:
+        metric = next(s.name for s in champion.evaluation.METRICS if s.label == row[0].text)
+        for cell, name in zip(row[-5:], [m for m in cmp.models if m != "a"], strict=True):
+            p = adjusted[metric][name]
+            if p is None:
+                continue
+            assert "Holm" in cell.text
+            if p >= 0.05:
+                assert cell.tone is None  # never marked unless significant after Holm
+    auc = next(row for row in view.rows if row[0].text == "ROC AUC")
+    assert auc[-5].tone == "better"  # b: clearly better, also after the adjustment
+    ja = metrics_view(cmp, "ja")
+    assert "Holm" in (ja.caption or "")
+    two = metrics_view(champion.compare(y, {"a": base, "b": clearly}, n_boot=50), "en")
+    assert two.caption is None

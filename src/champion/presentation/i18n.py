@@ -142,6 +142,9 @@ _EN: dict[str, str] = {
     "ui.loses_most": "{model} is significantly worse on {slice}: {metric} {delta} on {rows} rows "
     "(Holm-adjusted p = {p} across {judged} slices).",
     "ui.slice_small": "too few rows to judge",
+    "ui.holm_caption": "{n} challengers: a difference is marked better or worse only when its "
+    "p-value adjusted by Holm across the challengers is below {alpha} (raw and adjusted p shown).",
+    "ui.holm_reason": "Holm-adjusted across the challengers: {p}",
     "ui.p_holm": "p (Holm)",
     "chart.slices": "{metric} by {column}",
     "ui.challenger_picker": "Challenger",
@@ -318,6 +321,9 @@ _JA: dict[str, str] = {
     "ui.loses_most": "{model} が有意に劣るのは {slice}: {metric} {delta}（{rows} 行、"
     "{judged} スライスで Holm 補正した p = {p}）。",
     "ui.slice_small": "行数が少なく判定しません",
+    "ui.holm_caption": "チャレンジャーが {n} 個: チャレンジャー間で Holm 補正した p 値が {alpha} "
+    "未満の差だけを優劣として示します（補正前と補正後の p を表示）。",
+    "ui.holm_reason": "チャレンジャー間で Holm 補正: {p}",
     "ui.p_holm": "p（Holm）",
     "chart.slices": "{column} 別の{metric}",
     "ui.challenger_picker": "チャレンジャー",

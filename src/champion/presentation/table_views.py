@@ -18,7 +18,7 @@ from champion.evaluation import (
 )
 from champion.models.refs import RegisteredModelInfo
 from champion.presentation.i18n import metric_label, t
-from champion.presentation.tables import delta_rows, metric_rows
+from champion.presentation.tables import DeltaRow, delta_rows, fmt_p, mark, metric_rows
 
 TONES = {"better": "better", "worse": "worse"}  # a delta's verdict -> the tone of its cell
 
@@ -52,7 +52,10 @@ class TableView:
 
 
 def metrics_view(cmp: Comparison, lang: str) -> TableView:
-    """One row per metric: each model's value [CI], then each challenger's difference."""
+    """One row per metric: each model's value [CI], then each challenger's difference. With
+    several challengers each difference also shows its p-value adjusted by Holm across them,
+    and only an adjusted p-value below 1 - confidence marks it better or worse (the caption
+    says so)."""
     challengers = [name for name in cmp.models if name != cmp.baseline]
     header = [t("ui.metric", lang)] + [
         f"{name} ({t('ui.baseline', lang)})" if name == cmp.baseline else name
@@ -60,15 +63,36 @@ def metrics_view(cmp: Comparison, lang: str) -> TableView:
     ]
     header += [f"Δ {name}" for name in challengers]
     deltas = delta_rows(cmp)
+    adjusted = cmp.holm_adjusted() if len(challengers) > 1 else None
+    alpha = 1.0 - cmp.baseline_report.confidence
     rows = []
     for i, row in enumerate(metric_rows(cmp)):
         cells = [Cell(metric_label(row.metric, lang))]
         cells += [Cell(cell.text, cell.note or None) for cell in row.cells]
         for name in challengers:
             d = deltas[name][i]
-            cells.append(Cell(d.text, d.reason, TONES.get(d.verdict)))
+            if adjusted is None:
+                cells.append(Cell(d.text, d.reason, TONES.get(d.verdict)))
+            else:
+                cells.append(_adjusted_cell(d, adjusted[d.metric][name], alpha, lang))
         rows.append(tuple(cells))
-    return TableView(tuple(header), tuple(rows))
+    caption = None
+    if adjusted is not None:
+        caption = t("ui.holm_caption", lang, n=len(challengers), alpha=f"{alpha:g}")
+    return TableView(tuple(header), tuple(rows), caption=caption)
+
+
+def _adjusted_cell(d: DeltaRow, p_holm: float | None, alpha: float, lang: str) -> Cell:
+    """A difference among several challengers: raw and Holm-adjusted p; marked better or
+    worse only when the adjusted p-value is below alpha."""
+    if d.delta == "—" or p_holm is None:
+        return Cell(d.text, d.reason)
+    significant = p_holm < alpha and d.verdict in TONES
+    text = f"{d.delta} ({d.p_value}, Holm {fmt_p(p_holm)})"
+    if significant:
+        text = f"{text} {mark(d.verdict)}"
+    reason = f"{d.reason}; {t('ui.holm_reason', lang, p=fmt_p(p_holm))}"
+    return Cell(text, reason, TONES.get(d.verdict) if significant else None)
 
 
 def slices_view(table: SliceTable, lang: str) -> TableView:
