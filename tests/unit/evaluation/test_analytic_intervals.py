@@ -68,7 +68,9 @@ def test_auto_is_analytic_for_large_unweighted_test_sets() -> None:
     for name in DELTA_METRICS:
         d = deltas[name]
         assert d.method == "delta"
-        assert d.ci_low is not None and d.ci_high is not None and d.p_value is not None
+        assert d.ci_low is not None
+        assert d.ci_high is not None
+        assert d.p_value is not None
         assert d.ci_low <= d.delta <= d.ci_high
     assert large.to_dict()["ci"] == "analytic"
     small = evaluate(y[:500], base[:500], n_boot=100)
@@ -104,8 +106,10 @@ def test_95_percent_analytic_intervals_cover_the_truth(population: Population) -
         for name in DELTA_METRICS:
             value = result.baseline_report.metrics[name]
             delta = result.comparisons["b"].deltas[name]
-            assert value.ci_low is not None and value.ci_high is not None
-            assert delta.ci_low is not None and delta.ci_high is not None
+            assert value.ci_low is not None
+            assert value.ci_high is not None
+            assert delta.ci_low is not None
+            assert delta.ci_high is not None
             hits[f"base {name}"] += value.ci_low <= expected[f"base {name}"] <= value.ci_high
             hits[f"delta {name}"] += delta.ci_low <= expected[f"delta {name}"] <= delta.ci_high
     coverage = {name: count / sets for name, count in hits.items()}
