@@ -167,8 +167,9 @@ def _compare_one(
     base, chal = reports[baseline], reports[name]
     agreement, _ = paired_agreement(y, scores[baseline], scores[name], base.threshold)
     test_mcnemar = mcnemar(agreement.baseline_only, agreement.challenger_only)
+    groups = None if influences is None else (influences[0].group, influences[1].group)
     test_delong = paired_delong(
-        (base.counts, scores[baseline]), (chal.counts, scores[name]), y, confidence
+        (base.counts, scores[baseline]), (chal.counts, scores[name]), y, confidence, groups
     )
     alpha = 1.0 - confidence
     deltas: dict[str, MetricDelta] = {}

@@ -11,6 +11,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 from champion.evaluation.counts import BinaryCounts
 from champion.evaluation.inputs import BoolArray, FloatArray
@@ -57,11 +58,15 @@ def delong_interval(variance: float, auc: float, confidence: float) -> tuple[flo
 
 
 def row_placements(
-    counts: BinaryCounts, y: BoolArray, score: FloatArray
+    counts: BinaryCounts,
+    y: BoolArray,
+    score: FloatArray,
+    group: npt.NDArray[np.intp] | None = None,
 ) -> tuple[FloatArray, FloatArray]:
-    """Placements in row order: V10 of each positive row (P,), V01 of each negative row (N,)."""
+    """Placements in row order: V10 of each positive row (P,), V01 of each negative row (N,);
+    group: each row's score group when already known (counts.group_of(score))."""
     v10, v01 = group_placements(counts)
-    group = counts.group_of(score)
+    group = counts.group_of(score) if group is None else group
     return v10[group[y]], v01[group[~y]]
 
 
@@ -83,8 +88,10 @@ def paired_delong(
     challenger: tuple[BinaryCounts, FloatArray],
     y: BoolArray,
     confidence: float,
+    groups: tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]] | None = None,
 ) -> DelongTest:
-    """Paired test of two correlated AUCs (DeLong et al. 1988), for (counts, scores (n,)) pairs.
+    """Paired test of two correlated AUCs (DeLong et al. 1988), for (counts, scores (n,)) pairs
+    (groups: each row's score group in either model, when already known).
 
     z = delta / sqrt(var_1 + var_2 - 2 cov); the interval delta +/- z_crit * se is not clipped.
     """
@@ -92,8 +99,9 @@ def paired_delong(
     if positives < 2 or negatives < 2:
         note = "undefined: the paired DeLong test needs at least two rows of each class"
         return DelongTest(math.nan, math.nan, math.nan, math.nan, math.nan, math.nan, note)
-    b10, b01 = row_placements(baseline[0], y, baseline[1])
-    c10, c01 = row_placements(challenger[0], y, challenger[1])
+    known = groups or (None, None)
+    b10, b01 = row_placements(baseline[0], y, baseline[1], known[0])
+    c10, c01 = row_placements(challenger[0], y, challenger[1], known[1])
     d10, d01 = c10 - b10, c01 - b01
     delta = float(d10.mean())
     # var(c - b) = var_c + var_b - 2 cov(c, b), from the differences of placements directly

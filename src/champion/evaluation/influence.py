@@ -17,7 +17,9 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
+from champion.evaluation.counts import BinaryCounts, count_by_threshold
 from champion.evaluation.inputs import BoolArray, FloatArray
 from champion.evaluation.metrics import clipped_log_losses
 from champion.evaluation.stats import two_sided_normal_p, z_quantile
@@ -41,10 +43,12 @@ _RANGE = {"mcc": (-1.0, 1.0), "log_loss": (0.0, math.inf)}
 
 @dataclass(frozen=True)
 class Influences:
-    """Per-row influence values of every defined metric of one model: name -> psi (n,)."""
+    """Per-row influence values of every defined metric of one model: name -> psi (n,); group
+    (n,): each row's index among the distinct scores, highest first (BinaryCounts.group_of)."""
 
     values: dict[str, float]
     psi: dict[str, FloatArray]
+    group: npt.NDArray[np.intp]
 
 
 def _ratio(numerator: FloatArray, denominator: FloatArray) -> tuple[float, FloatArray]:
@@ -79,49 +83,46 @@ def _mcc(cells: tuple[FloatArray, FloatArray, FloatArray, FloatArray]) -> tuple[
     return value, np.asarray(psi, dtype=np.float64)
 
 
-def _average_precision(y: BoolArray, score: FloatArray) -> tuple[float, FloatArray]:
+def _average_precision(
+    y: BoolArray, counts: BinaryCounts, group: npt.NDArray[np.intp]
+) -> tuple[float, FloatArray]:
     """Average precision (precision at each positive's score, averaged over the positives, ties
-    counted at their threshold as scikit-learn does) and its influence values (n,).
+    counted at their threshold as scikit-learn does) and its influence values (n,), from the
+    kernel's counts per distinct score and each row's group (no sort of the rows).
 
     With A_k, B_k the positives and the rows scoring >= s_k and T_k = A_k / B_k, AP = U / pi,
     U = (1/n) sum_k y_k T_k, pi = (1/n) sum_k y_k. Row i moves its own term, and the precision of
     every positive k scoring at most s_i: IF_U(i) = y_i T_i - U + sum_{k: y_k, s_k <= s_i}
     (y_i - T_k) / B_k, and IF_AP(i) = (IF_U(i) - AP (y_i - pi)) / pi.
     """
-    n = y.size
-    positives = float(np.count_nonzero(y))
+    n, positives = counts.total, counts.positives
     if positives == 0 or positives == n:
-        return math.nan, np.full(n, np.nan)
-    order = np.argsort(-score, kind="stable")
-    s, t = score[order], y[order].astype(np.float64)
-    # the last row of each run of tied scores: A and B count every row tied with it
-    last = np.r_[s[1:] != s[:-1], True]
-    run_end = np.flatnonzero(last)
-    run_of = np.cumsum(np.r_[0, last[:-1].astype(np.intp)])  # each row's run, by position
-    cum_pos = np.cumsum(t)[run_end][run_of]  # A_k for each sorted row
-    cum_all = (run_end + 1.0)[run_of]  # B_k
-    precision = cum_pos / cum_all  # T at each row's score
-    ap = float(np.sum(t * precision)) / positives
-    u = float(np.sum(t * precision)) / n
-    pi = positives / n
-    # sums over positives k with s_k <= s_i: suffix sums from the lowest score up, taken at the
-    # first row of row i's run of ties (all tied rows have s_k <= s_i)
-    inv = np.where(t > 0, 1.0 / cum_all, 0.0)
-    weighted = np.where(t > 0, precision / cum_all, 0.0)
-    suffix_inv = np.cumsum(inv[::-1])[::-1]
-    suffix_weighted = np.cumsum(weighted[::-1])[::-1]
-    run_start = np.r_[0, run_end[:-1] + 1][run_of]
-    influence_u = t * precision - u + t * suffix_inv[run_start] - suffix_weighted[run_start]
-    psi_sorted = (influence_u - ap * (t - pi)) / pi
-    psi = np.empty(n)
-    psi[order] = psi_sorted
-    return ap, psi
+        return math.nan, np.full(y.size, np.nan)
+    above = counts.tps[1:] + counts.fps[1:]  # B_k, (D,)
+    precision = counts.tps[1:] / above  # T_k, (D,)
+    weight = counts.group_tps  # positives scoring exactly s_k, (D,)
+    ap = float(np.dot(weight, precision)) / positives
+    u, pi = ap * positives / n, positives / n
+    # sums over the groups scoring at most s_k (k itself included): suffix sums, (D,)
+    suffix_inv = np.cumsum((weight / above)[::-1])[::-1]
+    suffix_weighted = np.cumsum((weight * precision / above)[::-1])[::-1]
+    t = y.astype(np.float64)
+    influence_u = t * (precision[group] + suffix_inv[group]) - u - suffix_weighted[group]
+    return ap, (influence_u - ap * (t - pi)) / pi
 
 
 def influences(
-    y: BoolArray, score: FloatArray, threshold: float, probabilities: bool
+    y: BoolArray,
+    score: FloatArray,
+    threshold: float,
+    probabilities: bool,
+    counts: BinaryCounts | None = None,
 ) -> Influences:
-    """Influence values of every metric of one model, for labels y (n,) and scores (n,)."""
+    """Influence values of every metric of one model, for labels y (n,) and scores (n,) (counts:
+    the kernel of these rows, built when not given); also each row's score group (n,), which
+    the paired DeLong test reuses."""
+    counts = counts if counts is not None else count_by_threshold(y, score, None)
+    group = counts.group_of(score)
     predicted = score >= threshold
     yf, pf = y.astype(np.float64), predicted.astype(np.float64)
     tp, fp = yf * pf, (1.0 - yf) * pf
@@ -136,7 +137,7 @@ def influences(
     values["balanced_accuracy"] = 0.5 * (values["recall"] + values["specificity"])
     psi["balanced_accuracy"] = 0.5 * (psi["recall"] + psi["specificity"])
     values["mcc"], psi["mcc"] = _mcc((tp, fp, fn, tn))
-    values["average_precision"], psi["average_precision"] = _average_precision(y, score)
+    values["average_precision"], psi["average_precision"] = _average_precision(y, counts, group)
     if probabilities:
         positive_loss, negative_loss = clipped_log_losses(score)
         for name, loss in (
@@ -145,7 +146,7 @@ def influences(
         ):
             values[name] = float(np.mean(loss))
             psi[name] = loss - values[name]
-    return Influences(values, psi)
+    return Influences(values, psi, group)
 
 
 def standard_error(psi: FloatArray) -> float:

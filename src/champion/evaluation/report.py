@@ -243,10 +243,11 @@ def evaluate_models(
     if mode == "analytic":
         influenced = [
             influences(
-                y, s, config.threshold, outside[name] == 0 and name not in config.labels_only
+                y, s, config.threshold,
+                outside[name] == 0 and name not in config.labels_only, counts[name],
             )
             for name, s in scores.items()
-        ]
+        ]  # fmt: skip
     elif config.n_boot > 0:
         prepared = [
             boot.prepare(
