@@ -25,7 +25,9 @@ import hashlib
 import hmac
 import os
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol, TypeVar
 
 from champion.data.remote import describe_error, filesystem, is_object_uri
 from champion.errors import ChampionError
@@ -198,17 +200,37 @@ def prune_shared(
     """Delete objects written longer than older_than seconds ago, then the oldest until the
     rest takes at most max_size bytes (an object store does not record reads, so age is
     since writing). Returns what was deleted."""
-    kept = store.listing()
+    removed = to_prune(store.listing(), max_size, older_than)
+    for entry in removed:
+        store.delete(entry.name)
+    return removed
+
+
+class Aged(Protocol):
+    """A cache entry as pruning sees it: its size in bytes and seconds since last use."""
+
+    @property
+    def size(self) -> int: ...
+
+    @property
+    def age(self) -> float: ...
+
+
+A = TypeVar("A", bound=Aged)
+
+
+def to_prune(entries: Sequence[A], max_size: int | None, older_than: float | None) -> list[A]:
+    """Of entries (newest first), those older than older_than seconds, then the oldest of the
+    rest until what is left takes at most max_size bytes: what a prune removes."""
+    kept = list(entries)
     removed = []
     if older_than is not None:
-        removed += [o for o in kept if o.age > older_than]
-        kept = [o for o in kept if o.age <= older_than]
+        removed += [e for e in kept if e.age > older_than]
+        kept = [e for e in kept if e.age <= older_than]
     if max_size is not None:
-        total = sum(o.size for o in kept)
+        total = sum(e.size for e in kept)
         while kept and total > max_size:
             oldest = kept.pop()
             removed.append(oldest)
             total -= oldest.size
-    for entry in removed:
-        store.delete(entry.name)
     return removed

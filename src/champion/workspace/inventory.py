@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from champion.errors import DataError
+from champion.object_cache import to_prune
 
 RESULT_KINDS = ("report", "pair", "slices", "figure")
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?i?b?)?\s*$", re.IGNORECASE)
@@ -87,17 +88,7 @@ def parse_age(text: str) -> float:
 def prune(root: Path, max_size: int | None = None, older_than: float | None = None) -> list[Entry]:
     """Remove entries older than older_than seconds, then the least recently used until the
     rest takes at most max_size bytes. Returns what was removed."""
-    kept = entries(root)
-    removed = []
-    if older_than is not None:
-        removed += [e for e in kept if e.age > older_than]
-        kept = [e for e in kept if e.age <= older_than]
-    if max_size is not None:
-        total = sum(e.size for e in kept)
-        while kept and total > max_size:
-            oldest = kept.pop()
-            removed.append(oldest)
-            total -= oldest.size
+    removed = to_prune(entries(root), max_size, older_than)
     for entry in removed:
         entry.path.unlink(missing_ok=True)
         if entry.kind in RESULT_KINDS:
