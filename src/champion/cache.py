@@ -88,11 +88,6 @@ class ScoreCache:
         self.shared = shared
 
     @property
-    def location(self) -> str:
-        """Where the cache is, as the user named it: the shared URI, else the folder."""
-        return self.shared.uri if self.shared is not None else str(self.root)
-
-    @property
     def _scores(self) -> Path:
         return self.root / "scores"
 

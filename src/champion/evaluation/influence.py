@@ -24,19 +24,6 @@ from champion.evaluation.inputs import BoolArray, FloatArray
 from champion.evaluation.metrics import clipped_log_losses
 from champion.evaluation.stats import two_sided_normal_p, z_quantile
 
-# the metrics with influence values here (besides DeLong's ROC AUC and Wilson's proportions)
-ANALYTIC_METRICS = (
-    "accuracy",
-    "precision",
-    "recall",
-    "specificity",
-    "f1",
-    "balanced_accuracy",
-    "mcc",
-    "average_precision",
-    "log_loss",
-    "brier",
-)
 # the range each metric lives in: a normal interval is clipped to it
 _RANGE = {"mcc": (-1.0, 1.0), "log_loss": (0.0, math.inf)}
 
