@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from champion.object_cache import ObjectStore
 
 log = logging.getLogger("champion.workspace")
-FORMAT = 2  # bump when a stored type changes shape: older entries are then simply not found
+FORMAT = 3  # bump when a stored type changes shape: older entries are then simply not found
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
