@@ -12,14 +12,17 @@ from champion.evaluation.curves import CurveView, GainCurve, PrCurve, RocCurve
 from champion.evaluation.delong import DelongTest
 from champion.evaluation.estimates import MetricEstimate
 from champion.evaluation.gates import (
+    ADJUSTMENTS,
     DEFAULT_RULES,
     GateCheck,
     GateRule,
     GateVerdict,
     RuleOutcome,
     evaluate_gate,
+    evaluate_gates,
     parse_rule,
     parse_rules,
+    rule_p_value,
 )
 from champion.evaluation.metrics import METRIC_NAMES, METRICS, MetricSpec
 from champion.evaluation.report import EvaluationReport, ThresholdPoint, evaluate
@@ -28,6 +31,7 @@ from champion.evaluation.stats import McNemarTest
 from champion.evaluation.sweep import OperatingPoint, ThresholdSweep
 
 __all__ = [
+    "ADJUSTMENTS",
     "DEFAULT_RULES",
     "METRICS",
     "METRIC_NAMES",
@@ -60,8 +64,10 @@ __all__ = [
     "compare",
     "evaluate",
     "evaluate_gate",
+    "evaluate_gates",
     "paired_agreement",
     "parse_rule",
     "parse_rules",
+    "rule_p_value",
     "slice_metrics",
 ]

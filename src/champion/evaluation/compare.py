@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from champion.errors import DataError
@@ -28,7 +28,7 @@ from champion.evaluation.inputs import (
 from champion.evaluation.metrics import METRICS, MetricSpec
 from champion.evaluation.multiplicity import holm
 from champion.evaluation.report import EvaluationReport, evaluate_models, settings
-from champion.evaluation.stats import McNemarTest, mcnemar
+from champion.evaluation.stats import McNemarTest, mcnemar, z_quantile
 
 BETTER, WORSE, NO_DIFFERENCE, UNDEFINED = (
     "better",
@@ -47,7 +47,9 @@ class MetricDelta:
     influence values) or "bootstrap". verdict is "better" / "worse" when p < 1 - confidence,
     judged by the metric's direction (lower log loss and Brier are better), else "no
     significant difference"; "undefined" when a value or the test is missing. reason says why
-    in words.
+    in words. The sampling distribution of the difference, for one-sided tests (gates): ``se``,
+    the standard error of a normal interval (DeLong, delta method), or ``resampled`` (B,), the
+    paired bootstrap's differences, for a percentile interval.
     """
 
     metric: str
@@ -58,6 +60,8 @@ class MetricDelta:
     method: str
     verdict: str
     reason: str
+    se: float | None = None
+    resampled: FloatArray | None = field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -176,7 +180,8 @@ def _compare_one(
     for spec in METRICS:
         b_value, c_value = base.metrics[spec.name].value, chal.metrics[spec.name].value
         delta = math.nan if b_value is None or c_value is None else c_value - b_value
-        low = high = p_value = math.nan
+        low = high = p_value = se = math.nan
+        resampled: FloatArray | None = None
         # a model whose scores are not probabilities has no log loss / Brier resamples
         method = "bootstrap"
         if distributions is not None and all(spec.name in d for d in distributions):
@@ -188,13 +193,15 @@ def _compare_one(
             if all(spec.name in i.psi for i in influences):
                 psi_base, psi_chal = (i.psi[spec.name] for i in influences)
                 low, high, p_value = paired_difference(psi_base, psi_chal, delta, confidence)
+                se = (high - low) / (2.0 * z_quantile(confidence))
         if spec.name == "roc_auc" and not weighted:
-            method = "delong"
+            method, resampled, se = "delong", None, test_delong.se
             low, high, p_value = test_delong.ci_low, test_delong.ci_high, test_delong.p_value
         elif spec.name == "accuracy" and not weighted:
             method, p_value = "mcnemar", test_mcnemar.p_value
         if math.isnan(delta):
-            low = high = p_value = math.nan
+            low = high = p_value = se = math.nan
+            resampled = None
         verdict, reason = _verdict(spec, delta, p_value, alpha)
         deltas[spec.name] = MetricDelta(
             spec.name,
@@ -205,6 +212,8 @@ def _compare_one(
             method,
             verdict,
             reason,
+            optional(se),
+            resampled,
         )
     return ModelComparison(name, baseline, deltas, agreement, test_delong, test_mcnemar)
 
