@@ -11,6 +11,7 @@ from statsmodels.stats.multitest import multipletests
 
 from champion.evaluation import compare
 from champion.evaluation.multiplicity import holm
+from champion.presentation import comparison_markdown, delta_rows
 
 
 @pytest.mark.parametrize("seed", range(20))
@@ -49,3 +50,43 @@ def test_a_comparison_carries_holm_adjusted_p_values_per_metric() -> None:
     alone = compare(y, {"a": scores["a"], "b": scores["b"]}, baseline="a", n_boot=50).to_dict()
     delta = alone["comparisons"]["b"]["roc_auc"]
     assert delta["p_holm"] == delta["p_value"]
+
+
+def _family() -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Four challengers a little better than the baseline "a": some differences are
+    significant alone but not after Holm."""
+    rng = np.random.default_rng(11)
+    n = 600
+    y = rng.integers(0, 2, n)
+    shared = rng.normal(0, 1, n)
+    scores = {"a": shared + rng.normal(0, 1, n) + 0.9 * y}
+    for name in "bcde":
+        scores[name] = shared + rng.normal(0, 1, n) + 1.15 * y
+    return y, scores
+
+
+def test_verdicts_follow_the_holm_adjusted_p_value_in_json_tables_and_markdown() -> None:
+    y, scores = _family()
+    cmp = compare(y, scores, baseline="a", n_boot=0)
+    data = cmp.to_dict()
+    alpha = 0.05
+    downgraded = 0
+    for name in "bcde":
+        for metric, delta in data["comparisons"][name].items():
+            if not isinstance(delta, dict) or "p_holm" not in delta:
+                continue
+            if delta["verdict"] in ("better", "worse") and delta["p_holm"] >= alpha:
+                assert delta["verdict_holm"] == "no significant difference"
+                downgraded += 1
+            elif delta["verdict"] in ("better", "worse"):
+                assert delta["verdict_holm"] == delta["verdict"]
+            row = next(r for r in delta_rows(cmp)[name] if r.metric == metric)
+            assert row.verdict == delta["verdict_holm"]
+            assert row.p_holm
+    assert downgraded > 0  # the family is built so that Holm changes some verdicts
+    markdown = comparison_markdown(cmp)
+    assert "| p (Holm) |" in markdown
+    assert "adjusted by Holm across them" in markdown
+    alone = compare(y, {"a": scores["a"], "b": scores["b"]}, baseline="a", n_boot=0)
+    assert "p (Holm)" not in comparison_markdown(alone)
+    assert all(r.p_holm == "" for r in delta_rows(alone)["b"])

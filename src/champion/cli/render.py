@@ -164,19 +164,27 @@ def metrics_table(cmp: Comparison) -> Fitted:
     return Fitted(title, tables, items)
 
 
+def _delta_caption(cmp: Comparison) -> Phrases:
+    """What the marks mean; with several challengers, that they follow Holm's adjustment."""
+    alpha = f"{1 - summary(cmp).confidence:.3g}"
+    family = len(cmp.comparisons)
+    phrases = ["▲ / ▼: significantly better / worse", f"at p < {alpha};"]
+    if family > 1:
+        phrases = [
+            "▲ / ▼: significantly better / worse",
+            f"at a Holm-adjusted p < {alpha}",
+            f"(across the {family} challengers, for each metric);",
+        ]
+    return Phrases([*phrases, "n.s.: no significant difference"], style="table.caption")
+
+
 def delta_tables(cmp: Comparison) -> list[Fitted]:
     """For each challenger, the paired difference to the baseline of each metric: delta, CI,
-    p-value, test (when it fits) and verdict."""
+    p-value, the Holm-adjusted p-value with several challengers, test (when it fits) and
+    verdict."""
     s = summary(cmp)
     level = fmt_percent(s.confidence)
-    caption = Phrases(
-        [
-            "▲ / ▼: significantly better / worse",
-            f"at p < {1 - s.confidence:.3g};",
-            "n.s.: no significant difference",
-        ],
-        style="table.caption",
-    )
+    adjusted = len(cmp.comparisons) > 1
     found = []
     for name, rows in delta_rows(cmp).items():
         tables = []
@@ -186,12 +194,16 @@ def delta_tables(cmp: Comparison) -> list[Fitted]:
             table.add_column("Δ", justify="right", overflow="fold")
             table.add_column(f"{level} CI", justify="right", overflow="fold")
             table.add_column("p-value", justify="right", overflow="fold")
+            if adjusted:
+                table.add_column("p (Holm)", justify="right", overflow="fold")
             if with_test:
                 table.add_column("test", overflow="fold")
             table.add_column("verdict", overflow="fold")
             for d in rows:
                 verdict = Text(d.badge, style=_STYLES.get(d.verdict, "dim"))
                 cells: list[str | Text] = [d.label, d.delta, d.interval, _bare_p(d.p_value)]
+                if adjusted:
+                    cells.append(_bare_p(d.p_holm))
                 if with_test:
                     cells.append(d.method)
                 table.add_row(*cells, verdict)
@@ -202,12 +214,13 @@ def delta_tables(cmp: Comparison) -> list[Fitted]:
                 f"Δ {d.delta}",
                 f"{d.interval}," if d.interval else "",
                 f"{d.p_value},",
+                f"Holm {d.p_holm}," if adjusted else "",
                 Text(d.badge, style=_STYLES.get(d.verdict, "dim")),
             )
             for d in rows
         ]
         title = _title(f"{name} − {s.baseline}:", "paired difference")
-        found.append(Fitted(title, tables, items, caption))
+        found.append(Fitted(title, tables, items, _delta_caption(cmp)))
     return found
 
 

@@ -116,11 +116,15 @@ class Comparison:
     def to_dict(self, curves: bool = False, max_points: int = 1000) -> dict[str, Any]:
         """JSON-ready: header, "models", "baseline", "comparisons" (see EvaluationReport);
         each metric's delta also carries "p_holm", its p-value adjusted (Holm) across the
-        challengers judged on that metric (equal to "p_value" with one challenger)."""
+        challengers judged on that metric (equal to "p_value" with one challenger), and
+        "verdict_holm", its verdict on that adjusted p-value."""
         comparisons = {n: c.to_dict() for n, c in self.comparisons.items()}
+        alpha = 1.0 - self.baseline_report.confidence
         for metric, adjusted in self.holm_adjusted().items():
             for name, value in adjusted.items():
-                comparisons[name][metric]["p_holm"] = value
+                entry = comparisons[name][metric]
+                entry["p_holm"] = value
+                entry["verdict_holm"] = adjusted_verdict(entry["verdict"], value, alpha)
         return {
             **self.baseline_report.header_dict(),
             "models": {n: r.model_dict(curves, max_points) for n, r in self.models.items()},
@@ -143,6 +147,14 @@ class Comparison:
     def _p(self, name: str, metric: str) -> float | None:
         delta = self.comparisons[name].deltas.get(metric)
         return None if delta is None else delta.p_value
+
+
+def adjusted_verdict(verdict: str, p_adjusted: float | None, alpha: float) -> str:
+    """The verdict of a difference judged on its adjusted p-value: "better" / "worse" only
+    when the adjusted p-value is below alpha too."""
+    if verdict in (BETTER, WORSE) and (p_adjusted is None or p_adjusted >= alpha):
+        return NO_DIFFERENCE
+    return verdict
 
 
 def _verdict(spec: MetricSpec, delta: float, p_value: float, alpha: float) -> tuple[str, str]:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from champion.evaluation import METRICS, Comparison, MetricDelta, MetricEstimate
+from champion.evaluation.compare import adjusted_verdict
 
 MISSING = "—"
 MARKS = {"better": "▲", "worse": "▼"}
@@ -155,6 +156,8 @@ class DeltaRow:
 
     delta "+0.0123", interval "[-0.0100, +0.0350]" ("" when unavailable), p_value "p = 0.034"
     ("—" when unavailable), mark "▲" / "▼" / "", badge "▲ better" / "▼ worse" / "n.s.".
+    With several challengers p_holm is the Holm-adjusted p ("p = 0.068"; "" with one), and
+    verdict, mark and badge follow it: better or worse only when it is below 1 - confidence.
     """
 
     challenger: str
@@ -169,10 +172,15 @@ class DeltaRow:
     method: str
     reason: str
     text: str
+    p_holm: str = ""
 
 
-def delta_row(challenger: str, label: str, d: MetricDelta) -> DeltaRow:
-    delta, p_text, sign = fmt_number(d.delta, signed=True), fmt_p(d.p_value), mark(d.verdict)
+def delta_row(
+    challenger: str, label: str, d: MetricDelta, holm: tuple[float | None, float] | None = None
+) -> DeltaRow:
+    """The row of one difference; holm: (its Holm-adjusted p, alpha) among several challengers."""
+    verdict = d.verdict if holm is None else adjusted_verdict(d.verdict, *holm)
+    delta, p_text, sign = fmt_number(d.delta, signed=True), fmt_p(d.p_value), mark(verdict)
     text = delta if d.delta is None else f"{delta} ({p_text})"
     if sign:
         text = f"{text} {sign}"
@@ -186,18 +194,29 @@ def delta_row(challenger: str, label: str, d: MetricDelta) -> DeltaRow:
         interval,
         p_value,
         sign,
-        badge(d.verdict),
-        d.verdict,
+        badge(verdict),
+        verdict,
         d.method,
         d.reason,
         text,
+        "" if holm is None else fmt_p(holm[0]),
     )
 
 
 def delta_rows(cmp: Comparison) -> dict[str, tuple[DeltaRow, ...]]:
-    """For each challenger (non-baseline model), a row per metric."""
+    """For each challenger (non-baseline model), a row per metric; with several challengers
+    each row is judged on its Holm-adjusted p-value (see DeltaRow)."""
+    adjusted = cmp.holm_adjusted() if len(cmp.comparisons) > 1 else None
+    alpha = 1.0 - cmp.baseline_report.confidence
+
+    def holm(name: str, metric: str) -> tuple[float | None, float] | None:
+        return None if adjusted is None else (adjusted[metric][name], alpha)
+
     return {
-        name: tuple(delta_row(name, spec.label, c.deltas[spec.name]) for spec in METRICS)
+        name: tuple(
+            delta_row(name, spec.label, c.deltas[spec.name], holm(name, spec.name))
+            for spec in METRICS
+        )
         for name, c in cmp.comparisons.items()
     }
 
@@ -294,14 +313,26 @@ def comparison_markdown(cmp: Comparison) -> str:
     ]
     body = [[r.label, *(c.text for c in r.cells)] for r in rows]
     lines += _md_table(header, body, "l" + "r" * len(s.models))
+    family = len(cmp.comparisons)
     for name, deltas in delta_rows(cmp).items():
         lines += ["", f"## {_md(name)} vs {_md(s.baseline)}", ""]
         body = [
-            [d.label, d.delta, d.interval or MISSING, d.p_value, d.method, f"{d.mark} {d.verdict}"]
+            [d.label, d.delta, d.interval or MISSING, d.p_value]
+            + ([d.p_holm] if family > 1 else [])
+            + [d.method, f"{d.mark} {d.verdict}"]
             for d in deltas
         ]
-        header = ["Metric", "Δ", f"{level} CI", "p-value", "test", "verdict"]
-        lines += _md_table(header, [[c.strip() for c in row] for row in body], "lrrrll")
+        header = ["Metric", "Δ", f"{level} CI", "p-value"]
+        header += ["p (Holm)"] if family > 1 else []
+        header += ["test", "verdict"]
+        align = "lrrr" + ("r" if family > 1 else "") + "ll"
+        lines += _md_table(header, [[c.strip() for c in row] for row in body], align)
+    if family > 1:
+        lines += [
+            "",
+            f"With {family} challengers a difference is better or worse only when its p-value "
+            f"adjusted by Holm across them (for each metric) is below {1 - s.confidence:.3g}.",
+        ]
     agreement = agreement_rows(cmp)
     if agreement:
         lines += ["", f"## Agreement at threshold {s.threshold:g}", ""]
