@@ -8,6 +8,14 @@ import click
 from rich.console import Console
 
 from champion.cli.common import echo_json
+from champion.cli.compare_gate import (
+    gate_dict,
+    gate_lines,
+    gate_markdown,
+    gate_options,
+    judge,
+    raise_if_refused,
+)
 from champion.cli.progress import scoring_progress
 from champion.cli.render import print_comparison, print_scored
 from champion.data import column, parse_label, read_table, values_of
@@ -127,6 +135,7 @@ def compare_predictions(
     metavar="URI|@ALIAS|NAME",
     help="The model the others are compared with [the @champion version, else the first].",
 )
+@gate_options
 @statistics_options
 @scoring_options
 @output_group(("table", "json", "markdown"))
@@ -136,13 +145,16 @@ def compare(
     predictions: str | None,
     score_options: tuple[str, ...],
     baseline: str | None,
+    gate_rules: tuple[str, ...],
+    adjust: str,
     stats: Statistics,
     scoring: ScoringOptions,
     out: OutputOptions,
 ) -> None:
     """Compare registered models (models:/NAME@ALIAS, models:/NAME/VERSION, models:/MODEL_ID,
     runs:/RUN/PATH) scored on one test set, or the score columns of a predictions table, each
-    against the baseline with paired tests."""
+    against the baseline with paired tests. With --gate, every challenger is gated and the
+    command exits with 1 when one fails."""
     extra: dict[str, Any] = {}
     scored: dict[str, Any] = {}
     if predictions:
@@ -161,15 +173,23 @@ def compare(
             result, scored = workspace.compare(list(model_uris), dataset, stats, baseline)
         extra["dataset"] = dataset.summary()
         extra["scored"] = {uri: scored_dict(s) for uri, s in scored.items()}
+    verdicts = judge(result, gate_rules, adjust) if gate_rules else None
+    if verdicts is not None:
+        extra["gate"] = gate_dict(verdicts, result.baseline)
     if out.format == "json":
         echo_json({**result.to_dict(), **extra})
     elif out.format == "markdown":
-        click.echo(comparison_markdown(result), nl=False)
+        gate = "" if verdicts is None else gate_markdown(verdicts, result.baseline)
+        click.echo(comparison_markdown(result) + gate, nl=False)
     else:
         console = Console(highlight=False)
         if scored:
             print_scored(scored, extra["dataset"], console)
         print_comparison(result, console)
+        for line in [] if verdicts is None else ["", *gate_lines(verdicts, result.baseline)]:
+            click.echo(line)
+    if verdicts is not None:
+        raise_if_refused(verdicts)
 
 
 def scored_dict(s: Any) -> dict[str, Any]:
