@@ -130,6 +130,44 @@ def test_promote_behind_a_gate_through_the_cli(
     assert all(not m.name.startswith("champion-lock.") for m in MlflowRegistry(uri).list_models())
 
 
+@pytest.mark.slow
+def test_a_version_chosen_among_candidates_is_gated_with_them(
+    actions_server: RunningServer, kit: ModelKit, titanic_csv: Path, score_cache: Path
+) -> None:
+    """--chosen-from gates every candidate against the champion together (Holm across them):
+    the record says which versions and how; the champion itself is not a candidate."""
+    uri = actions_server.url
+    name = kit.new_model(["good", "good2", "worse", "good"])
+    base = ["promote", name, "--tracking-uri", uri, *gate_args(titanic_csv, score_cache)]
+    rule = ["--gate", "roc_auc:non-inferior:0.05", "--reason", "best of three"]
+    dry = cli(*base, "2", *rule, "--chosen-from", "3,4", "--dry-run", "--format", "json")
+    assert dry.exit_code == 0, dry.output
+    gate = json.loads(dry.stdout)["gate"]
+    assert gate["chosen_from"] == ["3", "4"]
+    assert gate["adjustment"] == {"method": "holm", "family": 3}
+    outcome = gate["rules"][0]
+    assert outcome["p_adjusted"] >= outcome["p_value"]
+    assert "Holm-adjusted across 3 challengers" in outcome["reason"]
+    alone = cli(*base, "2", *rule, "--chosen-from", "3,4", "--adjust", "none", "--dry-run",
+                "--format", "json")  # fmt: skip
+    assert json.loads(alone.stdout)["gate"]["adjustment"] == {"method": "none", "family": 1}
+    applied = cli(*base, "2", *rule, "--chosen-from", "4, 3")
+    assert applied.exit_code == 0, applied.output
+    assert "chosen from versions 4, 3: Holm-adjusted" in applied.stdout
+    entry = history_json(uri, name)["entries"][-1]
+    assert entry["gate"]["chosen_from"] == ["4", "3"]
+    assert entry["gate"]["adjusted"] == "holm"
+    assert entry["gate"]["rules"][0]["p_holm"] is not None
+    # the version holding the alias is what the candidates are compared with
+    champion = cli(*base, "4", *rule, "--chosen-from", "2,3")
+    assert champion.exit_code == 2
+    assert "leave it out of --chosen-from" in champion.stderr
+    bad = cli(*base, "4", *rule, "--chosen-from", "three")
+    assert bad.exit_code == 2
+    assert "--chosen-from 'three' is not a list of versions" in bad.stderr
+    assert alias_of(uri, name) == "2"
+
+
 def test_a_stale_expectation_is_refused_with_exit_3(
     actions_server: RunningServer, kit: ModelKit
 ) -> None:

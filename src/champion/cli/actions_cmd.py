@@ -34,6 +34,7 @@ from champion.options import (
 if TYPE_CHECKING:
     from champion.actions import ActionResult, HistoryEntry, HistoryProblem
     from champion.evaluation import GateCheck
+    from champion.evaluation.gates import Adjust
     from champion.workspace import Statistics
 
 _DETAILED = ("pending", "interrupted", "failed", "conflict", "unreadable")
@@ -55,13 +56,31 @@ def parse_expected(text: str | None, current: str | None) -> str | None:
     )
 
 
+def parse_chosen_from(text: str | None) -> list[str]:
+    """``--chosen-from "3,4, 6"`` -> ["3", "4", "6"]; DataError unless version numbers."""
+    if not text:
+        return []
+    versions = [part.strip() for part in text.split(",") if part.strip()]
+    bad = [v for v in versions if not (v.isdigit() and int(v) > 0)]
+    if bad or not versions:
+        raise DataError(
+            f"--chosen-from {text!r} is not a list of versions: give the version numbers the "
+            "promoted version was chosen among, separated by commas, e.g. --chosen-from 3,4,6."
+        )
+    return list(dict.fromkeys(str(int(v)) for v in versions))
+
+
 def echo_gate(gate: GateCheck) -> None:
     """Each rule of the gate with its reason."""
     level = f"{gate.verdict.confidence * 100:g}%"
+    family = ""
+    if gate.chosen_from:
+        how = "Holm-adjusted" if gate.verdict.adjusted else "not adjusted"
+        family = f"; chosen from versions {', '.join(gate.chosen_from)}: {how}"
     click.echo(
         f"gate: {'passed' if gate.passed else 'FAILED'} - version {gate.challenger_version} vs "
         f"version {gate.champion_version} on {gate.rows} rows of {gate.source} "
-        f"(paired {level} intervals)"
+        f"(paired {level} intervals{family})"
     )
     for outcome in gate.verdict.rules:
         click.echo(f"  {outcome.rule}: {outcome.reason}")
@@ -101,6 +120,21 @@ def show_result(result: ActionResult, output: str) -> None:
     help="Gate rule, repeatable: METRIC:not-worse, METRIC:superior or "
     "METRIC:non-inferior:MARGIN [roc_auc:not-worse].",
 )
+@click.option(
+    "--chosen-from",
+    metavar="VERSIONS",
+    help="The other versions VERSION was chosen among (e.g. 3,4,6): all are gated against the "
+    "champion together, Holm-adjusted (see --adjust), so picking the best does not inflate "
+    "the chance of a false pass.",
+)
+@click.option(
+    "--adjust",
+    type=click.Choice(["auto", "holm", "none"]),
+    default="auto",
+    show_default=True,
+    help="With --chosen-from: holm adjusts superior / non-inferior rules across the "
+    "candidates; none judges VERSION alone; auto is holm when there are several.",
+)
 @click.option("--force", is_flag=True, help="Move the alias even if the gate fails or is skipped.")
 @click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
 @data_options
@@ -114,6 +148,8 @@ def promote(
     reason: str,
     expect_current: str | None,
     gate_rules: tuple[str, ...],
+    chosen_from: str | None,
+    adjust: Adjust,
     force: bool,
     dry_run: bool,
     data: DataOptions,
@@ -130,6 +166,7 @@ def promote(
     from champion.models import MlflowRegistryWriter
 
     rules = parse_rules(gate_rules)
+    candidates = parse_chosen_from(chosen_from)
     writer = MlflowRegistryWriter(require_tracking_uri(scoring.tracking_uri))
     current = writer.model_state(name).aliases.get(alias)
     expected = parse_expected(expect_current, current)
@@ -141,7 +178,10 @@ def promote(
                 workspace = scoring.workspace(progress)
                 champion = workspace.score(f"models:/{name}/{expected}", dataset)
                 challenger = workspace.score(f"models:/{name}/{version}", dataset)
-                gate = workspace.gate(champion, challenger, dataset, stats, rules)
+                others = [workspace.score(f"models:/{name}/{v}", dataset) for v in candidates]
+                gate = workspace.gate(
+                    champion, challenger, dataset, stats, rules, None, others, adjust
+                )
         elif not force:
             raise DataError(
                 f"the gate compares version {version} with the current {alias} (version "

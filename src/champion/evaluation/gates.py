@@ -385,6 +385,7 @@ class GateCheck:
     dataset_fingerprint: str
     rows: int
     source: str
+    chosen_from: tuple[str, ...] = ()
 
     @property
     def passed(self) -> bool:
@@ -400,6 +401,7 @@ class GateCheck:
                 "rows": self.rows,
                 "source": self.source,
             },
+            "chosen_from": list(self.chosen_from),
             **self.verdict.to_dict(),
         }
 
@@ -416,12 +418,15 @@ class GateCheck:
             "confidence": self.verdict.confidence,
             "dataset": self.dataset_fingerprint[:16],
             "rows": self.rows,
+            **({"chosen_from": list(self.chosen_from)} if self.chosen_from else {}),
+            **({"adjusted": "holm"} if self.verdict.adjusted else {}),
             "rules": [
                 {
                     "rule": r.rule,
                     "delta": rounded(r.delta),
                     "ci_low": rounded(r.ci_low),
                     "ci_high": rounded(r.ci_high),
+                    **({"p_holm": rounded(r.p_adjusted)} if r.p_adjusted is not None else {}),
                     "passed": r.passed,
                 }
                 for r in self.verdict.rules

@@ -15,8 +15,9 @@ from champion.evaluation import (
     GateCheck,
     GateRule,
     SliceTable,
-    evaluate_gate,
+    evaluate_gates,
 )
+from champion.evaluation.gates import Adjust
 from champion.models.refs import CHAMPION_ALIAS, RegisteredModelInfo, ResolvedModel
 from champion.models.registry import RegistryClient
 from champion.workspace.analyses import Analyses, Disagreements
@@ -184,9 +185,13 @@ class Workspace:
         stats: Statistics,
         rules: Sequence[GateRule] = DEFAULT_RULES,
         pair: Comparison | None = None,
+        chosen_from: Sequence[ScoredModel] = (),
+        adjust: Adjust = "auto",
     ) -> GateCheck:
         """The gate's verdict on challenger against champion (versions of one model) on
-        dataset; pair: their comparison when the caller already has it."""
+        dataset; pair: their comparison when the caller already has it. chosen_from: the other
+        versions the challenger was chosen among: all are gated together against the champion
+        (Holm across them unless adjust is "none"), and the challenger's verdict is returned."""
         if champion.key.version is None or challenger.key.version is None:
             raise DataError("the promotion gate compares two versions of a registered model.")
         if champion.key == challenger.key:
@@ -194,17 +199,24 @@ class Workspace:
                 f"version {challenger.key.version} already holds the alias; there is nothing "
                 "to gate."
             )
-        labels = {"champion": champion, "challenger": challenger}
+        others = {f"version {s.key.version}": s for s in chosen_from if s.key != challenger.key}
+        if any(s.key == champion.key for s in others.values()):
+            raise DataError(
+                f"version {champion.key.version} holds the alias: it is what the candidates are "
+                "compared with, not one of them; leave it out of --chosen-from."
+            )
+        labels = {"champion": champion, "challenger": challenger, **others}
         found = self.analyses.selection(
             labels, "champion", dataset, stats, {"challenger": pair} if pair else None
         )
-        deltas = found.comparisons["challenger"].deltas
-        verdict = evaluate_gate(deltas, rules, confidence=stats.confidence)
+        deltas = {label: c.deltas for label, c in found.comparisons.items()}
+        verdicts = evaluate_gates(deltas, rules, confidence=stats.confidence, adjust=adjust)
         return GateCheck(
             champion_version=champion.key.version,
             challenger_version=challenger.key.version,
-            verdict=verdict,
+            verdict=verdicts["challenger"],
             dataset_fingerprint=dataset.fingerprint,
             rows=dataset.n,
             source=dataset.source,
+            chosen_from=tuple(str(s.key.version) for s in others.values()),
         )
