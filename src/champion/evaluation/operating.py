@@ -1,0 +1,420 @@
+"""Matched operating points: each model at the threshold it chooses for itself, the quantity the
+threshold was chosen for with its interval, and each challenger's paired difference.
+
+A criterion (see ``champion.evaluation.criteria``) picks each model's threshold with the
+threshold sweep on the *choose* rows; the compared quantity (mean cost per row, recall, false
+positive rate, Youden's J, F1) is then read at that fixed threshold on the *report* rows with an
+interval, and challenger - baseline (each model at its own threshold, the same report rows) with
+a paired interval and a two-sided p-value.
+
+Intervals come from the rows' influence values at the fixed threshold (the delta method; see
+``champion.evaluation.influence``): recall has psi_i = (y_i pred_i - recall y_i) / p with p the
+share of positives, the FPR the same over the negatives, J their difference, the mean cost
+c_i - mean, F1 the influence of the ratio 2 TP / (predicted + positives). A plain proportion
+(recall, FPR, the precision or recall reached) alone gets Wilson's interval; a paired difference
+subtracts the two models' influence values row by row. With sample weights the values are
+weighted and no interval is given (the influence formulas assume plain rows; the reason says so).
+
+Choosing and reporting on the same rows is optimistic. The chosen threshold is the best of every
+candidate threshold *on these rows*, so part of what makes it look best is these rows' noise:
+the reported value leans the criterion's way (recall, J and F1 too high; cost and FPR too low),
+and an interval that treats the threshold as fixed covers the value the threshold really has
+less often than it says. A holdout split (``holdout=0.5``: stratified by class, the same rows
+for the same seed) chooses on one part and reports on the other: the threshold is then fixed
+before the report rows are seen and the intervals keep their level, on fewer rows.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from champion.errors import DataError
+from champion.evaluation.counts import Confusion, count_by_threshold
+from champion.evaluation.criteria import Criterion, parse_criterion
+from champion.evaluation.holdout import Split, choose_and_report
+from champion.evaluation.influence import paired_difference, standard_error
+from champion.evaluation.inputs import BoolArray, FloatArray, binary_labels, confidence_level
+from champion.evaluation.inputs import scores as validated_scores
+from champion.evaluation.inputs import weights as validated_weights
+from champion.evaluation.stats import wilson_interval, z_quantile
+from champion.evaluation.sweep import OperatingPoint, threshold_sweep
+
+WEIGHTED_REASON = (
+    "sample weights: the influence-value intervals assume unweighted rows (each row one "
+    "independent draw), so no interval is given"
+)
+OPTIMISTIC_NOTE = (
+    "each threshold was chosen and reported on the same rows: the values are optimistic (the "
+    "best threshold on these rows, partly for their noise) and the intervals cover less often "
+    "than they say; choose on part of the rows and report on the rest (a holdout split)"
+)
+
+# a quantity: terms (sign, numerator (n,), denominator (n,)), its value sum(sign * mean(num) /
+# mean(den)) over the terms
+Term = tuple[float, FloatArray, FloatArray]
+
+
+def _number(value: float) -> float | None:
+    return float(value) if math.isfinite(value) else None
+
+
+@dataclass(frozen=True)
+class PointEstimate:
+    """A value on the report rows with its interval: method "wilson" or "delta"; None (and a
+    reason) when no interval, or no value, is given."""
+
+    value: float | None
+    ci_low: float | None
+    ci_high: float | None
+    method: str | None
+    reason: str | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "value": self.value,
+            "ci_low": self.ci_low,
+            "ci_high": self.ci_high,
+            "method": self.method,
+            "reason": self.reason,
+        }
+
+
+@dataclass(frozen=True)
+class MatchedPoint:
+    """One model at its own threshold. chosen: the sweep's point on the choose rows (threshold,
+    objective and counts there; threshold None with a reason when none meets the criterion);
+    quantity and reached (the constraint's metric: precision for recall_at_precision, recall
+    for fpr_at_recall, else None) and confusion: on the report rows at that threshold."""
+
+    model: str
+    chosen: OperatingPoint
+    quantity: PointEstimate
+    reached: PointEstimate | None
+    confusion: Confusion | None
+
+    @property
+    def threshold(self) -> float | None:
+        return self.chosen.threshold
+
+    def to_dict(self) -> dict[str, object]:
+        chosen = self.chosen.to_dict()
+        return {
+            "threshold": chosen["threshold"],
+            **self.quantity.to_dict(),
+            "reached": None if self.reached is None else self.reached.to_dict(),
+            "confusion": None if self.confusion is None else self.confusion.to_dict(),
+            "chosen": chosen,
+        }
+
+
+@dataclass(frozen=True)
+class PointDifference:
+    """challenger - baseline of the quantity, each at its own threshold on the same report
+    rows: a paired interval and two-sided p-value (method "delta"), a verdict ("better" /
+    "worse" when p < 1 - confidence, judged by the quantity's direction; "no significant
+    difference"; "undefined") and the reason in words."""
+
+    model: str
+    baseline: str
+    delta: float | None
+    ci_low: float | None
+    ci_high: float | None
+    p_value: float | None
+    method: str | None
+    verdict: str
+    reason: str
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "delta": self.delta,
+            "ci_low": self.ci_low,
+            "ci_high": self.ci_high,
+            "p_value": self.p_value,
+            "method": self.method,
+            "verdict": self.verdict,
+            "reason": self.reason,
+        }
+
+
+@dataclass(frozen=True)
+class MatchedPoints:
+    """Every model at its own operating point under one criterion, and each challenger's
+    difference to the baseline. chosen_on: "same rows" (optimistic, see the module) or
+    "holdout" (choose_rows chose, report_rows reported; fraction and seed when drawn)."""
+
+    criterion: Criterion
+    baseline: str
+    confidence: float
+    points: Mapping[str, MatchedPoint]
+    differences: Mapping[str, PointDifference]
+    chosen_on: str
+    choose_rows: int
+    report_rows: int
+    fraction: float | None = None
+    seed: int | None = None
+    weighted: bool = False
+
+    @property
+    def optimistic(self) -> bool:
+        return self.chosen_on == "same rows"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "criterion": self.criterion.text,
+            "quantity": self.criterion.quantity,
+            "reached": self.criterion.reached,
+            "baseline": self.baseline,
+            "confidence": self.confidence,
+            "chosen_on": self.chosen_on,
+            "holdout": None
+            if self.optimistic
+            else {
+                "fraction": self.fraction,
+                "seed": self.seed,
+                "choose_rows": self.choose_rows,
+                "report_rows": self.report_rows,
+            },
+            "rows": self.report_rows,
+            "weighted": self.weighted,
+            "optimistic": self.optimistic,
+            "note": OPTIMISTIC_NOTE if self.optimistic else None,
+            "models": {name: p.to_dict() for name, p in self.points.items()},
+            "differences": {name: d.to_dict() for name, d in self.differences.items()},
+        }
+
+
+def _cells(y: BoolArray, predicted: BoolArray) -> dict[str, FloatArray]:
+    """0/1 indicators per row (n,): tp, fp, fn, positive, negative, predicted."""
+    yf, pf = y.astype(np.float64), predicted.astype(np.float64)
+    return {
+        "tp": yf * pf,
+        "fp": (1.0 - yf) * pf,
+        "fn": yf * (1.0 - pf),
+        "positive": yf,
+        "negative": 1.0 - yf,
+        "predicted": pf,
+    }
+
+
+def _terms(criterion: Criterion, c: dict[str, FloatArray]) -> list[Term]:
+    """The compared quantity as terms over the report rows' indicators."""
+    name = criterion.name
+    if name == "min_cost":
+        cost = criterion.cost_fp * c["fp"] + criterion.cost_fn * c["fn"]
+        return [(1.0, cost, np.ones_like(cost))]
+    if name == "recall_at_precision":
+        return [(1.0, c["tp"], c["positive"])]
+    if name == "fpr_at_recall":
+        return [(1.0, c["fp"], c["negative"])]
+    if name == "youden":
+        return [(1.0, c["tp"], c["positive"]), (-1.0, c["fp"], c["negative"])]
+    return [(1.0, 2.0 * c["tp"], c["predicted"] + c["positive"])]
+
+
+def _reached_terms(criterion: Criterion, c: dict[str, FloatArray]) -> list[Term] | None:
+    """The constrained metric reached: precision (recall_at_precision) or recall
+    (fpr_at_recall); None for criteria without a constraint."""
+    if criterion.name == "recall_at_precision":
+        return [(1.0, c["tp"], c["predicted"])]
+    if criterion.name == "fpr_at_recall":
+        return [(1.0, c["tp"], c["positive"])]
+    return None
+
+
+def _value(terms: list[Term], weight: FloatArray | None) -> tuple[float, FloatArray | None]:
+    """The quantity (NaN when a denominator is zero) and, unweighted, its influence values
+    (n,): for a ratio R = mean(num) / mean(den), psi_i = (num_i - R den_i) / mean(den)."""
+    total = 0.0
+    psi = np.zeros(terms[0][1].size)
+    for sign, num, den in terms:
+        w_num, w_den = (num, den) if weight is None else (weight * num, weight * den)
+        scale = float(np.mean(w_den))
+        if scale <= 0.0:
+            return math.nan, None
+        ratio = float(np.mean(w_num)) / scale
+        total += sign * ratio
+        psi += sign * (num - ratio * den) / scale
+    return total, None if weight is not None else psi
+
+
+def _estimate(
+    terms: list[Term],
+    weight: FloatArray | None,
+    confidence: float,
+    bounds: tuple[float, float],
+    proportion: bool,
+) -> tuple[PointEstimate, FloatArray | None]:
+    """The quantity with its interval (Wilson for a plain proportion, else the delta method
+    clipped to bounds), and its influence values (n,) (None when weighted or undefined)."""
+    value, psi = _value(terms, weight)
+    if not math.isfinite(value):
+        reason = "undefined: no report row is predicted positive at this threshold"
+        return PointEstimate(None, None, None, None, reason), None
+    if psi is None:
+        return PointEstimate(value, None, None, None, WEIGHTED_REASON), None
+    if proportion:
+        _, num, den = terms[0]
+        low, high = wilson_interval(float(num.sum()), float(den.sum()), confidence)
+        return PointEstimate(value, low, high, "wilson"), psi
+    se = standard_error(psi)
+    half = z_quantile(confidence) * se
+    if not math.isfinite(half):
+        return PointEstimate(value, None, None, None, "too few report rows for an interval"), psi
+    low, high = max(bounds[0], value - half), min(bounds[1], value + half)
+    return PointEstimate(value, low, high, "delta"), psi
+
+
+def _bounds(criterion: Criterion) -> tuple[float, float]:
+    """The range the quantity lives in: an interval is clipped to it."""
+    if criterion.name == "min_cost":
+        return 0.0, max(criterion.cost_fp, criterion.cost_fn)
+    return (-1.0, 1.0) if criterion.name == "youden" else (0.0, 1.0)
+
+
+@dataclass(frozen=True)
+class _Rows:
+    """One model's rows: labels, scores and weights (each (n,)) of the choose and report parts."""
+
+    y_choose: BoolArray
+    s_choose: FloatArray
+    w_choose: FloatArray | None
+    y_report: BoolArray
+    s_report: FloatArray
+    w_report: FloatArray | None
+
+
+def _measure(
+    name: str, rows: _Rows, criterion: Criterion, confidence: float
+) -> tuple[MatchedPoint, FloatArray | None]:
+    """The model's threshold chosen on the choose rows, its quantity at that threshold on the
+    report rows, and the quantity's influence values there (n_report,)."""
+    counts = count_by_threshold(rows.y_choose, rows.s_choose, rows.w_choose)
+    chosen = criterion.choose(threshold_sweep(counts))
+    if chosen.threshold is None:
+        missing = PointEstimate(None, None, None, None, chosen.reason)
+        return MatchedPoint(name, chosen, missing, None, None), None
+    c = _cells(rows.y_report, rows.s_report >= chosen.threshold)
+    w = rows.w_report
+    quantity, psi = _estimate(
+        _terms(criterion, c), w, confidence, _bounds(criterion), criterion.proportion
+    )
+    reached_terms = _reached_terms(criterion, c)
+    reached = None
+    if reached_terms is not None:
+        reached, _ = _estimate(reached_terms, w, confidence, (0.0, 1.0), True)
+    sums = {k: float(v.sum() if w is None else np.dot(w, v)) for k, v in c.items()}
+    confusion = Confusion(
+        tn=sums["negative"] - sums["fp"], fp=sums["fp"], fn=sums["fn"], tp=sums["tp"]
+    )
+    return MatchedPoint(name, chosen, quantity, reached, confusion), psi
+
+
+def _difference(
+    base: tuple[MatchedPoint, FloatArray | None],
+    other: tuple[MatchedPoint, FloatArray | None],
+    criterion: Criterion,
+    confidence: float,
+) -> PointDifference:
+    """other - base of the quantity, paired through the rows' influence values."""
+    (b, b_psi), (c, c_psi) = base, other
+    if b.quantity.value is None or c.quantity.value is None:
+        lacking = b if b.quantity.value is None else c
+        reason = f"undefined: {lacking.model} has no value ({lacking.quantity.reason})"
+        return PointDifference(c.model, b.model, None, None, None, None, None, "undefined", reason)
+    delta = c.quantity.value - b.quantity.value
+    if b_psi is None or c_psi is None:
+        return PointDifference(
+            c.model, b.model, delta, None, None, None, None, "undefined", WEIGHTED_REASON
+        )
+    low, high, p = paired_difference(b_psi, c_psi, delta, confidence)
+    rows = f"{b_psi.size:,} report rows"
+    if not math.isfinite(p):
+        reason = f"undefined: no paired interval on {rows}"
+        return PointDifference(c.model, b.model, delta, None, None, None, None, "undefined", reason)
+    verdict = "no significant difference"
+    if p < 1.0 - confidence:
+        improves = delta < 0 if criterion.lower_is_better else delta > 0
+        verdict = "better" if improves else "worse"
+    reason = f"paired delta method on {rows}, each model at its own threshold"
+    if not (math.isfinite(low) and math.isfinite(high)):
+        reason = f"the two models classify the {rows} alike: no difference to estimate"
+    return PointDifference(
+        c.model, b.model, delta, _number(low), _number(high), p, "delta", verdict, reason
+    )
+
+
+def _part(values: Any, mask: BoolArray | None) -> Any:
+    return values if mask is None or values is None else values[mask]
+
+
+def matched_points(
+    y_true: Any,
+    scores: Mapping[str, Any],
+    criterion: Criterion | str,
+    *,
+    baseline: str | None = None,
+    pos_label: Any = 1,
+    sample_weight: Any = None,
+    confidence: float = 0.95,
+    holdout: float | None = None,
+    seed: int = 0,
+    split: Split | None = None,
+) -> MatchedPoints:
+    """Each model of scores (name -> scores (n,)) at the threshold the criterion (a Criterion
+    or its text, e.g. "min_cost:1:5") chooses for it, compared with baseline (default: the
+    first model) on labels y_true (n,).
+
+    holdout (a fraction in (0, 1)) chooses on that share of the rows (stratified by class,
+    drawn with seed) and reports on the rest; split gives the two parts as masks instead.
+    Without either, the threshold is chosen and reported on the same rows, which is optimistic
+    (see the module). Bad input raises DataError.
+    """
+    y = binary_labels(y_true, pos_label)
+    if not scores:
+        raise DataError("give at least one model's scores to find its operating point.")
+    values = {
+        name: validated_scores(s, y.size, f"scores of {name!r}") for name, s in scores.items()
+    }
+    weight = validated_weights(sample_weight, y.size)
+    chosen = parse_criterion(criterion) if isinstance(criterion, str) else criterion
+    base = next(iter(values)) if baseline is None else baseline
+    if base not in values:
+        raise DataError(f"baseline {base!r} is none of the models: {', '.join(values)}.")
+    level = confidence_level(confidence)
+    parts = choose_and_report(y, holdout, seed, split)
+    choose, report = (None, None) if parts is None else (parts.choose, parts.report)
+    measured = {
+        name: _measure(
+            name,
+            _Rows(
+                _part(y, choose), _part(s, choose), _part(weight, choose),
+                _part(y, report), _part(s, report), _part(weight, report),
+            ),
+            chosen,
+            level,
+        )
+        for name, s in values.items()
+    }  # fmt: skip
+    differences = {
+        name: _difference(measured[base], found, chosen, level)
+        for name, found in measured.items()
+        if name != base
+    }
+    return MatchedPoints(
+        criterion=chosen,
+        baseline=base,
+        confidence=level,
+        points={name: found[0] for name, found in measured.items()},
+        differences=differences,
+        chosen_on="same rows" if parts is None else "holdout",
+        choose_rows=int(y.size if choose is None else np.count_nonzero(choose)),
+        report_rows=int(y.size if report is None else np.count_nonzero(report)),
+        fraction=None if parts is None else parts.fraction,
+        seed=None if parts is None else parts.seed,
+        weighted=weight is not None,
+    )
