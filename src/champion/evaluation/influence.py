@@ -93,9 +93,12 @@ def _average_precision(
     # sums over the groups scoring at most s_k (k itself included): suffix sums, (D,)
     suffix_inv = np.cumsum((weight / above)[::-1])[::-1]
     suffix_weighted = np.cumsum((weight * precision / above)[::-1])[::-1]
-    t = y.astype(np.float64)
-    influence_u = t * (precision[group] + suffix_inv[group]) - u - suffix_weighted[group]
-    return ap, (influence_u - ap * (t - pi)) / pi
+    # IF_AP of a row depends only on its group and its label: tabulate both cases per group,
+    # (2, D) flattened, and gather once (random access into the table is the costly part)
+    negative = (-suffix_weighted - u + ap * pi) / pi
+    positive = (precision + suffix_inv - suffix_weighted - u - ap * (1.0 - pi)) / pi
+    table = np.concatenate((negative, positive))
+    return ap, table[group + y * precision.size]
 
 
 def influences(
@@ -138,9 +141,11 @@ def influences(
 
 def standard_error(psi: FloatArray) -> float:
     """The delta-method standard error sqrt(sum psi_i^2) / n of a statistic with influences psi."""
-    if psi.size < 2 or not np.all(np.isfinite(psi)):
+    if psi.size < 2:
         return math.nan
-    return float(np.sqrt(np.dot(psi, psi))) / psi.size
+    # one pass: a NaN or infinite influence makes the sum of squares NaN or infinite
+    squares = float(np.dot(psi, psi))
+    return math.sqrt(squares) / psi.size if math.isfinite(squares) else math.nan
 
 
 def normal_interval(
