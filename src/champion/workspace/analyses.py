@@ -78,6 +78,28 @@ def pair_digest(
 SLICE_RESAMPLES = 200  # per slice and challenger; ROC AUC uses DeLong and needs none
 
 
+def _slices_digest(
+    scored: Mapping[str, ScoredModel],
+    baseline: str,
+    dataset: EvalDataset,
+    slicing: tuple[str, int, str, float],
+    stats: Statistics,
+) -> str:
+    """The key of a slice table: the models' scores, the baseline, the test set, (column,
+    bins, metric, threshold) and the statistics it was computed with."""
+    return content_key(
+        "slices",
+        [(label, s.digest) for label, s in scored.items()],
+        baseline,
+        dataset.fingerprint,
+        *slicing,
+        float(stats.confidence),
+        min(stats.n_boot, SLICE_RESAMPLES),
+        stats.seed,
+        stats.ci,
+    )
+
+
 class Analyses:
     """Reports, pairs, slices and disagreements of scored models on test sets; results go to
     ``store`` (shared by every process using the same cache) or, without one, stay in memory."""
@@ -99,6 +121,11 @@ class Analyses:
             found = compute()
             self._memo.put(digest, found)
         return found
+
+    def once(self, kind: str, digest: str, compute: Any, **job: Any) -> Any:
+        """The result of kind stored under digest, else compute(), as for this module's own
+        results: for analyses kept in modules of their own (``operating``)."""
+        return self._once(kind, digest, compute, **job)
 
     def _stored(self, kind: str, digest: str, **codec: Any) -> Any:
         if self.store is not None:
@@ -236,6 +263,20 @@ class Analyses:
 
     # slices and disagreements -----------------------------------------------------------------
 
+    def find_slices(
+        self,
+        scored: Mapping[str, ScoredModel],
+        baseline: str,
+        dataset: EvalDataset,
+        slicing: tuple[str, int, str, float],
+        stats: Statistics,
+    ) -> SliceTable | None:
+        """The stored slice table of ``slices`` (slicing: column, bins, metric, threshold), or
+        None; never computes."""
+        digest = _slices_digest(scored, baseline, dataset, slicing, stats)
+        found: SliceTable | None = self._stored("slices", digest)
+        return found
+
     def slices(
         self,
         scored: Mapping[str, ScoredModel],
@@ -249,43 +290,33 @@ class Analyses:
     ) -> SliceTable:
         """metric per slice of column for every model in scored (label -> scores), each slice a
         paired comparison at stats' confidence (bootstrap: at most SLICE_RESAMPLES resamples,
-        since every slice is resampled on its own)."""
+        since every slice is resampled on its own); computed once per host."""
         stats = stats or Statistics()
-        resamples = min(stats.n_boot, SLICE_RESAMPLES)
-        digest = content_key(
-            "slices",
-            [(label, s.digest) for label, s in scored.items()],
-            baseline,
-            dataset.fingerprint,
-            column,
-            bins,
-            metric,
-            float(threshold),
-            float(stats.confidence),
-            resamples,
-            stats.seed,
-            stats.ci,
-        )
+        slicing = (column, bins, metric, float(threshold))
+        digest = _slices_digest(scored, baseline, dataset, slicing, stats)
 
         def compute() -> SliceTable:
-            slicing = slice_dataset(dataset, column, bins)
+            sliced = slice_dataset(dataset, column, bins)
             return slice_metrics(
                 dataset.labels,
                 {label: s.values for label, s in scored.items()},
-                slicing.codes,
-                slicing.labels,
+                sliced.codes,
+                sliced.labels,
                 metric=metric,
                 baseline=baseline,
                 pos_label=dataset.pos_label,
                 threshold=threshold,
                 labels_only=[label for label, s in scored.items() if s.labels_only],
                 confidence=stats.confidence,
-                n_boot=resamples,
+                n_boot=min(stats.n_boot, SLICE_RESAMPLES),
                 random_state=stats.seed,
                 ci=stats.ci,
             )
 
-        found: SliceTable = self._once("slices", digest, compute, dataset=dataset.fingerprint)
+        subjects = tuple(s.key.uri for s in scored.values())
+        found: SliceTable = self._once(
+            "slices", digest, compute, subjects=subjects, dataset=dataset.fingerprint
+        )
         return found
 
     def disagreements(

@@ -17,11 +17,14 @@ from champion.evaluation import (
     SliceTable,
     evaluate_gates,
 )
+from champion.evaluation.criteria import Criterion
 from champion.evaluation.gates import Adjust
+from champion.evaluation.operating import MatchedPoints
 from champion.models.refs import CHAMPION_ALIAS, RegisteredModelInfo, ResolvedModel
 from champion.models.registry import RegistryClient
 from champion.workspace.analyses import Analyses, Disagreements
 from champion.workspace.keys import ModelKey, Statistics
+from champion.workspace.operating import operating_points
 from champion.workspace.results import Job
 from champion.workspace.scores import ProgressHook, ScoredModel, Scorer, ScoringPolicy
 
@@ -146,6 +149,22 @@ class Workspace:
         name = next((s.key.name for s in scored.values() if s.key.name is not None), None)
         version = None if name is None else self.aliases(name).get(alias)
         return None if name is None or version is None else ModelKey.of_version(name, version).uri
+
+    def operating_points(
+        self,
+        scored: Mapping[str, ScoredModel],
+        baseline: str,
+        dataset: EvalDataset,
+        criterion: Criterion,
+        holdout: float | None = None,
+        stats: Statistics | None = None,
+    ) -> MatchedPoints:
+        """Every model of scored (label -> scores) at the threshold criterion chooses for it,
+        against the one labelled baseline; holdout: the share of rows that chooses, the rest
+        reporting (None: the same rows, optimistic). See ``champion.workspace.operating``."""
+        return operating_points(
+            self.analyses, scored, baseline, dataset, criterion, holdout, stats or Statistics()
+        )
 
     # slices, disagreements, gate --------------------------------------------------------------
 
