@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
+import shutil
+import time
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from champion.dashboard.app import create_app
+from champion.dashboard.config import DashboardConfig
 from champion.dashboard.context import backend
 from champion.dashboard.pages import disagreements, slices, threshold
+from champion.dashboard.shell import activity_text
 from champion.evaluation import evaluate
 
 
@@ -132,3 +139,35 @@ def test_cost_criterion_gives_the_threshold_the_apply_button_sets(ctx: None) -> 
     )
     # a version that is not selected (a forged click) moves nothing
     assert threshold.point_threshold("3", ["1", "2"], "cost", 1, 5, None) is None
+
+
+def test_on_a_large_test_set_slices_are_computed_in_the_background(
+    config: DashboardConfig, tmp_path: Path
+) -> None:
+    """Above the inline budget the Slices page queues the table (shared by every worker
+    through the results folder), says so, and shows it once the job is done."""
+    cache, inline = tmp_path / "cache-slices", tmp_path / "cache-inline"
+    for folder in ("scores", "checksums"):  # the versions' scores, no results yet
+        shutil.copytree(Path(str(config.cache_dir)) / folder, cache / folder)
+        shutil.copytree(Path(str(config.cache_dir)) / folder, inline / folder)
+    app = create_app(dataclasses.replace(config, inline_budget=0, cache_dir=cache))
+    direct = create_app(dataclasses.replace(config, cache_dir=inline))
+    with app.server.test_request_context():
+        first = slices.update(["1", "3"], 0.5, "en", "sex", "roc_auc", 4, None)
+        assert "computing paired intervals in the background" in str(first[0])
+        assert first[2] is None
+        shown = backend()
+        queued = [a for a in shown.activity(["1", "3"]) if a.kind == "slices"]
+        assert [activity_text(a) for a in queued] in (
+            [],  # already done
+            ["version 1, version 3: computing slices"],
+        )
+        deadline = time.monotonic() + 120
+        while any(a.running for a in shown.activity(["1", "3"])) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        second = slices.update(["1", "3"], 0.5, "en", "sex", "roc_auc", 4, None)
+        assert second[0] == []
+        assert second[2] is not None
+    with direct.server.test_request_context():  # the table computed in the request
+        again = slices.update(["1", "3"], 0.5, "en", "sex", "roc_auc", 4, None)
+    assert str(again[2]) == str(second[2])

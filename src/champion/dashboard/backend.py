@@ -30,7 +30,7 @@ from champion.dashboard.figure_cache import (
     whole_figure,
 )
 from champion.dashboard.testset import open_test_set
-from champion.dashboard.views import Activity, Evaluated, Reports
+from champion.dashboard.views import Activity, Evaluated, Reports, Sliced
 from champion.data import EvalDataset
 from champion.errors import ChampionError
 from champion.evaluation import Comparison, EvaluationReport, GateCheck, SliceTable
@@ -48,6 +48,7 @@ from champion.workspace import (
     Statistics,
     Workspace,
 )
+from champion.workspace.analyses import SLICE_RESAMPLES
 from champion.workspace.results import content_key, failure_message
 
 log = logging.getLogger("champion.dashboard")
@@ -206,8 +207,8 @@ class DashboardBackend:
         return found
 
     def _queued_about(self, versions: Sequence[str]) -> list[tuple[str, tuple[str, ...]]]:
-        """This process's queued scoring and comparisons of the versions: (kind, versions,
-        challenger first for a comparison)."""
+        """This process's queued scoring, comparisons and slice tables of the versions: (kind,
+        versions, challenger first for a comparison)."""
         with self._lock:
             work = list(self._queued)
         scoring: list[tuple[str, tuple[str, ...]]] = [
@@ -218,7 +219,8 @@ class DashboardBackend:
             for w in work
             if w[0] == "pair" and w[1] in versions and w[2] in versions
         ]
-        return scoring + pairs
+        sliced = [("slices", tuple(w[1].split(","))) for w in work if w[0] == "slices"]
+        return scoring + pairs + [s for s in sliced if set(s[1]) <= set(versions)]
 
     # evaluations ------------------------------------------------------------------------------
 
@@ -302,28 +304,46 @@ class DashboardBackend:
     def slices(
         self,
         versions: Sequence[str],
-        column: str,
-        bins: int,
-        metric: str,
-        threshold: float,
+        slicing: tuple[str, int, str, float],
         lang: str = "en",
-    ) -> tuple[SliceTable | None, tuple[str, ...]]:
-        """metric per slice of column for the scored versions, and the pending versions."""
+    ) -> Sliced:
+        """The slice table (slicing: column, bins, metric, threshold) of the scored versions if
+        stored; computed now when small; else queued in the background (table None, the
+        challengers "computing")."""
         ordered, pending = self.ready_and_baseline(versions)
         if not ordered:
-            return None, pending
+            return Sliced(None, pending)
         scored = {self.key(v).label(lang): self._ready(v) for v in ordered}
-        table = self.workspace.slices(
+        baseline = self.key(ordered[0]).label(lang)
+        analyses = self.workspace.analyses
+        found = analyses.find_slices(scored, baseline, self.dataset, slicing, self.stats)
+        if found is not None:
+            return Sliced(found, pending)
+        resamples = min(self.stats.n_boot, SLICE_RESAMPLES) + 1
+        if self.dataset.n * resamples * len(ordered) <= self.config.inline_budget:
+            return Sliced(self._slices(scored, baseline, slicing), pending)
+        work = ("slices", ",".join(ordered), *map(str, slicing), lang)
+
+        def compute() -> None:
+            self._slices(scored, baseline, slicing)
+
+        self._submit(work, compute)
+        return Sliced(None, pending, tuple(ordered[1:]) or (ordered[0],), ordered[0])
+
+    def _slices(
+        self, scored: dict[str, ScoredModel], baseline: str, slicing: tuple[str, int, str, float]
+    ) -> SliceTable:
+        column, bins, metric, threshold = slicing
+        return self.workspace.slices(
             scored,
-            self.key(ordered[0]).label(lang),
+            baseline,
             self.dataset,
             column=column,
             bins=bins,
             metric=metric,
-            threshold=float(threshold),
+            threshold=threshold,
             stats=self.stats,
         )
-        return table, pending
 
     def curve_part(self, kind: str, version: str, report: EvaluationReport, lang: str) -> Figure:
         """The version's own curve figure of kind ("roc", "pr", "gain", "calibration"; no

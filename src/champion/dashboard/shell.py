@@ -161,6 +161,8 @@ def activity_text(a: Activity) -> str:
         return f"{names}: {a.error}"
     if a.kind == "scoring":
         return f"{names}: scoring {a.done / a.total if a.total else 0.0:.0%}"
+    if a.kind == "slices":
+        return f"{names.replace(' vs ', ', ')}: computing slices"
     return f"{names}: computing intervals"
 
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from champion.evaluation import Comparison, EvaluationReport
+from champion.evaluation import Comparison, EvaluationReport, SliceTable
 
 
 @dataclass(frozen=True)
 class Activity:
-    """Work on this host about the selected versions: kind "scoring" or "pair", the versions
-    (challenger first for a pair), rows done of rows, whether it runs, why it failed."""
+    """Work on this host about the selected versions: kind "scoring", "pair" or "slices", the
+    versions (challenger first for a pair), rows done of rows, whether it runs, why it failed."""
 
     kind: str
     versions: tuple[str, ...]
@@ -31,6 +31,18 @@ class Evaluated:
     pending: tuple[str, ...]
     baseline: str | None
     computing: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Sliced:
+    """The slice table of the selected versions that are ready (None when none is, or while
+    it is computing in the background), the versions still being scored, and, while it
+    computes, the challengers it compares (the baseline alone when none) and the baseline."""
+
+    table: SliceTable | None
+    pending: tuple[str, ...]
+    computing: tuple[str, ...] = ()
+    baseline: str | None = None
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from dash import Input, Output, dcc, html
 from champion.dashboard import ids
 from champion.dashboard.components import (
     alert,
+    computing_alert,
     data_table,
     empty_figure,
     graph,
@@ -106,11 +107,12 @@ def slices_table(table: SliceTable, lang: str) -> dbc.Table:
 def notices_and_table(
     versions: list[str] | None, threshold: float | None, lang: str, chosen: tuple[str, int, str]
 ) -> tuple[Any, SliceTable | None]:
-    """The notices (versions still scored) and the slice table of the scored versions."""
+    """The notices (versions still scored, a table computing in the background) and the slice
+    table of the scored versions (None while it computes)."""
     column, bins, metric = chosen
-    cut = threshold_of(threshold)
-    table, pending = backend().slices(versions or [], column, bins, metric, cut, lang)
-    return pending_alert(pending, lang), table
+    sliced = backend().slices(versions or [], (column, bins, metric, threshold_of(threshold)), lang)
+    notices = pending_alert(sliced.pending, lang)
+    return notices + computing_alert(sliced.computing, sliced.baseline, lang), sliced.table
 
 
 def update(
@@ -131,8 +133,9 @@ def update(
         notices, table = notices_and_table(versions, threshold, lang, chosen)
     except ChampionError as err:
         return alert(err), "", None, empty_figure(), *labels
-    if table is None:
-        return notices, "", None, empty_figure(t("ui.no_models", lang)), *labels
+    if table is None:  # scoring or computing (said in the notices), or nothing selected
+        empty = empty_figure() if notices else empty_figure(t("ui.no_models", lang))
+        return notices, "", None, empty, *labels
     figure = slices_figure(table, column, lang=lang)
     return notices, summary(table, lang), slices_table(table, lang), figure, *labels
 
