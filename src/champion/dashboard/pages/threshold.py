@@ -23,6 +23,8 @@ from champion.dashboard.components import (
 )
 from champion.dashboard.context import backend
 from champion.dashboard.figure_cache import with_threshold_line
+from champion.dashboard.pages import threshold_points
+from champion.dashboard.pages.threshold_points import matched_section
 from champion.errors import ChampionError
 from champion.evaluation import EvaluationReport
 from champion.presentation import (
@@ -159,6 +161,7 @@ def finder_card() -> dbc.Card:
                     className="mb-2",
                 ),
                 html.Div(id=ids.OP_TABLE),
+                matched_section(),
             ]
         ),
         className="mt-3",
@@ -269,6 +272,7 @@ def point_threshold(
 def register(app: dash.Dash) -> None:
     """Attach this module's callbacks to app (not to Dash's global list, which only the
     first app of a process would receive)."""
+    threshold_points.register(app)
     app.callback(
         Output(ids.THRESHOLD_SLIDER, "value"),
         Input(ids.URL, "pathname"),

@@ -1,0 +1,88 @@
+"""Threshold page, under the operating-point finder: each version at the threshold the finder's
+criterion chooses for it, the quantity with its interval and each challenger's paired difference,
+with a switch to choose on half of the rows and report on the other half (a holdout split)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import Input, Output, html
+
+from champion.dashboard import ids
+from champion.dashboard.components import alert, data_table
+from champion.dashboard.context import backend
+from champion.errors import ChampionError
+from champion.evaluation.criteria import Criterion
+from champion.evaluation.operating import MatchedPoints
+from champion.presentation import t
+from champion.presentation.point_views import criterion_of, matched_title, matched_view
+
+HOLDOUT_SHARE = 0.5  # the switch chooses on half of the rows and reports on the other half
+
+
+def matched_section() -> html.Div:
+    """A title, the holdout switch and the table of matched points (filled by update_matched)."""
+    return html.Div(
+        [
+            html.H6(id=ids.OP_MATCHED_TITLE, className="mt-3"),
+            dbc.Switch(id=ids.OP_HOLDOUT, value=False, className="mb-2"),
+            html.Div(id=ids.OP_MATCHED),
+        ]
+    )
+
+
+def matched(
+    versions: list[str], criterion: Criterion, holdout: float | None, lang: str
+) -> MatchedPoints | None:
+    """The selected versions that are scored (the champion first, compared against) at their
+    own thresholds, from the composer (computed once, kept); None while none is scored."""
+    served = backend()
+    ordered, _ = served.ready_and_baseline(versions)
+    scored = {served.key(v).label(lang): s for v in ordered if (s := served.scored(v)) is not None}
+    if not scored:
+        return None
+    return served.workspace.operating_points(
+        scored, next(iter(scored)), served.dataset, criterion, holdout, served.stats
+    )
+
+
+def update_matched(
+    versions: list[str] | None,
+    criterion: str | None,
+    cost_fp: float | None,
+    cost_fn: float | None,
+    constraint: float | None,
+    holdout: bool | None,
+    lang: str,
+    _jobs: Any,
+) -> tuple[Any, ...]:
+    lang = lang or "en"
+    switch = t("ui.op_holdout", lang)
+    try:
+        chosen = criterion_of(criterion or "cost", (cost_fp, cost_fn), constraint)
+        found = matched(versions or [], chosen, HOLDOUT_SHARE if holdout else None, lang)
+    except ChampionError as err:
+        return alert(err), "", switch
+    if found is None:
+        return [], "", switch
+    table = data_table(matched_view(found, lang), ids.OP_MATCHED_POINTS)
+    return table, matched_title(found, lang), switch
+
+
+def register(app: dash.Dash) -> None:
+    """Attach this module's callback to app."""
+    app.callback(
+        Output(ids.OP_MATCHED, "children"),
+        Output(ids.OP_MATCHED_TITLE, "children"),
+        Output(ids.OP_HOLDOUT, "label"),
+        Input(ids.VERSIONS_STORE, "data"),
+        Input(ids.OP_CRITERION, "value"),
+        Input(ids.OP_COST_FP, "value"),
+        Input(ids.OP_COST_FN, "value"),
+        Input(ids.OP_CONSTRAINT, "value"),
+        Input(ids.OP_HOLDOUT, "value"),
+        Input(ids.LANG_STORE, "data"),
+        Input(ids.JOBS_STATUS, "children"),
+    )(update_matched)
