@@ -16,6 +16,13 @@ from champion.cli.compare_gate import (
     judge,
     raise_if_refused,
 )
+from champion.cli.operating_cmd import (
+    PointOptions,
+    operating_options,
+    points_json,
+    points_markdown,
+    print_points,
+)
 from champion.cli.progress import scoring_progress
 from champion.cli.render import print_comparison, print_scored
 from champion.data import column, parse_label, read_table, values_of
@@ -136,6 +143,7 @@ def compare_predictions(
     help="The model the others are compared with [the @champion version, else the first].",
 )
 @gate_options
+@operating_options
 @statistics_options
 @scoring_options
 @output_group(("table", "json", "markdown"))
@@ -147,6 +155,7 @@ def compare(
     baseline: str | None,
     gate_rules: tuple[str, ...],
     adjust: str,
+    points: PointOptions,
     stats: Statistics,
     scoring: ScoringOptions,
     out: OutputOptions,
@@ -161,6 +170,8 @@ def compare(
         if model_uris:
             raise DataError("give either MODEL_URIs (with --data) or --predictions, not both.")
         result = compare_predictions(predictions, score_options, baseline, data, stats.options())
+        columns = parse_scores(score_options)
+        matched = points.of_predictions(predictions, columns, result.baseline, data, stats)
     else:
         if not model_uris:
             raise DataError(
@@ -173,19 +184,21 @@ def compare(
             result, scored = workspace.compare(list(model_uris), dataset, stats, baseline)
         extra["dataset"] = dataset.summary()
         extra["scored"] = {uri: scored_dict(s) for uri, s in scored.items()}
+        matched = points.of_models(workspace, scored, result.baseline, dataset, stats)
     verdicts = judge(result, gate_rules, adjust) if gate_rules else None
     if verdicts is not None:
         extra["gate"] = gate_dict(verdicts, result.baseline)
     if out.format == "json":
-        echo_json({**result.to_dict(), **extra})
+        echo_json({**result.to_dict(), **extra, **points_json(matched)})
     elif out.format == "markdown":
         gate = "" if verdicts is None else gate_markdown(verdicts, result.baseline)
-        click.echo(comparison_markdown(result) + gate, nl=False)
+        click.echo(comparison_markdown(result) + gate + points_markdown(matched), nl=False)
     else:
         console = Console(highlight=False)
         if scored:
             print_scored(scored, extra["dataset"], console)
         print_comparison(result, console)
+        print_points(matched, console)
         for line in [] if verdicts is None else ["", *gate_lines(verdicts, result.baseline)]:
             click.echo(line)
     if verdicts is not None:

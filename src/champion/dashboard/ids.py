@@ -75,6 +75,10 @@ OP_TITLE = "op-title"
 OP_COST_FP_LABEL = "op-cost-fp-label"
 OP_COST_FN_LABEL = "op-cost-fn-label"
 OP_CONSTRAINT_LABEL = "op-constraint-label"
+OP_HOLDOUT = "op-holdout"
+OP_MATCHED = "op-matched"
+OP_MATCHED_TITLE = "op-matched-title"
+OP_MATCHED_POINTS = "op-matched-points"
 
 # registry: promote / roll back (shown to operators) and the history timeline
 CHAMPION_STATUS = "registry-champion-status"

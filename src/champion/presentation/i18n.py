@@ -170,6 +170,23 @@ _EN: dict[str, str] = {
     "ui.op_objective": "Objective",
     "ui.op_unmet": "not reachable",
     "ui.use_threshold": "Move the slider to {model}'s threshold",
+    "ui.op_matched": "Each version at its own threshold: {quantity} with its {level} interval",
+    "ui.op_holdout": "Choose each threshold on half of the rows, report on the other half",
+    "ui.op_optimistic": (
+        "Each threshold is chosen and reported on the same {rows} rows: the values are "
+        "optimistic (the best threshold for these rows, partly for their noise) and the "
+        "intervals cover less often than they say. Turn on the holdout above to choose on half "
+        "of the rows and report on the other half."
+    ),
+    "ui.op_held_out": (
+        "Each threshold is chosen on {choose} rows and reported on the other {report} (a "
+        "holdout split, stratified by class): not optimistic, on fewer rows."
+    ),
+    "ui.op_reached": "{metric} reached",
+    "ui.op_delta": "Δ vs {baseline} [{level}]",
+    "ui.op_chosen_on": "chosen on {rows} rows",
+    "ui.q_mean_cost": "Mean cost per row",
+    "ui.q_youden_j": "Youden's J",
     "act.promote": "Promote…",
     "act.rollback": "Roll back…",
     "act.pick": "version to promote",
@@ -349,6 +366,22 @@ _JA: dict[str, str] = {
     "ui.op_objective": "目的値",
     "ui.op_unmet": "到達不可",
     "ui.use_threshold": "スライダーを {model} のしきい値に移動",
+    "ui.op_matched": "各バージョン自身のしきい値での {quantity}（{level} 信頼区間）",
+    "ui.op_holdout": "しきい値を半分の行で選び、残り半分の行で評価する",
+    "ui.op_optimistic": (
+        "しきい値の選択と評価を同じ {rows} 行で行っています。値は楽観的で（これらの行の"
+        "ノイズも含めて最も良いしきい値を選んでいるため）、区間は表示より真の値を含みにくく"
+        "なります。上のホールドアウトをオンにすると、半分の行で選び残り半分で評価します。"
+    ),
+    "ui.op_held_out": (
+        "しきい値は {choose} 行で選び、残りの {report} 行で評価しています（クラスで層化した"
+        "ホールドアウト分割）。楽観的ではありませんが、使う行は少なくなります。"
+    ),
+    "ui.op_reached": "達成した{metric}",
+    "ui.op_delta": "{baseline} との差 [{level}]",
+    "ui.op_chosen_on": "{rows} 行で選択",
+    "ui.q_mean_cost": "1行あたりの平均コスト",
+    "ui.q_youden_j": "Youden の J",
     "act.promote": "昇格…",
     "act.rollback": "ロールバック…",
     "act.pick": "昇格するバージョン",
