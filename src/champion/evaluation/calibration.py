@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import itertools
+import math
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 from champion.errors import DataError
+from champion.evaluation.calibration_error import (
+    CalibrationError,
+    calibration_error,
+    unavailable,
+)
 from champion.evaluation.counts import BinaryCounts
-from champion.evaluation.inputs import FloatArray, require_probabilities
+from champion.evaluation.inputs import BoolArray, FloatArray, require_probabilities
 from champion.evaluation.metrics import dot
 from champion.evaluation.stats import z_quantile
 
@@ -23,7 +30,11 @@ class Calibration:
     count / total * |fraction_positive - mean_predicted|. A score equal to an inner edge falls in
     the lower bin, as in scikit-learn's ``calibration_curve``. ci_low (B,), ci_high (B,): the
     Wilson interval of each bin's fraction of positives at ``confidence`` (NaN for empty bins,
-    and for weighted rows, whose bins are not binomial counts).
+    and for weighted rows, whose bins are not binomial counts). ece_debiased: the ECE less its
+    sampling bias, with its interval ece_ci_low..ece_ci_high at ``confidence`` and ece_method
+    (see :mod:`~champion.evaluation.calibration_error`; NaN with method "none: weighted rows"
+    for weighted rows). The bins are taken as fixed: for quantile bins, whose edges come from
+    the same scores, the target is the population's ECE over those edges.
     """
 
     edges: FloatArray
@@ -34,11 +45,18 @@ class Calibration:
     strategy: str
     ci_low: FloatArray
     ci_high: FloatArray
+    ece_debiased: float
+    ece_ci_low: float
+    ece_ci_high: float
+    ece_method: str
     confidence: float = 0.95
 
     def to_dict(self) -> dict[str, object]:
         def clean(values: FloatArray) -> list[float | None]:
             return [None if np.isnan(v) else float(v) for v in values]
+
+        def number(value: float) -> float | None:
+            return None if math.isnan(value) else value
 
         return {
             "strategy": self.strategy,
@@ -50,6 +68,10 @@ class Calibration:
             "ci_high": clean(self.ci_high),
             "confidence": self.confidence,
             "ece": self.ece,
+            "ece_debiased": number(self.ece_debiased),
+            "ece_ci_low": number(self.ece_ci_low),
+            "ece_ci_high": number(self.ece_ci_high),
+            "ece_method": self.ece_method,
         }
 
 
@@ -75,7 +97,8 @@ def calibration(
     counts: BinaryCounts, n_bins: int = 10, strategy: str = "uniform", confidence: float = 0.95
 ) -> Calibration:
     """Bin rows by predicted probability; strategy "uniform" (equal width) or "quantile"; each
-    bin's fraction of positives with its Wilson interval at confidence (unweighted rows).
+    bin's fraction of positives with its Wilson interval at confidence, and the debiased ECE
+    with its interval (both for unweighted rows only).
 
     Raises DataError when the scores are not probabilities in [0, 1].
     """
@@ -99,30 +122,64 @@ def calibration(
     count = count[:-1] - count[1:]
     positive = counts.tps[above]
     positive = positive[:-1] - positive[1:]
-    # each bin is a contiguous run of the sorted distinct scores
-    group_tps, group_fps = counts.group_tps, counts.group_fps
-    predicted = np.array(
-        [
-            dot(scores[hi:lo], group_tps[hi:lo]) + dot(scores[hi:lo], group_fps[hi:lo])
-            for lo, hi in itertools.pairwise(above)
-        ]
-    )
+    sums = _score_sums(counts, above, moments=not counts.weighted)
     mean_predicted = np.full(n_bins, np.nan)
     fraction_positive = np.full(n_bins, np.nan)
     filled = count > 1e-12 * counts.total  # differences of weighted sums may leave dust
-    mean_predicted[filled] = predicted[filled] / count[filled]
+    mean_predicted[filled] = sums[0][filled] / count[filled]
     fraction_positive[filled] = positive[filled] / count[filled]
     gaps = np.abs(fraction_positive[filled] - mean_predicted[filled])
     ece = float(dot(count[filled], gaps) / counts.total)
     if counts.weighted:  # weighted sums are not counts of trials: no binomial interval
         low = high = np.full(n_bins, np.nan)
+        error = unavailable("weighted rows")
     else:
         low, high = wilson_bounds(
             np.round(positive), np.where(filled, np.round(count), 0.0), confidence
         )
+        error = _error(positive, sums, filled, counts.total, confidence)
     return Calibration(
-        edges, count, mean_predicted, fraction_positive, ece, strategy, low, high, confidence
+        edges=edges,
+        count=count,
+        mean_predicted=mean_predicted,
+        fraction_positive=fraction_positive,
+        ece=ece,
+        strategy=strategy,
+        ci_low=low,
+        ci_high=high,
+        ece_debiased=error.debiased,
+        ece_ci_low=error.low,
+        ece_ci_high=error.high,
+        ece_method=error.method,
+        confidence=confidence,
     )
+
+
+def _score_sums(counts: BinaryCounts, above: npt.NDArray[np.intp], moments: bool) -> FloatArray:
+    """Per bin, (3, B): the sum of scores, the sum of the positives' scores, and (when moments,
+    else zeros) the sum of squared scores. above (B+1,) indexes the kernel's rows."""
+    # each bin is a contiguous run of the sorted distinct scores
+    scores, group_tps, group_fps = counts.scores, counts.group_tps, counts.group_fps
+    sums = np.zeros((3, above.size - 1))
+    for b, (lo, hi) in enumerate(itertools.pairwise(above)):
+        s, tps, fps = scores[hi:lo], group_tps[hi:lo], group_fps[hi:lo]
+        sums[1, b] = dot(s, tps)
+        sums[0, b] = sums[1, b] + dot(s, fps)
+        if moments:
+            # three-operand einsum: no temporary arrays, which cost more than the sums here
+            sums[2, b] = float(np.einsum("i,i,i->", s, s, tps) + np.einsum("i,i,i->", s, s, fps))
+    return sums
+
+
+def _error(
+    positive: FloatArray, sums: FloatArray, filled: BoolArray, rows: float, confidence: float
+) -> CalibrationError:
+    """Debiased ECE and its interval from the bins' counts of positives (B,) and score sums
+    (3, B) of :func:`_score_sums`; only filled bins count."""
+    signed = np.where(filled, positive - sums[0], 0.0)  # sum of (y - s) per bin
+    # sum of (y - s)^2 = positives - 2 * (sum of the positives' scores) + sum of s^2
+    squares = np.where(filled, positive - 2.0 * sums[1] + sums[2], 0.0)
+    return calibration_error(signed, np.maximum(squares, 0.0), rows, confidence)
 
 
 def _weighted_quantile_edges(counts: BinaryCounts, n_bins: int) -> FloatArray:
