@@ -219,7 +219,8 @@ def test_calibration_figure(cmp: Comparison) -> None:
     assert set(models) == {V1, V2}
     calib = cmp.models[V1].calibration
     assert calib is not None
-    assert models[V1].name == f"{V1} — ECE {calib.ece:.3f}"
+    low, high = calib.ece_ci_low, calib.ece_ci_high
+    assert models[V1].name == f"{V1} — ECE {calib.ece_debiased:.3f} [{low:.3f}, {high:.3f}]"
     filled = calib.count > 0
     assert list(models[V1].y) == pytest.approx(calib.fraction_positive[filled], abs=1e-4)
     assert [row[0] for row in models[V1].customdata] == pytest.approx(calib.count[filled])

@@ -11,13 +11,14 @@ marker (and every threshold in threshold_metrics_figure).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import plotly.graph_objects as go
 
-from champion.evaluation import Confusion, EvaluationReport, MetricEstimate
+from champion.evaluation import Calibration, Confusion, EvaluationReport, MetricEstimate
 from champion.presentation.i18n import estimate_text, t
 from champion.presentation.theme import (
     REFERENCE_COLOUR,
@@ -293,6 +294,14 @@ def _bin_intervals(fraction: Any, low: Any, high: Any) -> dict[str, Any]:
     }
 
 
+def _ece_label(calib: Calibration) -> str:
+    """The legend's ECE: debiased with its interval, "ECE 0.031 [0.012, 0.050]", or the plug-in
+    "ECE 0.034" when there is no interval (weighted rows)."""
+    if math.isnan(calib.ece_ci_high):
+        return f"ECE {calib.ece:.3f}"
+    return f"ECE {calib.ece_debiased:.3f} [{calib.ece_ci_low:.3f}, {calib.ece_ci_high:.3f}]"
+
+
 def calibration_figure(
     reports: Reports,
     lang: str = "en",
@@ -305,8 +314,10 @@ def calibration_figure(
 
     Traces: the dashed diagonal (perfect calibration), then per model its non-empty bins as
     lines + markers, marker area growing with the bin's row count (hover shows the count),
-    legend "name — ECE 0.034". Models whose scores are not probabilities (or labels only) are
-    left out and named in a note under the plot.
+    legend "name — ECE 0.031 [0.012, 0.050]": the debiased ECE and its interval at the reports'
+    confidence (the plug-in "ECE 0.034" alone for weighted rows, which have no interval). Models
+    whose scores are not probabilities (or labels only) are left out and named in a note under
+    the plot.
     """
     fig = new_figure(
         t("chart.calibration", lang),
@@ -342,7 +353,7 @@ def calibration_figure(
                     for row in zip(significant(count, 6), rounded(low), rounded(high), strict=True)
                 ],
                 mode="lines+markers",
-                name=f"{name} — ECE {calib.ece:.3f}",
+                name=f"{name} — {_ece_label(calib)}",
                 legendgroup=name,
                 line={"color": palette[name], "width": 1.5},
                 marker={"color": palette[name], "size": rounded(sizes, 1), "opacity": 0.85},
