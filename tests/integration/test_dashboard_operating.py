@@ -4,8 +4,14 @@ holdout switch, in English and Japanese."""
 
 from __future__ import annotations
 
+import dataclasses
+import shutil
+import time
+from pathlib import Path
 from typing import Any
 
+from champion.dashboard.app import create_app
+from champion.dashboard.config import DashboardConfig
 from champion.dashboard.context import backend
 from champion.dashboard.pages import threshold_points
 from champion.evaluation.operating import matched_points
@@ -72,3 +78,28 @@ def test_japanese_and_a_bad_constraint(ctx: None) -> None:
     )
     assert "between 0 and 1" in str(notice)
     assert title == ""
+
+
+def test_on_a_large_test_set_the_points_are_computed_in_the_background(
+    config: DashboardConfig, tmp_path: Path
+) -> None:
+    """Above the inline budget the section says the points are computing, then shows them."""
+    cache = tmp_path / "cache-points"
+    for folder in ("scores", "checksums"):  # the versions' scores, no results yet
+        shutil.copytree(Path(str(config.cache_dir)) / folder, cache / folder)
+    app = create_app(dataclasses.replace(config, inline_budget=0, cache_dir=cache))
+    with app.server.test_request_context():
+        first, title, _ = threshold_points.update_matched(
+            ["1", "2"], "youden", 1, 5, 0.6, False, "en", None
+        )
+        assert "computing paired intervals in the background" in str(first)
+        assert title == ""
+        served = backend()
+        deadline = time.monotonic() + 120
+        while any(a.running for a in served.activity(["1", "2"])) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        table, title, _ = threshold_points.update_matched(
+            ["1", "2"], "youden", 1, 5, 0.6, False, "en", None
+        )
+        assert title.startswith("Each version at its own threshold")
+        assert [row[0] for row in rows(table)] == ["version 1", "version 2"]

@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
 
 from champion.cache import ScoreCache
 from champion.dashboard.config import DashboardConfig
@@ -30,10 +31,10 @@ from champion.dashboard.figure_cache import (
     whole_figure,
 )
 from champion.dashboard.testset import open_test_set
-from champion.dashboard.views import Activity, Evaluated, Reports, Sliced
+from champion.dashboard.views import Activity, Evaluated, Prepared, Reports
 from champion.data import EvalDataset
 from champion.errors import ChampionError
-from champion.evaluation import Comparison, EvaluationReport, GateCheck, SliceTable
+from champion.evaluation import Comparison, EvaluationReport, GateCheck
 from champion.models import MlflowRegistry, RegisteredModelInfo, user_auth
 from champion.models.refs import CHAMPION_ALIAS
 from champion.object_cache import open_store
@@ -48,10 +49,12 @@ from champion.workspace import (
     Statistics,
     Workspace,
 )
-from champion.workspace.analyses import SLICE_RESAMPLES
 from champion.workspace.results import content_key, failure_message
 
 log = logging.getLogger("champion.dashboard")
+V = TypeVar("V")
+#: kinds of background work whose result a page waits for (besides scoring and pairs)
+PREPARED = ("slices", "operating")
 MODEL_TTL = 3.0  # seconds a read of the registered model (versions, aliases) is reused
 CHALLENGER_ALIAS = "challenger"
 
@@ -207,8 +210,8 @@ class DashboardBackend:
         return found
 
     def _queued_about(self, versions: Sequence[str]) -> list[tuple[str, tuple[str, ...]]]:
-        """This process's queued scoring, comparisons and slice tables of the versions: (kind,
-        versions, challenger first for a comparison)."""
+        """This process's queued scoring, comparisons, slice tables and operating points of the
+        versions: (kind, versions, challenger first for a comparison)."""
         with self._lock:
             work = list(self._queued)
         scoring: list[tuple[str, tuple[str, ...]]] = [
@@ -219,8 +222,8 @@ class DashboardBackend:
             for w in work
             if w[0] == "pair" and w[1] in versions and w[2] in versions
         ]
-        sliced = [("slices", tuple(w[1].split(","))) for w in work if w[0] == "slices"]
-        return scoring + pairs + [s for s in sliced if set(s[1]) <= set(versions)]
+        prepared = [(w[0], tuple(w[1].split(","))) for w in work if w[0] in PREPARED]
+        return scoring + pairs + [p for p in prepared if set(p[1]) <= set(versions)]
 
     # evaluations ------------------------------------------------------------------------------
 
@@ -301,49 +304,28 @@ class DashboardBackend:
         )
         return Evaluated(comparison, tuple(ordered), pending, baseline)
 
-    def slices(
+    def prepared(
         self,
-        versions: Sequence[str],
-        slicing: tuple[str, int, str, float],
-        lang: str = "en",
-    ) -> Sliced:
-        """The slice table (slicing: column, bins, metric, threshold) of the scored versions if
-        stored; computed now when small; else queued in the background (table None, the
-        challengers "computing")."""
-        ordered, pending = self.ready_and_baseline(versions)
-        if not ordered:
-            return Sliced(None, pending)
-        scored = {self.key(v).label(lang): self._ready(v) for v in ordered}
-        baseline = self.key(ordered[0]).label(lang)
-        analyses = self.workspace.analyses
-        found = analyses.find_slices(scored, baseline, self.dataset, slicing, self.stats)
+        ordered: list[str],
+        pending: tuple[str, ...],
+        found: V | None,
+        compute: Callable[[], V],
+        queued: tuple[tuple[str, ...], int],
+    ) -> Prepared[V]:
+        """found if stored; compute() now when its cost (rows x resamples, queued[1]) is within
+        the inline budget; else compute() queued in the background as work queued[0], every
+        worker reading its result, and the value None with the versions "computing"."""
         if found is not None:
-            return Sliced(found, pending)
-        resamples = min(self.stats.n_boot, SLICE_RESAMPLES) + 1
-        if self.dataset.n * resamples * len(ordered) <= self.config.inline_budget:
-            return Sliced(self._slices(scored, baseline, slicing), pending)
-        work = ("slices", ",".join(ordered), *map(str, slicing), lang)
+            return Prepared(found, pending)
+        work, cost = queued
+        if cost <= self.config.inline_budget:
+            return Prepared(compute(), pending)
 
-        def compute() -> None:
-            self._slices(scored, baseline, slicing)
+        def run() -> None:
+            compute()
 
-        self._submit(work, compute)
-        return Sliced(None, pending, tuple(ordered[1:]) or (ordered[0],), ordered[0])
-
-    def _slices(
-        self, scored: dict[str, ScoredModel], baseline: str, slicing: tuple[str, int, str, float]
-    ) -> SliceTable:
-        column, bins, metric, threshold = slicing
-        return self.workspace.slices(
-            scored,
-            baseline,
-            self.dataset,
-            column=column,
-            bins=bins,
-            metric=metric,
-            threshold=threshold,
-            stats=self.stats,
-        )
+        self._submit(work, run)
+        return Prepared(None, pending, tuple(ordered[1:]) or (ordered[0],), ordered[0])
 
     def curve_part(self, kind: str, version: str, report: EvaluationReport, lang: str) -> Figure:
         """The version's own curve figure of kind ("roc", "pr", "gain", "calibration"; no

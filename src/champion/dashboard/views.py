@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
-from champion.evaluation import Comparison, EvaluationReport, SliceTable
+from champion.evaluation import Comparison, EvaluationReport
+
+V = TypeVar("V")
 
 
 @dataclass(frozen=True)
@@ -34,12 +37,13 @@ class Evaluated:
 
 
 @dataclass(frozen=True)
-class Sliced:
-    """The slice table of the selected versions that are ready (None when none is, or while
-    it is computing in the background), the versions still being scored, and, while it
-    computes, the challengers it compares (the baseline alone when none) and the baseline."""
+class Prepared(Generic[V]):
+    """A result about the selected versions that are ready (a slice table, matched operating
+    points): None when none is ready, or while it computes in the background; the versions
+    still being scored; and, while it computes, the challengers it compares (the baseline alone
+    when none) and the baseline."""
 
-    table: SliceTable | None
+    value: V | None
     pending: tuple[str, ...]
     computing: tuple[str, ...] = ()
     baseline: str | None = None

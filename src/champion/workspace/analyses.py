@@ -127,6 +127,10 @@ class Analyses:
         results: for analyses kept in modules of their own (``operating``)."""
         return self._once(kind, digest, compute, **job)
 
+    def stored(self, kind: str, digest: str) -> Any:
+        """The result of kind stored under digest, or None; never computes (see ``once``)."""
+        return self._stored(kind, digest)
+
     def _stored(self, kind: str, digest: str, **codec: Any) -> Any:
         if self.store is not None:
             return self.store.get(kind, digest, **codec)

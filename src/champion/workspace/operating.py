@@ -38,6 +38,22 @@ def operating_digest(
     )
 
 
+def find_operating_points(
+    analyses: Analyses,
+    scored: Mapping[str, ScoredModel],
+    baseline: str,
+    dataset: EvalDataset,
+    criterion: Criterion,
+    holdout: float | None,
+    stats: Statistics,
+) -> MatchedPoints | None:
+    """The stored answer of ``operating_points`` for these arguments, or None; never computes."""
+    share = None if holdout is None else holdout_fraction(holdout)
+    digest = operating_digest(scored, baseline, dataset, criterion, share, stats)
+    found: MatchedPoints | None = analyses.stored("operating", digest)
+    return found
+
+
 def operating_points(
     analyses: Analyses,
     scored: Mapping[str, ScoredModel],

@@ -10,7 +10,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, dcc, html
 
-from champion.dashboard import ids
+from champion.dashboard import ids, prepared
 from champion.dashboard.components import (
     alert,
     computing_alert,
@@ -110,9 +110,10 @@ def notices_and_table(
     """The notices (versions still scored, a table computing in the background) and the slice
     table of the scored versions (None while it computes)."""
     column, bins, metric = chosen
-    sliced = backend().slices(versions or [], (column, bins, metric, threshold_of(threshold)), lang)
+    slicing = (column, bins, metric, threshold_of(threshold))
+    sliced = prepared.slices(backend(), versions or [], slicing, lang)
     notices = pending_alert(sliced.pending, lang)
-    return notices + computing_alert(sliced.computing, sliced.baseline, lang), sliced.table
+    return notices + computing_alert(sliced.computing, sliced.baseline, lang), sliced.value
 
 
 def update(

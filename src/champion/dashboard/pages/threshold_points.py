@@ -10,8 +10,8 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, html
 
-from champion.dashboard import ids
-from champion.dashboard.components import alert, data_table
+from champion.dashboard import ids, prepared
+from champion.dashboard.components import alert, computing_alert, data_table
 from champion.dashboard.context import backend
 from champion.errors import ChampionError
 from champion.evaluation.criteria import Criterion
@@ -35,17 +35,12 @@ def matched_section() -> html.Div:
 
 def matched(
     versions: list[str], criterion: Criterion, holdout: float | None, lang: str
-) -> MatchedPoints | None:
-    """The selected versions that are scored (the champion first, compared against) at their
-    own thresholds, from the composer (computed once, kept); None while none is scored."""
-    served = backend()
-    ordered, _ = served.ready_and_baseline(versions)
-    scored = {served.key(v).label(lang): s for v in ordered if (s := served.scored(v)) is not None}
-    if not scored:
-        return None
-    return served.workspace.operating_points(
-        scored, next(iter(scored)), served.dataset, criterion, holdout, served.stats
-    )
+) -> tuple[list[Any], MatchedPoints | None]:
+    """A notice while the points compute in the background (the page's top says which
+    versions are still scored) and the selected versions that are scored at their own
+    thresholds (None while none is, or computing)."""
+    points = prepared.matched_points(backend(), versions, criterion, holdout, lang)
+    return computing_alert(points.computing, points.baseline, lang), points.value
 
 
 def update_matched(
@@ -62,11 +57,11 @@ def update_matched(
     switch = t("ui.op_holdout", lang)
     try:
         chosen = criterion_of(criterion or "cost", (cost_fp, cost_fn), constraint)
-        found = matched(versions or [], chosen, HOLDOUT_SHARE if holdout else None, lang)
+        notices, found = matched(versions or [], chosen, HOLDOUT_SHARE if holdout else None, lang)
     except ChampionError as err:
         return alert(err), "", switch
     if found is None:
-        return [], "", switch
+        return notices, "", switch
     table = data_table(matched_view(found, lang), ids.OP_MATCHED_POINTS)
     return table, matched_title(found, lang), switch
 
