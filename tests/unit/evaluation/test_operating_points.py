@@ -15,7 +15,8 @@ from champion import evaluate
 from champion.errors import DataError
 from champion.evaluation.criteria import Criterion, parse_criterion
 from champion.evaluation.holdout import Split, holdout_split
-from champion.evaluation.operating import OPTIMISTIC_NOTE, WEIGHTED_REASON, matched_points
+from champion.evaluation.operating import WEIGHTED_REASON, matched_points
+from champion.evaluation.operating_results import OPTIMISTIC_NOTE
 
 Y = np.array([1, 1, 1, 0, 0, 0, 1, 0, 1, 0], dtype=bool)
 A = np.array([0.9, 0.8, 0.3, 0.7, 0.2, 0.1, 0.6, 0.4, 0.55, 0.35])
