@@ -178,3 +178,53 @@ def test_operating_point_button_moves_the_threshold(driver: WebDriver, dashboard
     )
     wanted_text = f"{float(wanted):.2f}" if float(wanted) == round(float(wanted), 2) else wanted
     wait_for_text(driver, f"#{ids.THRESHOLD_VALUE}", wanted_text, TIMEOUT)
+
+
+def legend_of(driver: WebDriver, graph_id: str) -> str:
+    script = (
+        f"const g = document.querySelector('#{graph_id} .js-plotly-plot');"
+        "return g && g.data ? g.data.map(t => t.name || '').join('|') : '';"
+    )
+    return str(driver.execute_script(script))
+
+
+def press(driver: WebDriver, css: str) -> None:
+    """A click event on the element itself, scrolled into view (the graphs' floating mode bars
+    and the fixed navbar can overlap a point a pointer click would use)."""
+    element = wait_for(driver, css, TIMEOUT)
+    driver.execute_script(
+        "arguments[0].scrollIntoView({block: 'center'}); arguments[0].click();", element
+    )
+
+
+def test_intervals_of_operating_points_and_calibration_in_english_and_japanese(
+    driver: WebDriver, dashboard_url: str
+) -> None:
+    """The Threshold page's matched operating points (each value and difference with its
+    interval, the optimism note, the holdout switch) and the calibration legend's ECE with its
+    interval, in English, then in Japanese."""
+    open_page(driver, dashboard_url, nav="threshold")
+    table = f"#{ids.OP_MATCHED_POINTS}"
+    wait_for_text(driver, table, "version 2", TIMEOUT)
+    assert "optimistic" in wait_for(driver, table, TIMEOUT).text
+    rows = driver.find_elements(By.CSS_SELECTOR, f"{table} tbody tr")
+    assert [r.text.split()[0:2] for r in rows] == [["version", "1"], ["version", "2"]]
+    assert all("[" in r.text for r in rows)  # every value with its interval
+    press(driver, f"#{ids.OP_HOLDOUT}")
+    wait_for_text(driver, table, "holdout split", TIMEOUT)
+    press(driver, "#nav-curves")
+    until(
+        lambda: (
+            legend_of(driver, ids.CALIBRATION_GRAPH).count("ECE") == 2
+            and "[" in legend_of(driver, ids.CALIBRATION_GRAPH)
+        ),
+        "the calibration legend's ECE with its interval for both versions",
+    )
+    press(driver, f"#{ids.LANG_TOGGLE} input[value='ja']")
+    press(driver, "#nav-threshold")
+    wait_for_text(driver, f"#{ids.OP_MATCHED_TITLE}", "各バージョン自身のしきい値", TIMEOUT)
+    wait_for_text(driver, table, "バージョン 2", TIMEOUT)
+    press(driver, "#nav-slices")
+    wait_for_text(driver, f"#{ids.SLICE_ROWS}", "バージョン 2", TIMEOUT)
+    press(driver, f"#{ids.LANG_TOGGLE} input[value='en']")
+    wait_for_text(driver, f"#{ids.TITLE}", "Model comparison dashboard", TIMEOUT)
