@@ -37,6 +37,7 @@ from champion.models.safety import check_loadable, trusted_skops_types
 from champion.models.signature import check_against_signature
 
 ScoreKind = Literal["probability", "label"]
+Task = Literal["binary", "multiclass"]
 
 #: environment variables the worker never sees (prefixes, then name fragments)
 _SECRET_PREFIXES = (
@@ -73,6 +74,8 @@ class Scores:
 
     ``values``: (n,) float64, read-only; the positive-class probability when ``kind`` is
     "probability", 1.0 / 0.0 (predicted label == pos_label or not) when ``kind`` is "label".
+    For a multiclass task (n, K): each class's probability, or 1.0 in the predicted class's
+    column (kind "label"), the columns in the order of ``classes``.
     ``classes``: the model's classes in its own order, or None when it does not say.
     ``note``: what the reader should know (labels only, columns dropped, ...), or None.
     ``sandbox``: the worker's isolation beyond its confinement: "no network", or "network
@@ -97,8 +100,12 @@ def score_model(
     model_label: str,
     progress: Callable[[int, int], None] | None = None,
     chunk_rows: int = 100_000,
+    task: Task = "binary",
 ) -> Scores:
     """Score ``frame`` (n rows x feature columns) with the MLflow model in ``model_dir``.
+
+    task "binary" gives the ``pos_label`` class's probability per row (n,); "multiclass" every
+    class's probability (n, K), with the model's classes (then ``pos_label`` is not used).
 
     The worker predicts ``chunk_rows`` rows at a time; ``progress(rows_done, rows)`` is called
     as chunks finish.
@@ -122,6 +129,7 @@ def score_model(
             "model_files": list(artifact.model_files),
             "trusted_types": list(trusted_skops_types(trusted_types)),
             "pos_label": _json_label(pos_label),
+            "task": task,
             "columns": list(checked.columns) if checked.columns is not None else None,
             "input": str(work / "input.parquet"),
             "output": str(work / "values.npy"),

@@ -4,7 +4,8 @@ that the worker does not import the registry code of ``champion.models``).
 
 The parent (:mod:`champion.models.scoring`) has already applied champion's loading policy. The
 job file names the model directory, the flavour to load it with, the Parquet file of test rows
-and where to write the results: ``values`` (n,) float64 as ``.npy`` and a small JSON
+and where to write the results: ``values`` (n,) float64 as ``.npy`` ((n, K) class
+probabilities when the job's ``task`` is "multiclass") and a small JSON
 ``{"ok": true, "kind", "classes", "note"}``; a failure writes ``{"ok": false, "error", "message"}``
 and exits with status 1. A crash, a hang or a kill leaves no result: the parent reports it.
 """
@@ -23,6 +24,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from champion.errors import DataError, ModelError
+from champion.models.multiclass_output import interpret_multiclass
 
 LABELS_NOTE = "labels only: ranking metrics and curves are unavailable"
 FloatArray = npt.NDArray[np.float64]
@@ -157,7 +159,8 @@ def load(job: Mapping[str, Any]) -> Any:
 
 
 def predict(model: Any, frame: pd.DataFrame, job: Mapping[str, Any]) -> Interpretation:
-    """(values (n,), kind, classes, note) for ``frame`` (n rows)."""
+    """(values, kind, classes, note) for ``frame`` (n rows): values (n,) for a binary job,
+    (n, K) class probabilities in the model's class order for a multiclass one."""
     pos_label = job["pos_label"]
     notes: list[str | None] = []
     columns = job.get("columns")
@@ -166,6 +169,11 @@ def predict(model: Any, frame: pd.DataFrame, job: Mapping[str, Any]) -> Interpre
     else:
         frame, dropped = _fitted_columns(model, frame)
         notes.append(dropped)
+    if job.get("task") == "multiclass":
+        values, kind, classes, note = _multiclass(model, frame, job["flavor"])
+        if values.ndim != 2 or values.shape[0] != len(frame):
+            raise ModelError(f"the model returned {values.shape} values for {len(frame)} rows.")
+        return values, kind, classes, "; ".join(n for n in [*notes, note] if n) or None
     if job["flavor"] == "pyfunc":
         output = model.predict(frame)
         values, kind, classes, note = interpret_output(output, pos_label, _pyfunc_classes(model))
@@ -186,6 +194,20 @@ def predict(model: Any, frame: pd.DataFrame, job: Mapping[str, Any]) -> Interpre
     if missing:
         raise ModelError(f"the model predicted {missing} missing (NaN) values.")
     return values, kind, classes, "; ".join(n for n in notes if n) or None
+
+
+def _multiclass(model: Any, frame: pd.DataFrame, flavor: str) -> Interpretation:
+    """Every class's probability, the way each kind of model gives them."""
+    if flavor == "pyfunc":
+        return interpret_multiclass(model.predict(frame), _pyfunc_classes(model))
+    if callable(getattr(model, "predict_proba", None)):
+        return interpret_multiclass(model.predict_proba(frame), getattr(model, "classes_", None))
+    if _is_booster(model):
+        raw = np.asarray(_booster_predict(model, frame), dtype=np.float64)
+        # a native booster with a softmax objective has classes 0..K-1, a column each
+        width = raw.shape[1] if raw.ndim == 2 else 0
+        return interpret_multiclass(raw, tuple(range(width)) if width else None)
+    return interpret_multiclass(model.predict(frame), getattr(model, "classes_", None))
 
 
 def _pyfunc_classes(model: Any) -> Any:
@@ -225,13 +247,7 @@ def _is_booster(model: Any) -> bool:
 
 def _booster_output(model: Any, frame: pd.DataFrame, pos_label: Any) -> Interpretation:
     """A native booster with a binary objective predicts P(class 1) directly."""
-    if type(model).__module__.startswith("xgboost"):
-        import xgboost
-
-        raw = model.predict(xgboost.DMatrix(frame))
-    else:
-        raw = model.predict(frame)
-    out = np.asarray(raw, dtype=np.float64)
+    out = np.asarray(_booster_predict(model, frame), dtype=np.float64)
     if out.ndim != 1 or np.any((out < 0) | (out > 1)):
         raise ModelError(
             "the booster does not predict one probability per row (shape "
@@ -241,6 +257,14 @@ def _booster_output(model: Any, frame: pd.DataFrame, pos_label: Any) -> Interpre
     if index is None:
         raise ModelError(f"pos_label {pos_label!r} is not a class of the booster (0, 1).")
     return (out if index == 1 else 1.0 - out), "probability", (0, 1), None
+
+
+def _booster_predict(model: Any, frame: pd.DataFrame) -> Any:
+    if type(model).__module__.startswith("xgboost"):
+        import xgboost
+
+        return model.predict(xgboost.DMatrix(frame))
+    return model.predict(frame)
 
 
 def _position(classes: Sequence[Any], pos_label: Any) -> int | None:
