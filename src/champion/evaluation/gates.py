@@ -1,6 +1,7 @@
 """Promotion gates: rules on the paired difference challenger - champion, judged on its interval.
 
-A rule names a metric of :data:`~champion.evaluation.metrics.METRICS` and a kind:
+A rule names a metric of :data:`~champion.evaluation.metrics.METRICS` (binary) or of
+:data:`~champion.evaluation.multiclass.report.MULTICLASS_METRICS` (e.g. ``f1_macro``) and a kind:
 
 ``METRIC:not-worse``
     passes unless the interval of the difference lies entirely on the worse side, i.e. the
@@ -40,8 +41,13 @@ import numpy as np
 
 from champion.errors import DataError
 from champion.evaluation.compare import MetricDelta
-from champion.evaluation.metrics import METRIC_NAMES, SPECS
+from champion.evaluation.metrics import METRIC_NAMES, SPECS, MetricSpec
+from champion.evaluation.multiclass.report import MULTICLASS_METRIC_NAMES, MULTICLASS_METRICS
 from champion.evaluation.multiplicity import holm
+
+# the metrics a rule may name: binary and multiclass; a name in both (accuracy, log_loss, ...)
+# has the same label and direction in both tables
+GATE_SPECS: dict[str, MetricSpec] = {**{s.name: s for s in MULTICLASS_METRICS}, **SPECS}
 
 RuleKind = Literal["not-worse", "superior", "non-inferior"]
 RULE_KINDS: tuple[RuleKind, ...] = ("not-worse", "superior", "non-inferior")
@@ -56,7 +62,7 @@ RULE_FORMS = (
 
 @dataclass(frozen=True)
 class GateRule:
-    """One rule: ``metric`` (a METRICS name), ``kind`` and, for non-inferior, ``margin`` >= 0."""
+    """One rule: ``metric`` (a GATE_SPECS name), ``kind`` and, for non-inferior, ``margin`` >= 0."""
 
     metric: str
     kind: RuleKind
@@ -79,7 +85,7 @@ class GateRule:
         """(limit, above): the rule's one-sided test shows the difference lies above the limit
         (above=True) or below it. superior / non-inferior show "better than the limit"; not-worse
         fails on showing "worse than 0"."""
-        up = SPECS[self.metric].greater_is_better
+        up = GATE_SPECS[self.metric].greater_is_better
         if self.kind == "not-worse":
             return 0.0, not up
         if self.kind == "superior":
@@ -150,8 +156,8 @@ class GateVerdict:
 
 def _bad_rule(text: str, why: str) -> DataError:
     return DataError(
-        f"cannot read the gate rule {text!r}: {why}. Write {RULE_FORMS}; metrics: "
-        f"{', '.join(METRIC_NAMES)}."
+        f"cannot read the gate rule {text!r}: {why}. Write {RULE_FORMS}; binary metrics: "
+        f"{', '.join(METRIC_NAMES)}; multiclass metrics: {', '.join(MULTICLASS_METRIC_NAMES)}."
     )
 
 
@@ -161,7 +167,7 @@ def parse_rule(text: str) -> GateRule:
     if len(parts) < 2 or not all(parts):
         raise _bad_rule(text, "a rule is METRIC:KIND[:MARGIN]")
     metric, kind = parts[0].lower(), parts[1].lower()
-    if metric not in SPECS:
+    if metric not in GATE_SPECS:
         raise _bad_rule(text, f"{parts[0]!r} is not a metric")
     if kind not in RULE_KINDS:
         raise _bad_rule(text, f"{parts[1]!r} is not a rule kind ({', '.join(RULE_KINDS)})")
@@ -220,7 +226,7 @@ def rule_p_value(rule: GateRule, delta: MetricDelta | None) -> float | None:
 
 
 def _unknown(rule: GateRule, delta: MetricDelta | None, level: str) -> RuleOutcome:
-    spec = SPECS[rule.metric]
+    spec = GATE_SPECS[rule.metric]
     why = delta.reason if delta is not None else "the comparison has no such metric"
     return RuleOutcome(
         rule.text,
@@ -287,7 +293,7 @@ def _judge(
     if delta is None or delta.delta is None or delta.ci_low is None or delta.ci_high is None:
         return _unknown(rule, delta, level)
     low, high, value = delta.ci_low, delta.ci_high, delta.delta
-    label = SPECS[rule.metric].label
+    label = GATE_SPECS[rule.metric].label
     numbers = f"{label} difference {_fmt(value)} [{level} CI {_fmt(low)}, {_fmt(high)}]"
     p_raw = rule_p_value(rule, delta)
     p_holm = None
