@@ -107,6 +107,9 @@ def test_bad_input_is_refused() -> None:
         compare_multiclass(y, {"a": base}, np.arange(3), baseline="x")
     with pytest.raises(DataError, match="at least one"):
         compare_multiclass(y, {}, np.arange(3))
+    off = compare_multiclass(y, {"a": base, "b": base[:, [1, 2, 0]]}, np.arange(3), n_boot=0)
+    assert off.comparisons["b"].deltas["f1_macro"].verdict == "undefined"
+    assert "bootstrap is off" in off.comparisons["b"].deltas["f1_macro"].reason
     with pytest.raises(DataError, match="ci must be one of"):
         compare_multiclass(y, {"a": base}, np.arange(3), ci="exact")
 

@@ -92,6 +92,8 @@ def paired_delta(
         low = high = p_value = se = math.nan
         draws = None
     verdict, reason = _verdict(spec, delta, p_value, 1.0 - confidence)
+    if psi is None and resampled is None and not math.isnan(delta):
+        reason = f"{spec.label}: no paired interval, the bootstrap is off (n_boot = 0)"
     return MetricDelta(
         spec.name,
         optional(delta),
