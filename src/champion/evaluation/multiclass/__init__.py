@@ -9,8 +9,19 @@ counterpart. One-vs-rest and one-vs-one ranking reuse the binary counting kernel
 multiclass AUC is a binary AUC of the engine; see :mod:`.report` for the metric names and cost.
 """
 
+from champion.evaluation.multiclass.align import AlignedClasses, align_classes
+from champion.evaluation.multiclass.compare import (
+    ClassDeltas,
+    MulticlassComparison,
+    MulticlassModelComparison,
+    compare_multiclass,
+)
 from champion.evaluation.multiclass.confusion import ConfusionMatrix
 from champion.evaluation.multiclass.inputs import MulticlassInput, multiclass_input
+from champion.evaluation.multiclass.intervals import (
+    MulticlassEvaluation,
+    evaluate_multiclass_intervals,
+)
 from champion.evaluation.multiclass.probability import top_k_accuracy
 from champion.evaluation.multiclass.report import (
     MULTICLASS_METRIC_NAMES,
@@ -24,11 +35,19 @@ from champion.evaluation.multiclass.report import (
 __all__ = [
     "MULTICLASS_METRICS",
     "MULTICLASS_METRIC_NAMES",
+    "AlignedClasses",
+    "ClassDeltas",
     "ClassMetrics",
     "ConfusionMatrix",
+    "MulticlassComparison",
+    "MulticlassEvaluation",
     "MulticlassInput",
+    "MulticlassModelComparison",
     "MulticlassReport",
+    "align_classes",
+    "compare_multiclass",
     "evaluate_multiclass",
+    "evaluate_multiclass_intervals",
     "multiclass_input",
     "multiclass_report",
     "top_k_accuracy",
