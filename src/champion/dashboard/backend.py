@@ -198,7 +198,9 @@ class DashboardBackend:
         found = []
         for job in self.workspace.jobs(self.dataset):
             named = tuple(uris[s] for s in job.subjects if s in uris)
-            if len(named) != len(job.subjects) or job.state in ("done", "stopped"):
+            # work about no version in particular (a report's own job) is not listed
+            unnamed = not job.subjects or len(named) != len(job.subjects)
+            if unnamed or job.state in ("done", "stopped"):
                 continue
             if job.kind == "pair":
                 named = tuple(reversed(named))

@@ -147,23 +147,30 @@ DROPDOWN_LABELS = (
 )
 
 
-def show_jobs(_n: int | None, versions: list[str] | None) -> tuple[str, bool]:
+def show_jobs(
+    _n: int | None, versions: list[str] | None, lang: str | None = None
+) -> tuple[str, bool]:
     """Scoring and comparisons of the selected versions on this host (every worker reads the
     same records); polling stops when nothing is running."""
     activity = backend().activity(versions or [])
-    return " · ".join(activity_text(a) for a in activity), not any(a.running for a in activity)
+    text = " · ".join(activity_text(a, lang or "en") for a in activity)
+    return text, not any(a.running for a in activity)
 
 
-def activity_text(a: Activity) -> str:
-    """ "version 3: scoring 40%", "version 3 vs version 1: computing intervals", or the error."""
-    names = " vs ".join(f"version {v}" for v in a.versions)
+def activity_text(a: Activity, lang: str = "en") -> str:
+    """ "version 3: scoring 40%", "version 3 vs version 1: computing intervals", "version 1,
+    version 3: computing slices" (in lang), or the error."""
+    names = [version_label(v, lang) for v in a.versions]
+    joined = (", " if a.kind in ("slices", "operating") else " vs ").join(names)
     if a.error:
-        return f"{names}: {a.error}"
+        return f"{joined}: {a.error}"
     if a.kind == "scoring":
-        return f"{names}: scoring {a.done / a.total if a.total else 0.0:.0%}"
-    if a.kind == "slices":
-        return f"{names.replace(' vs ', ', ')}: computing slices"
-    return f"{names}: computing intervals"
+        share = f"{a.done / a.total if a.total else 0.0:.0%}"
+        return f"{joined}: {t('ui.job_scoring', lang, share=share)}"
+    return f"{joined}: {t(_JOB_TEXT.get(a.kind, 'ui.job_pair'), lang)}"
+
+
+_JOB_TEXT = {"slices": "ui.job_slices", "operating": "ui.job_operating"}
 
 
 def show_user(_path: str | None, lang: str | None) -> Any:
@@ -227,6 +234,7 @@ def register(app: dash.Dash) -> None:
         Output(ids.JOBS_POLL, "disabled"),
         Input(ids.JOBS_POLL, "n_intervals"),
         Input(ids.VERSIONS_STORE, "data"),
+        Input(ids.LANG_STORE, "data"),
     )(show_jobs)
     app.callback(
         Output(ids.USER_BOX, "children"),

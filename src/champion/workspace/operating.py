@@ -81,5 +81,8 @@ def operating_points(
             seed=stats.seed,
         )
 
-    found: MatchedPoints = analyses.once("operating", digest, compute, dataset=dataset.fingerprint)
+    subjects = tuple(s.key.uri for s in scored.values())
+    found: MatchedPoints = analyses.once(
+        "operating", digest, compute, subjects=subjects, dataset=dataset.fingerprint
+    )
     return found
