@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 import click
 from rich.console import Console
 
+from champion.cli import multiclass_cmd as multiclass
 from champion.cli.common import echo_json
 from champion.cli.compare_gate import (
     gate_dict,
@@ -16,6 +17,7 @@ from champion.cli.compare_gate import (
     judge,
     raise_if_refused,
 )
+from champion.cli.multiclass_cmd import class_patterns
 from champion.cli.operating_cmd import (
     PointOptions,
     operating_options,
@@ -39,6 +41,7 @@ from champion.options import (
     statistics_options,
 )
 from champion.presentation import comparison_markdown
+from champion.presentation.multiclass_tables import multiclass_markdown
 
 if TYPE_CHECKING:
     from champion.workspace import Statistics
@@ -118,7 +121,14 @@ def compare_predictions(
             **statistics,
         )
     except DataError as err:
-        raise DataError(in_context(str(err), path, target, score_columns)) from err
+        message = in_context(str(err), path, target, score_columns)
+        if "is not binary" in message:
+            message += (
+                " For a classifier of three or more classes give each model's class "
+                "probability columns as a pattern whose * stands for the class: --score "
+                "NAME=PREFIX* (e.g. --score v1=v1_* for v1_adelie, v1_gentoo, ...)."
+            )
+        raise DataError(message) from err
 
 
 @click.command(short_help="Compare models on the same rows, with paired tests.")
@@ -169,6 +179,18 @@ def compare(
     if predictions:
         if model_uris:
             raise DataError("give either MODEL_URIs (with --data) or --predictions, not both.")
+        patterns = class_patterns(parse_scores(score_options)) if score_options else None
+        if patterns is not None:
+            if points.criterion is not None:
+                raise DataError(
+                    "--operating-point chooses a threshold, which a classifier of three or "
+                    "more classes does not have (it predicts the most probable class)."
+                )
+            several = multiclass.compare_predictions(
+                predictions, patterns, baseline, data, stats.options()
+            )
+            show_multiclass(several, judge_gate(several[0], gate_rules, adjust), out.format)
+            return
         result = compare_predictions(predictions, score_options, baseline, data, stats.options())
         columns = parse_scores(score_options)
         matched = points.of_predictions(predictions, columns, result.baseline, data, stats)
@@ -200,6 +222,31 @@ def compare(
         print_comparison(result, console)
         print_points(matched, console)
         for line in [] if verdicts is None else ["", *gate_lines(verdicts, result.baseline)]:
+            click.echo(line)
+    if verdicts is not None:
+        raise_if_refused(verdicts)
+
+
+def judge_gate(cmp: Any, rules: tuple[str, ...], adjust: str) -> Any:
+    """Each challenger's gate verdict, or None without --gate."""
+    return judge(cmp, rules, adjust) if rules else None
+
+
+def show_multiclass(found: multiclass.MulticlassResult, verdicts: Any, output: str) -> None:
+    """A multiclass comparison (and its notes) as JSON, Markdown or a table, the gate after;
+    exit 1 when the gate refuses a challenger."""
+    cmp, notes = found
+    gate = None if verdicts is None else gate_dict(verdicts, cmp.baseline)
+    if output == "json":
+        echo_json({**cmp.to_dict(), "notes": list(notes), **({"gate": gate} if gate else {})})
+    elif output == "markdown":
+        text = multiclass_markdown(cmp, notes)
+        click.echo(
+            text + ("" if verdicts is None else gate_markdown(verdicts, cmp.baseline)), nl=False
+        )
+    else:
+        multiclass.print_multiclass(cmp, notes, Console(highlight=False))
+        for line in [] if verdicts is None else ["", *gate_lines(verdicts, cmp.baseline)]:
             click.echo(line)
     if verdicts is not None:
         raise_if_refused(verdicts)

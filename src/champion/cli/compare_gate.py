@@ -23,6 +23,7 @@ from champion.evaluation import (
     parse_rules,
 )
 from champion.evaluation.gates import RULE_FORMS, Adjust
+from champion.evaluation.multiclass import MulticlassComparison
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -47,10 +48,16 @@ def gate_options(command: F) -> F:
     )(command)
 
 
-def judge(cmp: Comparison, rules: tuple[str, ...], adjust: str) -> dict[str, GateVerdict]:
-    """Each challenger's gate verdict on rules (texts) against the comparison's baseline."""
+def judge(
+    cmp: Comparison | MulticlassComparison, rules: tuple[str, ...], adjust: str
+) -> dict[str, GateVerdict]:
+    """Each challenger's gate verdict on rules (texts) against the comparison's baseline (two
+    classes or more: rules name a metric of either)."""
     deltas = {name: c.deltas for name, c in cmp.comparisons.items()}
-    confidence = cmp.baseline_report.confidence
+    if isinstance(cmp, MulticlassComparison):
+        confidence = cmp.baseline_evaluation.confidence
+    else:
+        confidence = cmp.baseline_report.confidence
     chosen = cast(Adjust, adjust)  # click.Choice(ADJUSTMENTS) allows nothing else
     return evaluate_gates(deltas, parse_rules(rules), confidence=confidence, adjust=chosen)
 

@@ -274,15 +274,15 @@ def notes(cmp: Comparison) -> tuple[str, ...]:
     return tuple(lines)
 
 
-def _md(text: object) -> str:
+def md_text(text: object) -> str:
     """A markdown table cell: pipes escaped, newlines flattened."""
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
-def _md_table(header: list[str], rows: list[list[str]], align: str) -> list[str]:
-    lines = ["| " + " | ".join(_md(h) for h in header) + " |"]
+def md_table(header: list[str], rows: list[list[str]], align: str) -> list[str]:
+    lines = ["| " + " | ".join(md_text(h) for h in header) + " |"]
     lines.append("|" + "|".join(":---" if a == "l" else "---:" for a in align) + "|")
-    lines.extend("| " + " | ".join(_md(cell) for cell in row) + " |" for row in rows)
+    lines.extend("| " + " | ".join(md_text(cell) for cell in row) + " |" for row in rows)
     return lines
 
 
@@ -299,7 +299,7 @@ def comparison_markdown(cmp: Comparison) -> str:
         f"- threshold: **{s.threshold:g}** (score >= threshold is predicted positive)",
         f"- confidence: **{level}**"
         + (f", {s.n_boot} bootstrap resamples" if s.n_boot else ", bootstrap off"),
-        f"- baseline: **{_md(s.baseline)}**" + (" (weighted rows)" if s.weighted else ""),
+        f"- baseline: **{md_text(s.baseline)}**" + (" (weighted rows)" if s.weighted else ""),
         "",
         "## Metrics",
         "",
@@ -312,10 +312,10 @@ def comparison_markdown(cmp: Comparison) -> str:
         *(name if name != s.baseline else f"{name} (baseline)" for name in s.models),
     ]
     body = [[r.label, *(c.text for c in r.cells)] for r in rows]
-    lines += _md_table(header, body, "l" + "r" * len(s.models))
+    lines += md_table(header, body, "l" + "r" * len(s.models))
     family = len(cmp.comparisons)
     for name, deltas in delta_rows(cmp).items():
-        lines += ["", f"## {_md(name)} vs {_md(s.baseline)}", ""]
+        lines += ["", f"## {md_text(name)} vs {md_text(s.baseline)}", ""]
         body = [
             [d.label, d.delta, d.interval or MISSING, d.p_value]
             + ([d.p_holm] if family > 1 else [])
@@ -326,7 +326,7 @@ def comparison_markdown(cmp: Comparison) -> str:
         header += ["p (Holm)"] if family > 1 else []
         header += ["test", "verdict"]
         align = "lrrr" + ("r" if family > 1 else "") + "ll"
-        lines += _md_table(header, [[c.strip() for c in row] for row in body], align)
+        lines += md_table(header, [[c.strip() for c in row] for row in body], align)
     if family > 1:
         lines += [
             "",
@@ -355,9 +355,9 @@ def comparison_markdown(cmp: Comparison) -> str:
             ]
             for a in agreement
         ]
-        lines += _md_table(header, body, "lrrrrr")
+        lines += md_table(header, body, "lrrrrr")
     remarks = notes(cmp)
     if remarks:
         lines += ["", "## Notes", ""]
-        lines += [f"- {_md(remark)}" for remark in remarks]
+        lines += [f"- {md_text(remark)}" for remark in remarks]
     return "\n".join(lines) + "\n"
