@@ -31,6 +31,7 @@ from champion.evaluation.bootstrap import percentile_interval
 from champion.evaluation.estimates import MetricEstimate, optional
 from champion.evaluation.influence import standard_error
 from champion.evaluation.inputs import FloatArray
+from champion.evaluation.multiclass.confusion import predicted_classes
 from champion.evaluation.multiclass.influence import MulticlassInfluences, multiclass_influences
 from champion.evaluation.multiclass.inputs import MulticlassInput, multiclass_input
 from champion.evaluation.multiclass.probability import ECE_BINS
@@ -39,7 +40,7 @@ from champion.evaluation.multiclass.report import (
     MulticlassReport,
     multiclass_report,
 )
-from champion.evaluation.multiclass.resample import bootstrap, ece_bootstrap, prepare
+from champion.evaluation.multiclass.resample import bootstrap, ece_bootstrap, ece_rows, prepare
 from champion.evaluation.report import Settings, settings
 from champion.evaluation.stats import wilson_interval, z_quantile
 
@@ -176,9 +177,12 @@ def evaluate_many(
     effects = distributions = None
     if mode == "analytic":
         effects = [multiclass_influences(data) for data in inputs.values()]
-        if config.n_boot > 0:
-            prepared = [prepare(data, n_bins) for data in inputs.values()]
-            distributions = ece_bootstrap(prepared, first.n, config.n_boot, config.random_state)
+        # the ECE's resampled values serve only the paired differences of a comparison
+        if config.n_boot > 0 and len(inputs) > 1:
+            rows = [
+                ece_rows(data, predicted_classes(data.proba), n_bins) for data in inputs.values()
+            ]
+            distributions = ece_bootstrap(rows, first.n, config.n_boot, config.random_state)
         estimates = [
             analytic_estimates(r, e, config.confidence)
             for r, e in zip(reports.values(), effects, strict=True)

@@ -70,23 +70,39 @@ def resampled_auc(ranking: Ranked, counts: FloatArray) -> FloatArray:
 
 
 @dataclass(frozen=True)
+class EceRows:
+    """What the top-label ECE of a resample needs: gap (n, n_bins), each row's correct (0/1)
+    less its top probability, in the column of that probability's bin (zero elsewhere)."""
+
+    gap: FloatArray
+
+
+def ece_rows(data: MulticlassInput, predicted: IntArray, n_bins: int = ECE_BINS) -> EceRows:
+    """The ECE's per-row data of one model with predicted classes predicted (n,); O(n)."""
+    n = data.n
+    top = data.proba[np.arange(n), predicted]
+    # bins (lo, hi], the first [0, hi], as champion.evaluation.calibration
+    edges = np.linspace(0.0, 1.0, n_bins + 1)
+    ece_bin = np.clip(np.searchsorted(edges, top, side="left") - 1, 0, n_bins - 1)
+    gap = np.zeros((n, n_bins))
+    gap[np.arange(n), ece_bin] = (predicted == data.y).astype(np.float64) - top
+    return EceRows(gap)
+
+
+@dataclass(frozen=True)
 class ResampleModel:
     """One model's per-row data for resampling, all (n,) unless said: cell_order, cell_starts
     (the rows grouped by confusion cell true * K + predicted, and where each non-empty cell
-    starts), cells (the cell of each group); losses (3, n): log loss, Brier, top-2 hit; ece_bin
-    (n,) the top probability's bin, top (n,) that probability, correct (n,) 0/1; one_vs_rest
-    (K rankings) and one_vs_one ((a, b, ranking of A(a|b), ranking of A(b|a)) per pair of
-    classes with rows)."""
+    starts), cells (the cell of each group); losses (3, n): log loss, Brier, top-2 hit; ece
+    (the top-label ECE's rows); one_vs_rest (K rankings) and one_vs_one ((a, b, ranking of
+    A(a|b), ranking of A(b|a)) per pair of classes with rows)."""
 
     k: int
-    n_bins: int
     cell_order: IntArray
     cell_starts: IntArray
     cells: IntArray
     losses: FloatArray
-    ece_bin: IntArray
-    top: FloatArray
-    correct: FloatArray
+    ece: EceRows
     one_vs_rest: tuple[Ranked, ...]
     one_vs_one: tuple[tuple[int, int, Ranked, Ranked], ...]
 
@@ -124,23 +140,16 @@ def prepare(data: MulticlassInput, n_bins: int = ECE_BINS) -> ResampleModel:
     loss = -np.log(np.clip(p_true, _EPS, 1.0 - _EPS))
     brier = np.einsum("ij,ij->i", data.proba, data.proba) - 2.0 * p_true + 1.0
     hits = top_k_hits(data, 2).astype(np.float64)
-    top = data.proba[np.arange(n), predicted]
-    # bins (lo, hi], the first [0, hi], as champion.evaluation.calibration
-    edges = np.linspace(0.0, 1.0, n_bins + 1)
-    ece_bin = np.clip(np.searchsorted(edges, top, side="left") - 1, 0, n_bins - 1)
     columns = np.ascontiguousarray(data.proba.T)
     everyone = np.arange(n)
     one_vs_rest = tuple(ranked(everyone, data.y == c, columns[c]) for c in range(k))
     return ResampleModel(
         k,
-        n_bins,
         order,
         starts,
         filled,
         np.vstack((loss, brier, hits)),
-        ece_bin,
-        top,
-        (predicted == data.y).astype(np.float64),
+        ece_rows(data, predicted, n_bins),
         one_vs_rest,
         _pairs(data),
     )
@@ -198,12 +207,10 @@ def class_f1(matrices: FloatArray) -> FloatArray:
     return _divide(2.0 * np.diagonal(matrices, axis1=1, axis2=2), support + predicted)
 
 
-def _ece(model: ResampleModel, counts: FloatArray, total: FloatArray) -> FloatArray:
+def _ece(rows: EceRows, counts: FloatArray, total: FloatArray) -> FloatArray:
     """Top-label ECE under each resample (b,): sum over bins of |sum of counts * (correct -
     top probability)| / total."""
-    gap = np.zeros((counts.shape[1], model.n_bins))
-    gap[np.arange(counts.shape[1]), model.ece_bin] = model.correct - model.top
-    return np.asarray(np.abs(counts @ gap).sum(axis=1) / total, dtype=np.float64)
+    return np.asarray(np.abs(counts @ rows.gap).sum(axis=1) / total, dtype=np.float64)
 
 
 def resampled_metrics(model: ResampleModel, counts: FloatArray) -> dict[str, FloatArray]:
@@ -214,7 +221,7 @@ def resampled_metrics(model: ResampleModel, counts: FloatArray) -> dict[str, Flo
     total = counts.sum(axis=1)
     losses = counts @ model.losses.T / total[:, None]
     values["log_loss"], values["brier"], values["top_2_accuracy"] = losses.T
-    values["ece"] = _ece(model, counts, total)
+    values["ece"] = _ece(model.ece, counts, total)
     auc = np.column_stack([resampled_auc(r, counts) for r in model.one_vs_rest])
     support = matrices.sum(axis=2)
     values["roc_auc_ovr_macro"] = auc.mean(axis=1)
@@ -260,7 +267,7 @@ def bootstrap(
 
 
 def ece_bootstrap(
-    models: list[ResampleModel], n: int, n_boot: int, random_state: int | None
+    models: list[EceRows], n: int, n_boot: int, random_state: int | None
 ) -> list[dict[str, FloatArray]]:
     """The top-label ECE alone under shared resamples of unweighted rows, {"ece": (n_boot,)}
     for each model: what analytic comparisons resample (the ECE has no delta method)."""
