@@ -15,7 +15,8 @@ and a paired difference of two models on the same rows has the influence psi_c -
   covariance of classes sharing rows is counted (every row is a positive once and a negative
   K - 1 times).
 * One-vs-one (Hand & Till): the same placements within each pair of classes, averaged over
-  the pairs; O(K n log n), as computing the metric itself.
+  the pairs; O(K n log n), as computing the metric itself. Both come from one sort per column
+  (:func:`~.ranking.column_ranking`), shared with the report's ranking numbers.
 * Log loss, Brier, top-2 accuracy: the row's own loss (or hit) less the mean.
 
 Sample weights change the sampling design these formulas assume: weighted rows resample.
@@ -23,14 +24,11 @@ Sample weights change the sampling design these formulas assume: weighted rows r
 
 from __future__ import annotations
 
-import itertools
 import math
 from dataclasses import dataclass
 
 import numpy as np
 
-from champion.evaluation.counts import count_by_threshold
-from champion.evaluation.delong import row_placements
 from champion.evaluation.inputs import BoolArray, FloatArray
 from champion.evaluation.multiclass.confusion import predicted_classes
 from champion.evaluation.multiclass.inputs import MulticlassInput
@@ -39,7 +37,7 @@ from champion.evaluation.multiclass.probability import (
     top_k_hits,
     true_class_probability,
 )
-from champion.evaluation.multiclass.ranking import rows_by_class
+from champion.evaluation.multiclass.ranking import RankingInfluences, column_ranking
 
 # (K, K, K) tables: axis 0 the true class, 1 the predicted class, 2 the class c of a rate
 Table = FloatArray
@@ -157,56 +155,15 @@ def _chance_corrected(
     return values, tables
 
 
-def _placement_psi(positive: BoolArray, score: FloatArray, n: int) -> tuple[float, FloatArray]:
-    """AUC of score (m,) for labels positive (m,) and each row's influence (m,), scaled to
-    n rows in all so that sum psi^2 / n^2 is DeLong's variance; NaN with fewer than two rows
-    on a side."""
-    p, q = int(np.count_nonzero(positive)), int(positive.size - np.count_nonzero(positive))
-    if p < 2 or q < 2:
-        return math.nan, np.full(positive.size, np.nan)
-    counts = count_by_threshold(positive, score, None)
-    v10, v01 = row_placements(counts, positive, score)
-    auc = float(v10.mean())
-    psi = np.empty(positive.size)
-    psi[positive] = (v10 - auc) * (n / math.sqrt(p * (p - 1)))
-    psi[~positive] = (v01 - auc) * (n / math.sqrt(q * (q - 1)))
-    return auc, psi
-
-
-def _one_vs_rest(data: MulticlassInput) -> tuple[FloatArray, FloatArray]:
-    """One-vs-rest AUC per class (K,) and influences (K, n)."""
-    auc, psi = np.full(data.k, np.nan), np.full((data.k, data.n), np.nan)
-    columns = np.ascontiguousarray(data.proba.T)
-    for c in range(data.k):
-        auc[c], psi[c] = _placement_psi(data.y == c, columns[c], data.n)
-    return auc, psi
-
-
-def _hand_till(data: MulticlassInput, present: BoolArray) -> tuple[float, FloatArray]:
-    """Hand & Till's M and its influences (n,): each pair's (A(a|b) + A(b|a)) / 2 from the
-    placements within the pair's rows, averaged over the pairs of present classes."""
-    rows = rows_by_class(data.y, data.k)
-    pairs = list(itertools.combinations(np.flatnonzero(present), 2))
-    if not pairs:
-        return math.nan, np.full(data.n, np.nan)
-    total, psi = 0.0, np.zeros(data.n)
-    for a, b in pairs:
-        both = np.concatenate((rows[a], rows[b]))
-        is_a = np.zeros(both.size, dtype=bool)
-        is_a[: rows[a].size] = True
-        a_auc, a_psi = _placement_psi(is_a, data.proba[both, a], data.n)
-        b_auc, b_psi = _placement_psi(~is_a, data.proba[both, b], data.n)
-        total += (a_auc + b_auc) / 2.0
-        psi[both] += (a_psi + b_psi) / 2.0
-    return total / len(pairs), psi / len(pairs)
-
-
 def _ranking(
-    data: MulticlassInput, values: dict[str, float], psi: dict[str, FloatArray]
+    data: MulticlassInput,
+    values: dict[str, float],
+    psi: dict[str, FloatArray],
+    ranked: RankingInfluences,
 ) -> tuple[FloatArray, FloatArray]:
     """Adds the one-vs-rest averages and Hand & Till's M to values and psi; returns the
     per-class one-vs-rest AUC (K,) and its influences (K, n)."""
-    auc, auc_psi = _one_vs_rest(data)
+    auc, auc_psi = ranked.ovr_auc, ranked.ovr_psi
     support = np.bincount(data.y, minlength=data.k) / data.n
     present = support > 0
     values["roc_auc_ovr_macro"] = float(np.mean(auc))
@@ -216,12 +173,18 @@ def _ranking(
     weighted = float(support[present] @ auc[present])
     values["roc_auc_ovr_weighted"] = weighted
     psi["roc_auc_ovr_weighted"] = auc[data.y] - weighted + support[present] @ auc_psi[present]
-    values["roc_auc_ovo_macro"], psi["roc_auc_ovo_macro"] = _hand_till(data, present)
+    values["roc_auc_ovo_macro"], psi["roc_auc_ovo_macro"] = ranked.ovo_macro, ranked.ovo_psi
     return auc, auc_psi
 
 
-def multiclass_influences(data: MulticlassInput) -> MulticlassInfluences:
-    """Influence values of every metric but the ECE of one model's unweighted rows."""
+def multiclass_influences(
+    data: MulticlassInput, ranked: RankingInfluences | None = None
+) -> MulticlassInfluences:
+    """Influence values of every metric but the ECE of one model's unweighted rows; ranked:
+    the placements' influences when already found (:func:`~.ranking.column_ranking`)."""
+    if ranked is None:
+        ranked = column_ranking(data, influences=True)[1]
+        assert ranked is not None
     k, n = data.k, data.n
     predicted = predicted_classes(data.proba)
     cell = data.y * k + predicted
@@ -235,7 +198,7 @@ def multiclass_influences(data: MulticlassInput) -> MulticlassInfluences:
     for name, row_values in (("log_loss", loss), ("brier", squares), ("top_2_accuracy", hits)):
         values[name] = float(row_values.mean())
         psi[name] = row_values - values[name]
-    class_auc, class_auc_psi = _ranking(data, values, psi)
+    class_auc, class_auc_psi = _ranking(data, values, psi, ranked)
     f1_psi = np.ascontiguousarray(f1_table.reshape(k * k, k)[cell].T)
     correct = np.asarray(data.y == predicted, dtype=bool)
     return MulticlassInfluences(

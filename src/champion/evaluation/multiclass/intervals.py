@@ -35,6 +35,7 @@ from champion.evaluation.multiclass.confusion import predicted_classes
 from champion.evaluation.multiclass.influence import MulticlassInfluences, multiclass_influences
 from champion.evaluation.multiclass.inputs import MulticlassInput, multiclass_input
 from champion.evaluation.multiclass.probability import ECE_BINS
+from champion.evaluation.multiclass.ranking import column_ranking
 from champion.evaluation.multiclass.report import (
     MULTICLASS_METRIC_NAMES,
     MulticlassReport,
@@ -170,13 +171,16 @@ def evaluate_many(
     """Reports with intervals of several models' validated input on the same rows."""
     first = next(iter(inputs.values()))
     mode = config.interval_mode(first.n, first.weighted)
-    reports = {
-        name: multiclass_report(data, name, n_bins, config.confidence)
-        for name, data in inputs.items()
-    }
     effects = distributions = None
     if mode == "analytic":
-        effects = [multiclass_influences(data) for data in inputs.values()]
+        # one sort per column gives both the report's ranking and the placements' influences
+        ranked = {name: column_ranking(data, influences=True) for name, data in inputs.items()}
+        reports = {
+            name: multiclass_report(data, name, n_bins, config.confidence, ranked[name][0])
+            for name, data in inputs.items()
+        }
+        effects = [multiclass_influences(data, ranked[name][1]) for name, data in inputs.items()]
+        del ranked
         # the ECE's resampled values serve only the paired differences of a comparison
         if config.n_boot > 0 and len(inputs) > 1:
             rows = [
@@ -188,6 +192,10 @@ def evaluate_many(
             for r, e in zip(reports.values(), effects, strict=True)
         ]
     else:
+        reports = {
+            name: multiclass_report(data, name, n_bins, config.confidence)
+            for name, data in inputs.items()
+        }
         if config.n_boot > 0:
             prepared = [prepare(data, n_bins) for data in inputs.values()]
             distributions = bootstrap(

@@ -20,18 +20,24 @@ functions, so a multiclass AUC is exactly a binary one:
   those rows (a class present only with zero weight counts as absent).
 
 Complexity: one-vs-rest sorts n scores K times, O(K n log n); one-vs-one sorts each row's scores
-2 (K - 1) times within pairs, O(K n log n) as well.
+2 (K - 1) times within pairs, O(K n log n) as well. Without sample weights each column is
+sorted once (:func:`column_ranking`): its order gives the one-vs-rest kernel, every one-vs-one
+kernel of that column (the pair's rows picked out in that order) and, when asked for, DeLong's
+placements of each row, so the report and the influence values share K sorts.
 """
 
 from __future__ import annotations
 
 import itertools
+import math
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 from champion.evaluation.counts import BinaryCounts, count_by_threshold
 from champion.evaluation.curves import pr_curve, roc_curve
+from champion.evaluation.delong import row_placements
 from champion.evaluation.inputs import BoolArray, FloatArray
 from champion.evaluation.metrics import dot
 from champion.evaluation.multiclass.inputs import IntArray, MulticlassInput
@@ -116,12 +122,130 @@ def hand_till(pairs: FloatArray, present: BoolArray) -> float:
     return float(np.mean((pairs[index[a], index[b]] + pairs[index[b], index[a]]) / 2.0))
 
 
+@dataclass(frozen=True)
+class RankingInfluences:
+    """DeLong's placements as influence values: one-vs-rest AUC per class (K,) (the mean
+    placement) and each row's influence (K, n); Hand & Till's M and its influences (n,)."""
+
+    ovr_auc: FloatArray
+    ovr_psi: FloatArray
+    ovo_macro: float
+    ovo_psi: FloatArray
+
+
+def sorted_counts(
+    score: FloatArray, positive: BoolArray
+) -> tuple[BinaryCounts, npt.NDArray[np.intp]]:
+    """The binary kernel of unweighted rows given in increasing score order (m >= 1), as
+    count_by_threshold builds it, and each row's group (index among the distinct scores,
+    highest first; BinaryCounts.group_of) in that order."""
+    m = score.size
+    starts_run = np.empty(m, dtype=bool)
+    starts_run[0] = True
+    np.not_equal(score[1:], score[:-1], out=starts_run[1:])
+    run = np.cumsum(starts_run) - 1
+    starts = np.flatnonzero(starts_run)
+    d = starts.size
+    # positives scoring >= the run's score: all of them less those before the run starts
+    before = np.empty(m + 1, dtype=np.intp)
+    before[0] = 0
+    np.cumsum(positive, out=before[1:])
+    tps = np.empty(d + 1)
+    tps[0] = 0.0
+    tps[1:] = (before[m] - before[starts])[::-1]
+    fps = np.empty(d + 1)
+    fps[0] = 0.0
+    fps[1:] = (m - starts)[::-1]
+    fps[1:] -= tps[1:]
+    thresholds = np.empty(d + 1)
+    thresholds[0] = np.inf
+    thresholds[1:] = score[starts][::-1]
+    return BinaryCounts(thresholds, tps, fps), d - 1 - run
+
+
+def _placement_psi(
+    counts: BinaryCounts, positive: BoolArray, group: npt.NDArray[np.intp], n: int
+) -> tuple[float, FloatArray]:
+    """AUC (mean placement of the positives) and each row's influence (m,), scaled to n rows
+    in all so that sum psi^2 / n^2 is DeLong's variance; NaN with fewer than two rows on a
+    side."""
+    p = int(counts.positives)
+    q = positive.size - p
+    if p < 2 or q < 2:
+        return math.nan, np.full(positive.size, np.nan)
+    v10, v01 = row_placements(counts, positive, np.empty(0), group)
+    auc = float(v10.mean())
+    psi = np.empty(positive.size)
+    psi[positive] = (v10 - auc) * (n / math.sqrt(p * (p - 1)))
+    psi[~positive] = (v01 - auc) * (n / math.sqrt(q * (q - 1)))
+    return auc, psi
+
+
+def column_ranking(
+    data: MulticlassInput, influences: bool = False
+) -> tuple[Ranking, RankingInfluences | None]:
+    """The ranking of unweighted rows from one sort per column, and (influences True) the
+    DeLong influence values of the one-vs-rest AUCs and of Hand & Till's M."""
+    k, n = data.k, data.n
+    auc, ap = np.full(k, np.nan), np.full(k, np.nan)
+    pairs = np.full((k, k), np.nan)
+    present = data.support > 0
+    ovr_auc, ovr_psi = np.full(k, np.nan), np.full((k, n), np.nan)
+    ovo_psi = np.zeros(n)
+    placed = np.full((k, k), np.nan)  # A(a|b) as the mean placement, for the influences
+    columns = np.ascontiguousarray(data.proba.T)
+    for c in range(k):
+        order = np.argsort(columns[c])
+        score = columns[c][order]
+        classes = data.y[order]
+        mine = classes == c
+        counts, group = sorted_counts(score, mine)
+        auc[c], ap[c] = _auc_and_ap(counts)
+        if influences:
+            ovr_auc[c], ovr_psi[c, order] = _placement_psi(counts, mine, group, n)
+        if not present[c]:
+            continue
+        accumulated = np.zeros(n)
+        for other in np.flatnonzero(present):
+            if other == c:
+                continue
+            rows = np.flatnonzero(mine | (classes == other))
+            counts, group = sorted_counts(score[rows], mine[rows])
+            pairs[c, other] = _auc_and_ap(counts)[0]
+            if influences:
+                placed[c, other], psi = _placement_psi(counts, mine[rows], group, n)
+                accumulated[rows] += psi
+        if influences:
+            ovo_psi[order] += accumulated
+    rank = _ranking_of(data, auc, ap, pairs)
+    if not influences:
+        return rank, None
+    count = int(np.count_nonzero(present))
+    if count < 2:
+        return rank, RankingInfluences(ovr_auc, ovr_psi, math.nan, np.full(n, np.nan))
+    # each pair's (A(a|b) + A(b|a)) / 2, averaged over the pairs of present classes
+    index = np.flatnonzero(present)
+    a, b = np.triu_indices(index.size, 1)
+    ovo = float(np.mean((placed[index[a], index[b]] + placed[index[b], index[a]]) / 2.0))
+    return rank, RankingInfluences(ovr_auc, ovr_psi, ovo, ovo_psi / (a.size * 2.0))
+
+
 def ranking(data: MulticlassInput) -> Ranking:
     """Every one-vs-rest and one-vs-one ranking number of the problem."""
+    if data.weight is None:
+        return column_ranking(data)[0]
     support = data.support
     present = support > 0
     auc, ap = one_vs_rest(data)
     pairs = pairwise_auc(data, present)
+    return _ranking_of(data, auc, ap, pairs)
+
+
+def _ranking_of(
+    data: MulticlassInput, auc: FloatArray, ap: FloatArray, pairs: FloatArray
+) -> Ranking:
+    support = data.support
+    present = support > 0
     # as scikit-learn: a class of zero support weighs 0 and its NaN AUC is set aside
     weighted = dot(support[present], auc[present]) / float(support.sum())
     return Ranking(

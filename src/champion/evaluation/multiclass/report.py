@@ -208,14 +208,19 @@ def _report_notes(cm: ConfusionMatrix, ties: int) -> tuple[str, ...]:
 
 
 def multiclass_report(
-    data: MulticlassInput, name: str = "model", n_bins: int = ECE_BINS, confidence: float = 0.95
+    data: MulticlassInput,
+    name: str = "model",
+    n_bins: int = ECE_BINS,
+    confidence: float = 0.95,
+    rank: Ranking | None = None,
 ) -> MulticlassReport:
-    """The report of validated input (see :func:`~.inputs.multiclass_input`)."""
+    """The report of validated input (see :func:`~.inputs.multiclass_input`); rank: its
+    ranking numbers when already found (:func:`~.ranking.column_ranking`)."""
     predicted = predicted_classes(data.proba)
     cm = confusion_matrix(data, predicted)
     values, notes = label_metrics(cm)
     values["top_2_accuracy"] = top_k_value(data, 2)
-    rank = ranking(data)
+    rank = ranking(data) if rank is None else rank
     values["roc_auc_ovr_macro"] = rank.ovr_macro
     values["roc_auc_ovr_weighted"] = rank.ovr_weighted
     values["roc_auc_ovo_macro"] = rank.ovo_macro
