@@ -71,7 +71,8 @@ class ScoreKey:
 
 @dataclass(frozen=True)
 class CachedScores:
-    """values (n,) float64 in the dataset's row order; kind "probability" or "label"."""
+    """values (n,) float64 in the dataset's row order, or (n, K) class probabilities of a
+    multiclass model (its classes in meta["classes"]); kind "probability" or "label"."""
 
     values: npt.NDArray[np.float64]
     kind: str
@@ -107,7 +108,7 @@ class ScoreCache:
             table = pq.read_table(path)
             raw = (table.schema.metadata or {}).get(b"champion", b"{}")
             meta = json.loads(raw)
-            values = table.column("score").to_numpy().astype(np.float64)
+            values = _values_of(table)
         except (OSError, ValueError, KeyError, pa.ArrowException):
             return None
         with contextlib.suppress(OSError):
@@ -122,7 +123,8 @@ class ScoreCache:
         note: str | None,
         meta: Mapping[str, Any] | None = None,
     ) -> None:
-        """Store scores (n,) for key, atomically (readers never see a partial file)."""
+        """Store scores (n,) for key, or a multiclass model's class probabilities (n, K) (its
+        classes in meta), atomically (readers never see a partial file)."""
         record = {
             **dict(meta or {}),
             "kind": kind,
@@ -131,10 +133,10 @@ class ScoreCache:
             "artifact_checksum": key.artifact_checksum,
             "dataset_fingerprint": key.dataset_fingerprint,
             "pos_label": key.pos_label,
-            "rows": int(values.size),
+            "rows": int(values.shape[0]),
             "created": datetime.now(UTC).isoformat(timespec="seconds"),
         }
-        table = pa.table({"score": pa.array(np.asarray(values, dtype=np.float64))})
+        table = _table_of(np.asarray(values, dtype=np.float64))
         table = table.replace_schema_metadata({"champion": json.dumps(record)})
         sink = pa.BufferOutputStream()
         pq.write_table(table, sink)
@@ -206,6 +208,24 @@ class ScoreCache:
                 f"cannot write to the score cache at {self.root} ({exc}); set "
                 f"{CACHE_ENV} to a writable folder or pass --no-cache."
             ) from exc
+
+
+def _table_of(values: npt.NDArray[np.float64]) -> pa.Table:
+    """A column "score" for scores (n,); "score_0", ..., "score_{K-1}" for (n, K)."""
+    if values.ndim == 1:
+        return pa.table({"score": pa.array(values)})
+    return pa.table({f"score_{k}": pa.array(values[:, k]) for k in range(values.shape[1])})
+
+
+def _values_of(table: pa.Table) -> npt.NDArray[np.float64]:
+    """The scores _table_of stored: (n,) or (n, K)."""
+    if "score" in table.column_names:
+        return np.asarray(table.column("score").to_numpy(), dtype=np.float64)
+    width = sum(1 for name in table.column_names if name.startswith("score_"))
+    if width == 0:
+        raise KeyError("score")
+    columns = [table.column(f"score_{k}").to_numpy() for k in range(width)]
+    return np.column_stack(columns).astype(np.float64)
 
 
 def _name(model_identity: str) -> str:

@@ -197,10 +197,20 @@ def test_missing_target_suggests_close_match(tmp_path: Path, table: pd.DataFrame
         load_dataset(path)
 
 
-def test_target_not_binary_lists_labels(tmp_path: Path, table: pd.DataFrame) -> None:
+def test_a_target_of_three_labels_makes_a_multiclass_test_set(
+    tmp_path: Path, table: pd.DataFrame
+) -> None:
     table["churn"] = np.arange(40) % 3
-    with pytest.raises(DataError, match=r"not binary: it has 3 distinct labels \(0, 1, 2\).*--pos"):
-        load_dataset(write(table, tmp_path / "d.csv"), target="churn")
+    data = load_dataset(write(table, tmp_path / "d.csv"), target="churn")
+    assert data.classes == (0, 1, 2)
+    assert data.pos_label is None
+    assert not data.y.any()
+    assert data.summary()["classes"] == [0, 1, 2]
+    binary = load_dataset(write(table.assign(churn=table["churn"] % 2), tmp_path / "b.csv"),
+                          target="churn")  # fmt: skip
+    assert binary.classes is None
+    assert "classes" not in binary.summary()
+    assert binary.fingerprint != data.fingerprint
 
 
 def test_pos_label_must_occur(tmp_path: Path, table: pd.DataFrame) -> None:

@@ -181,11 +181,7 @@ def compare(
             raise DataError("give either MODEL_URIs (with --data) or --predictions, not both.")
         patterns = class_patterns(parse_scores(score_options)) if score_options else None
         if patterns is not None:
-            if points.criterion is not None:
-                raise DataError(
-                    "--operating-point chooses a threshold, which a classifier of three or "
-                    "more classes does not have (it predicts the most probable class)."
-                )
+            refuse_operating_points(points)
             several = multiclass.compare_predictions(
                 predictions, patterns, baseline, data, stats.options()
             )
@@ -201,6 +197,20 @@ def compare(
                 "--data, or give --predictions FILE with --score NAME=COL."
             )
         dataset = data.load(scoring.tracking_uri)
+        if dataset.classes is not None:
+            refuse_operating_points(points)
+            with scoring_progress(out.progress) as progress:
+                workspace = scoring.workspace(progress)
+                several, scored = workspace.compare_multiclass(
+                    list(model_uris), dataset, stats, baseline
+                )
+            extra = {
+                "dataset": dataset.summary(),
+                "scored": {uri: scored_dict(s) for uri, s in scored.items()},
+            }
+            verdicts = judge_gate(several[0], gate_rules, adjust)
+            show_multiclass(several, verdicts, out.format, extra, scored)
+            return
         with scoring_progress(out.progress) as progress:
             workspace = scoring.workspace(progress)
             result, scored = workspace.compare(list(model_uris), dataset, stats, baseline)
@@ -232,20 +242,40 @@ def judge_gate(cmp: Any, rules: tuple[str, ...], adjust: str) -> Any:
     return judge(cmp, rules, adjust) if rules else None
 
 
-def show_multiclass(found: multiclass.MulticlassResult, verdicts: Any, output: str) -> None:
+def refuse_operating_points(points: PointOptions) -> None:
+    """DataError when --operating-point was given for a multiclass comparison."""
+    if points.criterion is not None:
+        raise DataError(
+            "--operating-point chooses a threshold, which a classifier of three or more "
+            "classes does not have (it predicts the most probable class)."
+        )
+
+
+def show_multiclass(
+    found: multiclass.MulticlassResult,
+    verdicts: Any,
+    output: str,
+    extra: dict[str, Any] | None = None,
+    scored: dict[str, Any] | None = None,
+) -> None:
     """A multiclass comparison (and its notes) as JSON, Markdown or a table, the gate after;
-    exit 1 when the gate refuses a challenger."""
+    extra: more JSON keys (the test set, the scored models); scored: the registered models,
+    listed above the table. Exit 1 when the gate refuses a challenger."""
     cmp, notes = found
     gate = None if verdicts is None else gate_dict(verdicts, cmp.baseline)
     if output == "json":
-        echo_json({**cmp.to_dict(), "notes": list(notes), **({"gate": gate} if gate else {})})
+        body = {**cmp.to_dict(), **(extra or {}), "notes": list(notes)}
+        echo_json({**body, **({"gate": gate} if gate else {})})
     elif output == "markdown":
         text = multiclass_markdown(cmp, notes)
         click.echo(
             text + ("" if verdicts is None else gate_markdown(verdicts, cmp.baseline)), nl=False
         )
     else:
-        multiclass.print_multiclass(cmp, notes, Console(highlight=False))
+        console = Console(highlight=False)
+        if scored and extra:
+            print_scored(scored, extra["dataset"], console)
+        multiclass.print_multiclass(cmp, notes, console)
         for line in [] if verdicts is None else ["", *gate_lines(verdicts, cmp.baseline)]:
             click.echo(line)
     if verdicts is not None:

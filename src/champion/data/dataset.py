@@ -21,6 +21,8 @@ class EvalDataset:
     fingerprint: sha256 hex (64 characters) of the evaluated rows, columns, target, pos_label and
     recipe (see :mod:`champion.data.fingerprint`); equal fingerprints mean equal test sets.
     source: the path or URL as given; recipe: the recipe applied, or None.
+    classes: the target's distinct labels, sorted, when it has three or more (a multiclass test
+    set: pos_label is then None and y all False); None for two classes.
 
     Compared by identity (``eq=False``): compare ``fingerprint`` to know whether two datasets
     hold the same rows.
@@ -34,6 +36,7 @@ class EvalDataset:
     fingerprint: str
     source: str
     recipe: str | None = None
+    classes: tuple[Any, ...] | None = None
 
     @property
     def n(self) -> int:
@@ -53,6 +56,7 @@ class EvalDataset:
             "source": self.source,
             "recipe": self.recipe,
             "target": self.target,
+            **({"classes": list(self.classes)} if self.classes is not None else {}),
         }
 
     @property

@@ -237,7 +237,7 @@ def _positive_label(series: pd.Series, pos_label: Any) -> Any:
 def _binary(
     labels: npt.NDArray[Any], pos_label: Any, target: str, source: str
 ) -> npt.NDArray[np.bool_]:
-    """labels == pos_label (n,) bool, after checking the labels are binary and hold pos_label.
+    """labels == pos_label (n,) bool (two labels at most), after checking they hold pos_label.
 
     As the evaluation engine does, a single label that conventionally means negative (0, False,
     "no") is accepted without positives: metrics that need both classes are then undefined.
@@ -248,13 +248,6 @@ def _binary(
         y = np.asarray(labels == pos_label, dtype=bool)
     distinct = _distinct(labels)
     shown = ", ".join(_label_text(v) for v in distinct[:_MAX_LABELS_SHOWN])
-    if len(distinct) > 2:
-        more = " and more" if len(distinct) > _MAX_LABELS_SHOWN else ""
-        raise DataError(
-            f"target column {target!r} of {source!r} is not binary: it has {len(distinct)} "
-            f"distinct labels ({shown}{more}). champion compares binary classifiers: map the "
-            "labels to two classes, and pass --pos-label (pos_label=) with the positive one."
-        )
     if not y.any() and (len(distinct) == 2 or not _looks_negative(distinct[0])):
         raise DataError(
             f"positive label {pos_label!r} does not occur in target column {target!r} of "
@@ -290,8 +283,8 @@ def load_dataset(
     Returns an :class:`EvalDataset` whose frame is (n, n_features) and labels and y are (n,).
     Raises DataError for a missing/unreadable/unsupported file, an unreachable URL, an unknown
     recipe or missing recipe columns, nothing left after the recipe, a missing target or
-    feature column, missing target values, a target that is not binary, or a pos_label that
-    does not occur.
+    feature column, missing target values, or a pos_label that does not occur. A target of
+    three or more distinct labels makes a multiclass test set (``classes``; pos_label unused).
     """
     where = str(source)
     chosen: Recipe | None = get_recipe(recipe) if recipe is not None else None
@@ -317,9 +310,15 @@ def load_dataset(
             f"(rows {_rows(missing)}: 0-based data rows{after}, header not counted); drop "
             "those rows or fill in their labels."
         )
-    label = _positive_label(labels_column, pos_label)
     labels = labels_column.to_numpy()
-    y = _binary(labels, label, target, where)
+    distinct = _distinct(labels)
+    classes = None
+    if len(distinct) > 2:  # a multiclass test set: every class counts, none is "positive"
+        label, classes = None, tuple(_plain(v) for v in distinct)
+        y = np.zeros(labels.shape[0], dtype=bool)
+    else:
+        label = _positive_label(labels_column, pos_label)
+        y = _binary(labels, label, target, where)
     evaluated = frame[[*names, target]].reset_index(drop=True)
     name = chosen.name if chosen is not None else None
     return EvalDataset(
@@ -331,4 +330,10 @@ def load_dataset(
         fingerprint=fingerprint(evaluated, target=target, pos_label=label, recipe=name),
         source=where,
         recipe=name,
+        classes=classes,
     )
+
+
+def _plain(value: Any) -> Any:
+    """A numpy scalar as the Python value it holds."""
+    return value.item() if isinstance(value, np.generic) else value

@@ -122,13 +122,13 @@ def score_model(
     checked = check_against_signature(artifact, frame, model_label)
     with tempfile.TemporaryDirectory(prefix="champion-score-") as tmp:
         work = Path(tmp)
-        job = {
+        job: dict[str, Any] = {
             "model_dir": str(artifact.path.resolve()),
             "flavor": artifact.flavor,
             "format": artifact.serialization_format,
             "model_files": list(artifact.model_files),
             "trusted_types": list(trusted_skops_types(trusted_types)),
-            "pos_label": _json_label(pos_label),
+            "pos_label": _json_label(pos_label) if task == "binary" else None,
             "task": task,
             "columns": list(checked.columns) if checked.columns is not None else None,
             "input": str(work / "input.parquet"),

@@ -13,9 +13,10 @@ import json
 import logging
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -61,8 +62,10 @@ class ScoringPolicy:
 
 @dataclass(frozen=True)
 class ScoredModel:
-    """One model's scores on one test set: values (n,) in the dataset's row order; digest is a
-    checksum of the values and their kind (what results computed from them are keyed by)."""
+    """One model's scores on one test set: values (n,) in the dataset's row order, or (n, K)
+    class probabilities on a multiclass test set, in the order of ``classes`` (the model's
+    own); digest is a checksum of the values, their kind and classes (what results computed
+    from them are keyed by)."""
 
     key: ModelKey
     resolved: ResolvedModel
@@ -72,15 +75,20 @@ class ScoredModel:
     checksum: str
     from_cache: bool
     digest: str
+    classes: tuple[Any, ...] | None = None
 
     @property
     def labels_only(self) -> bool:
         return self.kind == "label"
 
 
-def scores_digest(values: npt.NDArray[np.float64], kind: str) -> str:
-    """sha256 of the scores (n,) as float64 bytes, with their kind."""
+def scores_digest(
+    values: npt.NDArray[np.float64], kind: str, classes: tuple[Any, ...] | None = None
+) -> str:
+    """sha256 of the scores ((n,) or (n, K)) as float64 bytes, with their kind (and classes)."""
     digest = hashlib.sha256(kind.encode())
+    if classes is not None:  # binary digests stay as they were
+        digest.update(json.dumps([values.shape, [str(c) for c in classes]]).encode())
     digest.update(np.ascontiguousarray(values, dtype=np.float64).tobytes())
     return digest.hexdigest()
 
@@ -144,9 +152,9 @@ class Scorer:
             return None
         key = ScoreKey(resolved.identity, checksum, dataset.fingerprint, repr(dataset.pos_label))
         hit = self.cache.get(key)
-        if hit is None or hit.values.size != dataset.n:
+        if hit is None or not _fits(hit.values, dataset):
             return None
-        return _scored(resolved, hit.values, hit.kind, hit.note, checksum, True)
+        return _scored(resolved, hit.values, hit.kind, hit.note, checksum, True, _classes(hit.meta))
 
     def job_digest(self, resolved: ResolvedModel, dataset: EvalDataset) -> str:
         """The key of the scoring job (and its lock) of this model on this test set."""
@@ -199,12 +207,16 @@ class Scorer:
             if self.cache is not None:
                 self.cache.remember_checksum(resolved.identity, checksum)
                 hit = self.cache.get(key)
-                if hit is not None and hit.values.size == dataset.n:
-                    return _scored(resolved, hit.values, hit.kind, hit.note, checksum, True)
+                if hit is not None and _fits(hit.values, dataset):
+                    classes = _classes(hit.meta)
+                    return _scored(
+                        resolved, hit.values, hit.kind, hit.note, checksum, True, classes
+                    )
             # the loading policy and the signature check run inside score_model, before its worker
             scores = score_model(
                 model_dir,
                 dataset.frame,
+                task="binary" if dataset.classes is None else "multiclass",
                 pos_label=dataset.pos_label,
                 trusted_types=self.policy.trusted_types,
                 allow_pickle=self.policy.allow_pickle,
@@ -214,10 +226,15 @@ class Scorer:
             )
         log.info("scoring %s: the worker ran with %s", resolved.uri, scores.sandbox or "?")
         values = np.asarray(scores.values, dtype=np.float64)
+        classes = None if dataset.classes is None else scores.classes
         if self.cache is not None:
-            meta = {"uri": resolved.uri, "name": resolved.name, "version": resolved.version}
+            meta: dict[str, Any] = {
+                "uri": resolved.uri, "name": resolved.name, "version": resolved.version,
+            }  # fmt: skip
+            if classes is not None:
+                meta["classes"] = [_json_label(c) for c in classes]
             self.cache.put(key, values, scores.kind, scores.note, meta)
-        return _scored(resolved, values, scores.kind, scores.note, checksum, False)
+        return _scored(resolved, values, scores.kind, scores.note, checksum, False, classes)
 
     def _progress_hook(
         self, resolved: ResolvedModel, dataset: EvalDataset, digest: str | None
@@ -248,12 +265,30 @@ def _scored(
     note: str | None,
     checksum: str,
     from_cache: bool,
+    classes: tuple[Any, ...] | None = None,
 ) -> ScoredModel:
     values = np.asarray(values, dtype=np.float64)
     key = ModelKey.of_resolved(resolved)
-    return ScoredModel(
-        key, resolved, values, kind, note, checksum, from_cache, scores_digest(values, kind)
-    )
+    digest = scores_digest(values, kind, classes)
+    return ScoredModel(key, resolved, values, kind, note, checksum, from_cache, digest, classes)
+
+
+def _fits(values: npt.NDArray[np.float64], dataset: EvalDataset) -> bool:
+    """Whether cached scores have the shape the test set needs: (n,), or (n, K) multiclass."""
+    if values.shape[0] != dataset.n:
+        return False
+    return values.ndim == (1 if dataset.classes is None else 2)
+
+
+def _classes(meta: Mapping[str, Any]) -> tuple[Any, ...] | None:
+    classes = meta.get("classes")
+    return None if classes is None else tuple(classes)
+
+
+def _json_label(value: Any) -> Any:
+    """A class label as JSON keeps it (numbers, text, booleans; anything else as text)."""
+    value = value.item() if isinstance(value, np.generic) else value
+    return value if value is None or isinstance(value, str | int | float | bool) else str(value)
 
 
 def _since(started: float) -> float:

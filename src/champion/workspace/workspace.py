@@ -24,6 +24,7 @@ from champion.models.refs import CHAMPION_ALIAS, RegisteredModelInfo, ResolvedMo
 from champion.models.registry import RegistryClient
 from champion.workspace.analyses import Analyses, Disagreements
 from champion.workspace.keys import ModelKey, Statistics
+from champion.workspace.multiclass import MulticlassResult, compare_scored
 from champion.workspace.operating import operating_points
 from champion.workspace.results import Job
 from champion.workspace.scores import ProgressHook, ScoredModel, Scorer, ScoringPolicy
@@ -113,6 +114,23 @@ class Workspace:
         chosen = self.choose_baseline(scored, baseline)
         ordered = {chosen: scored[chosen], **{u: s for u, s in scored.items() if u != chosen}}
         return self.comparison(ordered, chosen, dataset, stats), scored
+
+    def compare_multiclass(
+        self,
+        uris: Sequence[str],
+        dataset: EvalDataset,
+        stats: Statistics,
+        baseline: str | None = None,
+    ) -> tuple[MulticlassResult, dict[str, ScoredModel]]:
+        """As ``compare`` on a multiclass test set (``dataset.classes``): the models' class
+        probabilities lined up on the union of their classes and the labels, compared with
+        paired tests; the notes say what lining up changed."""
+        if not uris:
+            raise DataError("give at least one model URI to compare.")
+        scored = self.score_all(uris, dataset)
+        chosen = self.choose_baseline(scored, baseline)
+        ordered = {chosen: scored[chosen], **{u: s for u, s in scored.items() if u != chosen}}
+        return compare_scored(ordered, chosen, dataset, stats), scored
 
     def evaluate(
         self, uri: str, dataset: EvalDataset, stats: Statistics

