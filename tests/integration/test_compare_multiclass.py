@@ -129,13 +129,67 @@ def test_the_table_and_a_gate_on_a_multiclass_metric(store: dict[str, Any], widt
         [
             "compare", "models:/penguins/1", "models:/penguins/3", "--tracking-uri", store["uri"],
             "--data", str(store["data"]), "--target", "species",
-            "--cache-dir", str(store["cache"]), "--n-boot", "0",
+            "--cache-dir", str(store["cache"]), "--ci", "analytic",
             "--gate", "recall_macro:not-worse",
         ],
         env={"COLUMNS": width},
     )  # fmt: skip
     assert result.exit_code == 1, result.output  # version 3 never predicts Chinstrap
     assert "paired difference" in result.stdout
-    assert "gate: FAILED - models:/penguins/3 vs models:/penguins/1" in " ".join(
-        result.stdout.split()
+    words = " ".join(result.stdout.split())
+    assert "gate: FAILED - models:/penguins/3 vs models:/penguins/1" in words
+    assert "significantly worse" in words
+
+
+def test_evaluate_logs_the_multiclass_metrics_to_mlflow(store: dict[str, Any]) -> None:
+    from mlflow import MlflowClient
+
+    command = [
+        "evaluate", "models:/penguins/2", "--tracking-uri", store["uri"],
+        "--data", str(store["data"]), "--target", "species",
+        "--cache-dir", str(store["cache"]), "--n-boot", "50", "--log", "--format", "json",
+    ]  # fmt: skip
+    result = CliRunner().invoke(cli, command)
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    metrics = data["models"]["models:/penguins/2"]["metrics"]
+    assert set(metrics) >= {"f1_macro", "roc_auc_ovo_macro", "cohen_kappa", "ece"}
+    run = MlflowClient(store["uri"]).get_run(data["run_id"])
+    assert run.data.metrics["f1_macro"] == pytest.approx(metrics["f1_macro"]["value"])
+    assert run.data.metrics["f1_macro_ci_low"] == pytest.approx(metrics["f1_macro"]["ci_low"])
+    assert run.data.params["task"] == "multiclass"
+    assert run.data.params["classes"] == "Adelie, Chinstrap, Gentoo"
+
+
+def test_the_promotion_gate_judges_multiclass_metrics(store: dict[str, Any]) -> None:
+    base = [
+        "promote", MODEL, "--reason", "r", "--tracking-uri", store["uri"],
+        "--data", str(store["data"]), "--target", "species",
+        "--cache-dir", str(store["cache"]), "--ci", "analytic", "--dry-run", "--format", "json",
+    ]  # fmt: skip
+    default = CliRunner().invoke(cli, [*base[:2], "2", *base[2:]])
+    assert default.exit_code == 0, default.output
+    gate = json.loads(default.stdout)["gate"]
+    assert [r["rule"] for r in gate["rules"]] == ["roc_auc_ovr_macro:not-worse"]
+    refused = CliRunner().invoke(
+        cli, [*base[:2], "3", *base[2:], "--gate", "recall_macro:not-worse"]
     )
+    assert refused.exit_code == 1, refused.output
+    outcome = json.loads(refused.stdout)["gate"]["rules"][0]
+    assert outcome["passed"] is False
+    assert outcome["reason"].endswith("significantly worse")
+
+
+def test_the_dashboard_refuses_a_multiclass_test_set_with_what_to_do(
+    store: dict[str, Any],
+) -> None:
+    from champion.dashboard.config import DashboardConfig
+    from champion.dashboard.testset import open_test_set
+    from champion.errors import DataError
+
+    config = DashboardConfig(
+        tracking_uri=store["uri"], model_name=MODEL, data_source=str(store["data"]),
+        target="species", cache_dir=store["cache"],
+    )  # fmt: skip
+    with pytest.raises(DataError, match=r"has 3 classes .* champion compare MODEL_URI"):
+        open_test_set(config)

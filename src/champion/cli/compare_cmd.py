@@ -41,7 +41,6 @@ from champion.options import (
     statistics_options,
 )
 from champion.presentation import comparison_markdown
-from champion.presentation.multiclass_tables import multiclass_markdown
 
 if TYPE_CHECKING:
     from champion.workspace import Statistics
@@ -181,11 +180,12 @@ def compare(
             raise DataError("give either MODEL_URIs (with --data) or --predictions, not both.")
         patterns = class_patterns(parse_scores(score_options)) if score_options else None
         if patterns is not None:
-            refuse_operating_points(points)
+            multiclass.refuse_operating_points(points)
             several = multiclass.compare_predictions(
                 predictions, patterns, baseline, data, stats.options()
             )
-            show_multiclass(several, judge_gate(several[0], gate_rules, adjust), out.format)
+            verdicts = judge_gate(several[0], gate_rules, adjust)
+            multiclass.show_multiclass(several, verdicts, out.format)
             return
         result = compare_predictions(predictions, score_options, baseline, data, stats.options())
         columns = parse_scores(score_options)
@@ -198,7 +198,7 @@ def compare(
             )
         dataset = data.load(scoring.tracking_uri)
         if dataset.classes is not None:
-            refuse_operating_points(points)
+            multiclass.refuse_operating_points(points)
             with scoring_progress(out.progress) as progress:
                 workspace = scoring.workspace(progress)
                 several, scored = workspace.compare_multiclass(
@@ -209,7 +209,7 @@ def compare(
                 "scored": {uri: scored_dict(s) for uri, s in scored.items()},
             }
             verdicts = judge_gate(several[0], gate_rules, adjust)
-            show_multiclass(several, verdicts, out.format, extra, scored)
+            multiclass.show_multiclass(several, verdicts, out.format, extra, scored)
             return
         with scoring_progress(out.progress) as progress:
             workspace = scoring.workspace(progress)
@@ -240,46 +240,6 @@ def compare(
 def judge_gate(cmp: Any, rules: tuple[str, ...], adjust: str) -> Any:
     """Each challenger's gate verdict, or None without --gate."""
     return judge(cmp, rules, adjust) if rules else None
-
-
-def refuse_operating_points(points: PointOptions) -> None:
-    """DataError when --operating-point was given for a multiclass comparison."""
-    if points.criterion is not None:
-        raise DataError(
-            "--operating-point chooses a threshold, which a classifier of three or more "
-            "classes does not have (it predicts the most probable class)."
-        )
-
-
-def show_multiclass(
-    found: multiclass.MulticlassResult,
-    verdicts: Any,
-    output: str,
-    extra: dict[str, Any] | None = None,
-    scored: dict[str, Any] | None = None,
-) -> None:
-    """A multiclass comparison (and its notes) as JSON, Markdown or a table, the gate after;
-    extra: more JSON keys (the test set, the scored models); scored: the registered models,
-    listed above the table. Exit 1 when the gate refuses a challenger."""
-    cmp, notes = found
-    gate = None if verdicts is None else gate_dict(verdicts, cmp.baseline)
-    if output == "json":
-        body = {**cmp.to_dict(), **(extra or {}), "notes": list(notes)}
-        echo_json({**body, **({"gate": gate} if gate else {})})
-    elif output == "markdown":
-        text = multiclass_markdown(cmp, notes)
-        click.echo(
-            text + ("" if verdicts is None else gate_markdown(verdicts, cmp.baseline)), nl=False
-        )
-    else:
-        console = Console(highlight=False)
-        if scored and extra:
-            print_scored(scored, extra["dataset"], console)
-        multiclass.print_multiclass(cmp, notes, console)
-        for line in [] if verdicts is None else ["", *gate_lines(verdicts, cmp.baseline)]:
-            click.echo(line)
-    if verdicts is not None:
-        raise_if_refused(verdicts)
 
 
 def scored_dict(s: Any) -> dict[str, Any]:

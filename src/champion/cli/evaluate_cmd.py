@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
@@ -23,6 +23,7 @@ from champion.options import (
 from champion.presentation import comparison_markdown
 
 if TYPE_CHECKING:
+    from champion.data import EvalDataset
     from champion.workspace import Statistics
 
 
@@ -50,6 +51,9 @@ def evaluate(
     from champion.workspace.records import evaluation_record
 
     dataset = data.load(scoring.tracking_uri)
+    if dataset.classes is not None:
+        evaluate_multiclass(model_uri, dataset, stats, scoring, log_run, out)
+        return
     with scoring_progress(out.progress) as progress:
         workspace = scoring.workspace(progress)
         report, scored = workspace.evaluate(model_uri, dataset, stats)
@@ -72,3 +76,30 @@ def evaluate(
         print_comparison(single, console)
     if run_id:
         click.echo(f"logged evaluation run {run_id}")
+
+
+def evaluate_multiclass(
+    model_uri: str,
+    dataset: EvalDataset,
+    stats: Statistics,
+    scoring: ScoringOptions,
+    log_run: bool,
+    out: OutputOptions,
+) -> None:
+    """``evaluate`` on a test set of three or more classes: every multiclass metric with its
+    interval, the per-class block and the confusion matrix; --log records them in MLflow."""
+    from champion.cli.multiclass_cmd import show_multiclass
+    from champion.workspace.records import multiclass_record
+
+    with scoring_progress(out.progress) as progress:
+        workspace = scoring.workspace(progress)
+        found, scored = workspace.evaluate_multiclass(model_uri, dataset, stats)
+    extra: dict[str, Any] = {"dataset": dataset.summary(), "run_id": None}
+    if log_run:
+        from champion.models.tracking import log_evaluation
+
+        record = multiclass_record(found[0].models[model_uri], scored, dataset)
+        extra["run_id"] = log_evaluation(workspace.registry.tracking_uri, scored.resolved, record)
+    show_multiclass(found, None, out.format, extra, {model_uri: scored})
+    if extra["run_id"] and out.format != "json":
+        click.echo(f"logged evaluation run {extra['run_id']}")

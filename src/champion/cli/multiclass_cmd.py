@@ -11,13 +11,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import click
 import numpy as np
 import pandas as pd
 from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from champion.cli.render import Fitted, Phrases
+from champion.cli.common import echo_json
+from champion.cli.compare_gate import gate_dict, gate_lines, gate_markdown, raise_if_refused
+from champion.cli.operating_cmd import PointOptions
+from champion.cli.render import Fitted, Phrases, print_scored
 from champion.data import column, read_table, values_of
 from champion.errors import DataError
 from champion.evaluation.multiclass import (
@@ -26,7 +30,12 @@ from champion.evaluation.multiclass import (
     compare_multiclass,
 )
 from champion.options import DataOptions
-from champion.presentation.multiclass_tables import delta_rows, losing_classes, metric_table
+from champion.presentation.multiclass_tables import (
+    delta_rows,
+    losing_classes,
+    metric_table,
+    multiclass_markdown,
+)
 from champion.presentation.tables import fmt_percent
 
 MulticlassResult = tuple[MulticlassComparison, tuple[str, ...]]
@@ -169,3 +178,43 @@ def renderable(cmp: MulticlassComparison, notes: tuple[str, ...]) -> Group:
 
 def print_multiclass(cmp: MulticlassComparison, notes: tuple[str, ...], console: Console) -> None:
     console.print(renderable(cmp, notes))
+
+
+def refuse_operating_points(points: PointOptions) -> None:
+    """DataError when --operating-point was given for a multiclass comparison."""
+    if points.criterion is not None:
+        raise DataError(
+            "--operating-point chooses a threshold, which a classifier of three or more "
+            "classes does not have (it predicts the most probable class)."
+        )
+
+
+def show_multiclass(
+    found: MulticlassResult,
+    verdicts: Any,
+    output: str,
+    extra: dict[str, Any] | None = None,
+    scored: dict[str, Any] | None = None,
+) -> None:
+    """A multiclass comparison (and its notes) as JSON, Markdown or a table, the gate after;
+    extra: more JSON keys (the test set, the scored models); scored: the registered models,
+    listed above the table. Exit 1 when the gate refuses a challenger."""
+    cmp, notes = found
+    gate = None if verdicts is None else gate_dict(verdicts, cmp.baseline)
+    if output == "json":
+        body = {**cmp.to_dict(), **(extra or {}), "notes": list(notes)}
+        echo_json({**body, **({"gate": gate} if gate else {})})
+    elif output == "markdown":
+        text = multiclass_markdown(cmp, notes)
+        click.echo(
+            text + ("" if verdicts is None else gate_markdown(verdicts, cmp.baseline)), nl=False
+        )
+    else:
+        console = Console(highlight=False)
+        if scored and extra:
+            print_scored(scored, extra["dataset"], console)
+        print_multiclass(cmp, notes, console)
+        for line in [] if verdicts is None else ["", *gate_lines(verdicts, cmp.baseline)]:
+            click.echo(line)
+    if verdicts is not None:
+        raise_if_refused(verdicts)

@@ -94,6 +94,8 @@ class GateRule:
 
 
 DEFAULT_RULES: tuple[GateRule, ...] = (GateRule("roc_auc", "not-worse"),)
+#: the default on a test set of three or more classes: the one-vs-rest macro ROC AUC
+MULTICLASS_DEFAULT_RULES: tuple[GateRule, ...] = (GateRule("roc_auc_ovr_macro", "not-worse"),)
 
 
 @dataclass(frozen=True)

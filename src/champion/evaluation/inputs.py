@@ -83,9 +83,10 @@ def binary_labels(y_true: Any, pos_label: Any = 1) -> BoolArray:
     if distinct.size > 2:
         listed = ", ".join(_label_text(v) for v in distinct[:10])
         raise DataError(
-            f"y_true is not binary: it has {distinct.size} distinct labels ({listed}). "
-            "champion compares binary classifiers: map the labels to two classes and pass "
-            "pos_label= (--pos-label) to say which one is positive."
+            f"y_true is not binary: it has {distinct.size} distinct labels ({listed}). For "
+            "three or more classes use champion.evaluation.multiclass (compare_multiclass, "
+            "with each class's probability); for one class against the rest, map the labels "
+            "to two classes and pass pos_label= (--pos-label) to say which one is positive."
         )
     if not positive.any() and (distinct.size == 2 or not _looks_negative(distinct[0])):
         listed = ", ".join(_label_text(v) for v in distinct)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from champion.data import EvalDataset
 from champion.evaluation import EvaluationReport
+from champion.evaluation.multiclass import MulticlassEvaluation
 from champion.models.tracking import EvaluationRecord
 from champion.workspace.scores import ScoredModel
 
@@ -34,6 +35,49 @@ def evaluation_record(
     frame = dataset.frame.assign(**{dataset.target: dataset.labels})
     result = {
         **report.to_dict(curves=True),
+        "dataset": dataset.summary(),
+        "scores": {"kind": scored.kind, "note": scored.note, "checksum": scored.checksum},
+    }
+    name = f"{dataset.recipe or 'test set'}: {dataset.source}"
+    return EvaluationRecord(
+        metrics=metrics,
+        params=params,
+        frame=frame,
+        target=dataset.target,
+        dataset_name=name[:500],
+        dataset_source=str(dataset.source),
+        dataset_digest=dataset.fingerprint,
+        result=result,
+    )
+
+
+def multiclass_record(
+    evaluation: MulticlassEvaluation, scored: ScoredModel, dataset: EvalDataset
+) -> EvaluationRecord:
+    """What ``champion evaluate --log`` writes for a classifier of three or more classes: each
+    metric and its CI bounds (f1_macro, f1_macro_ci_low, ...), settings, the evaluated rows and
+    the full result (per-class block, confusion matrix, calibration) as JSON-ready data."""
+    metrics: dict[str, float] = {}
+    for name, estimate in evaluation.estimates.items():
+        for suffix, value in (
+            ("", estimate.value),
+            ("_ci_low", estimate.ci_low),
+            ("_ci_high", estimate.ci_high),
+        ):
+            if value is not None:
+                metrics[f"{name}{suffix}"] = value
+    params = {
+        "task": "multiclass",
+        "classes": ", ".join(str(c) for c in evaluation.report.classes)[:500],
+        "confidence": str(evaluation.confidence),
+        "n_boot": str(evaluation.n_boot),
+        "ci": evaluation.ci,
+        "rows": str(dataset.n),
+        "recipe": str(dataset.recipe),
+    }
+    frame = dataset.frame.assign(**{dataset.target: dataset.labels})
+    result = {
+        **evaluation.to_dict(),
         "dataset": dataset.summary(),
         "scores": {"kind": scored.kind, "note": scored.note, "checksum": scored.checksum},
     }

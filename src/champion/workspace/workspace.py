@@ -18,7 +18,7 @@ from champion.evaluation import (
     evaluate_gates,
 )
 from champion.evaluation.criteria import Criterion
-from champion.evaluation.gates import Adjust
+from champion.evaluation.gates import MULTICLASS_DEFAULT_RULES, Adjust
 from champion.evaluation.operating import MatchedPoints
 from champion.models.refs import CHAMPION_ALIAS, RegisteredModelInfo, ResolvedModel
 from champion.models.registry import RegistryClient
@@ -132,6 +132,14 @@ class Workspace:
         ordered = {chosen: scored[chosen], **{u: s for u, s in scored.items() if u != chosen}}
         return compare_scored(ordered, chosen, dataset, stats), scored
 
+    def evaluate_multiclass(
+        self, uri: str, dataset: EvalDataset, stats: Statistics
+    ) -> tuple[MulticlassResult, ScoredModel]:
+        """Score (or read) one model on a multiclass test set and evaluate it with intervals,
+        named by its URI (the result's only model)."""
+        scored = self.score(uri, dataset)
+        return compare_scored({uri: scored}, uri, dataset, stats), scored
+
     def evaluate(
         self, uri: str, dataset: EvalDataset, stats: Statistics
     ) -> tuple[EvaluationReport, ScoredModel]:
@@ -243,10 +251,15 @@ class Workspace:
                 "compared with, not one of them; leave it out of --chosen-from."
             )
         labels = {"champion": champion, "challenger": challenger, **others}
-        found = self.analyses.selection(
-            labels, "champion", dataset, stats, {"challenger": pair} if pair else None
-        )
-        deltas = {label: c.deltas for label, c in found.comparisons.items()}
+        if dataset.classes is not None:  # a multiclass test set: its own metrics and default
+            several, _ = compare_scored(labels, "champion", dataset, stats)
+            deltas = {label: c.deltas for label, c in several.comparisons.items()}
+            rules = MULTICLASS_DEFAULT_RULES if tuple(rules) == DEFAULT_RULES else rules
+        else:
+            found = self.analyses.selection(
+                labels, "champion", dataset, stats, {"challenger": pair} if pair else None
+            )
+            deltas = {label: c.deltas for label, c in found.comparisons.items()}
         verdicts = evaluate_gates(deltas, rules, confidence=stats.confidence, adjust=adjust)
         return GateCheck(
             champion_version=champion.key.version,
