@@ -166,6 +166,11 @@ def test_a_version_chosen_among_candidates_is_gated_with_them(
     assert bad.exit_code == 2
     assert "--chosen-from 'three' is not a list of versions" in bad.stderr
     assert alias_of(uri, name) == "2"
+    # forced without a test set no gate runs: the candidates are said to be unused
+    forced = cli("promote", name, "4", "--tracking-uri", uri, "--reason", "r", "--force",
+                 "--chosen-from", "3", "--dry-run")  # fmt: skip
+    assert forced.exit_code == 0, forced.output
+    assert "note: --chosen-from 3 is not used: no gate runs" in forced.stderr
 
 
 def test_a_stale_expectation_is_refused_with_exit_3(

@@ -188,6 +188,13 @@ def promote(
                 f"{expected}) on a test set: give --data PATH (with --target COL or --recipe "
                 "NAME), or --force to skip the gate (recorded in the history)."
             )
+    if candidates and gate is None:
+        # said on stderr so that --format json stays one object
+        click.echo(
+            f"note: --chosen-from {', '.join(candidates)} is not used: no gate runs (there is "
+            f"no {alias} to compare with, or --force without --data).",
+            err=True,
+        )
     result = promote_version(
         writer,
         name,
