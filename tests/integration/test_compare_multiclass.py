@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import warnings
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -159,6 +160,17 @@ def test_evaluate_logs_the_multiclass_metrics_to_mlflow(store: dict[str, Any]) -
     assert run.data.metrics["f1_macro_ci_low"] == pytest.approx(metrics["f1_macro"]["ci_low"])
     assert run.data.params["task"] == "multiclass"
     assert run.data.params["classes"] == "Adelie, Chinstrap, Gentoo"
+    # the whole result as an artifact, with each class's one-vs-rest curves
+    import mlflow.artifacts
+
+    path = mlflow.artifacts.download_artifacts(
+        run_id=data["run_id"], artifact_path="champion/evaluation.json", tracking_uri=store["uri"]
+    )
+    logged = json.loads(Path(path).read_text())
+    assert set(logged["curves"]) == {"Adelie", "Chinstrap", "Gentoo"}
+    roc = logged["curves"]["Gentoo"]["roc"]
+    assert roc["x"][0] == 0.0
+    assert roc["x"][-1] == 1.0
 
 
 def test_the_promotion_gate_judges_multiclass_metrics(store: dict[str, Any]) -> None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from champion.data import EvalDataset
 from champion.evaluation import EvaluationReport
-from champion.evaluation.multiclass import MulticlassEvaluation
+from champion.evaluation.multiclass import MulticlassEvaluation, align_classes
+from champion.evaluation.multiclass.curves import class_curves
 from champion.models.tracking import EvaluationRecord
 from champion.workspace.scores import ScoredModel
 
@@ -56,7 +57,8 @@ def multiclass_record(
 ) -> EvaluationRecord:
     """What ``champion evaluate --log`` writes for a classifier of three or more classes: each
     metric and its CI bounds (f1_macro, f1_macro_ci_low, ...), settings, the evaluated rows and
-    the full result (per-class block, confusion matrix, calibration) as JSON-ready data."""
+    the full result (per-class block, confusion matrix, calibration, each class's one-vs-rest
+    ROC and PR curves under "curves") as JSON-ready data."""
     metrics: dict[str, float] = {}
     for name, estimate in evaluation.estimates.items():
         for suffix, value in (
@@ -76,8 +78,12 @@ def multiclass_record(
         "recipe": str(dataset.recipe),
     }
     frame = dataset.frame.assign(**{dataset.target: dataset.labels})
+    labels = list(dataset.labels)
+    aligned = align_classes(labels, {"model": (scored.values, scored.classes or ())})
+    curves = class_curves(labels, aligned.probabilities["model"], aligned.classes)
     result = {
         **evaluation.to_dict(),
+        "curves": curves,
         "dataset": dataset.summary(),
         "scores": {"kind": scored.kind, "note": scored.note, "checksum": scored.checksum},
     }
