@@ -64,7 +64,10 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     client.set_registered_model_alias(MODEL, "champion", "1")
     path = root / "test.csv"
     test.to_csv(path, index=False)
-    return {"uri": uri, "test": test, "fits": fits, "data": path, "cache": root / "cache"}
+    return {
+        "uri": uri, "test": test, "fits": fits, "data": path, "cache": root / "cache",
+        "experiment": experiment,
+    }  # fmt: skip
 
 
 def compare(store: dict[str, Any], *args: str) -> Result:
@@ -205,3 +208,40 @@ def test_the_dashboard_refuses_a_multiclass_test_set_with_what_to_do(
     )  # fmt: skip
     with pytest.raises(DataError, match=r"has 3 classes .* champion compare MODEL_URI"):
         open_test_set(config)
+
+
+def test_mlflow_evaluate_agrees_on_every_metric_both_report(store: dict[str, Any]) -> None:
+    """The peer check: MLflow's own evaluator (model_type="classifier") on the same registered
+    version and rows; its weighted averages are champion's ``_weighted`` metrics."""
+    import mlflow
+
+    test = pd.read_csv(store["data"])
+    with fluent_uri(store["uri"]), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        # in the store's own experiment: its artifacts stay in the store's folder
+        with mlflow.start_run(experiment_id=store["experiment"]):
+            theirs = mlflow.models.evaluate(
+                "models:/penguins/2", test, targets="species", model_type="classifier",
+                evaluator_config={"log_model_explainability": False},
+            ).metrics  # fmt: skip
+    result = CliRunner().invoke(
+        cli,
+        [
+            "evaluate", "models:/penguins/2", "--tracking-uri", store["uri"],
+            "--data", str(store["data"]), "--target", "species",
+            "--cache-dir", str(store["cache"]), "--n-boot", "0", "--format", "json",
+        ],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    ours = json.loads(result.stdout)["models"]["models:/penguins/2"]["metrics"]
+    pairs = {
+        "accuracy_score": "accuracy",
+        "precision_score": "precision_weighted",
+        "recall_score": "recall_weighted",
+        "f1_score": "f1_weighted",
+        "log_loss": "log_loss",
+        "roc_auc": "roc_auc_ovr_weighted",
+    }
+    assert set(pairs) <= set(theirs)
+    for their_name, our_name in pairs.items():
+        assert ours[our_name]["value"] == pytest.approx(theirs[their_name], rel=1e-9), our_name
