@@ -21,21 +21,16 @@ def compare_scored(
     scored: Mapping[str, ScoredModel], baseline: str, dataset: EvalDataset, stats: Statistics
 ) -> MulticlassResult:
     """The models of scored (name -> class probabilities (n, K_v)) compared with the one named
-    baseline on dataset's labels. DataError for a test set of two classes, or a model that
-    predicts labels only (its one-hot rows are not probabilities: log loss and the AUCs would
-    judge them as if it were certain)."""
+    baseline on dataset's labels. A model that predicts labels only (one-hot rows) gets the
+    metrics of its predicted class; its ranking and probability metrics are None with a note
+    (one-hot rows are not probabilities: log loss and the AUCs would judge them as if it were
+    certain). DataError for a test set of two classes, or a model without classes."""
     if dataset.classes is None:
         raise DataError("the test set's target has two classes: compare the models as binary.")
     versions = {}
     for name, s in scored.items():
         if s.classes is None or s.values.ndim != 2:
             raise DataError(f"{name} has no class probabilities on this multiclass test set.")
-        if s.labels_only:
-            raise DataError(
-                f"{name} predicts labels only: champion compares multiclass models by their "
-                "class probabilities (predict_proba); log such a model with a flavour that "
-                "returns them."
-            )
         versions[name] = (s.values, s.classes)
     aligned = align_classes(list(dataset.labels), versions)
     ordered = {baseline: aligned.probabilities[baseline], **aligned.probabilities}
@@ -48,6 +43,7 @@ def compare_scored(
         n_boot=stats.n_boot,
         random_state=stats.seed,
         ci=stats.ci,
+        labels_only=[name for name, s in scored.items() if s.labels_only],
     )
     notes = tuple(f"{name}: {s.note}" for name, s in scored.items() if s.note)
     return result, aligned.notes + notes

@@ -8,6 +8,10 @@ percentile bootstrap (the same resamples for both models). Accuracy's p-value is
 on the rows each model alone gets right (method "mcnemar", unweighted rows), as the binary
 compare does. The ECE's difference is always resampled (no delta method for it).
 
+A model named in ``labels_only`` gives one-hot predicted labels: its predicted-class metrics are
+compared as any other's; its ranking and probability metrics (and per-class AUCs) are None,
+so their differences are "undefined", the reason naming the model that predicts labels only.
+
 Per class, the F1 and one-vs-rest AUC differences get the same paired treatment, with their
 p-values adjusted by Holm's procedure across the classes: the class "that loses most" is named
 only when it is significantly worse after that adjustment.
@@ -16,8 +20,8 @@ only when it is significantly worse after that adjustment.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -43,9 +47,10 @@ from champion.evaluation.multiclass.intervals import (
     MulticlassEvaluation,
     evaluate_many,
     interval_settings,
+    labels_only_names,
 )
 from champion.evaluation.multiclass.probability import ECE_BINS
-from champion.evaluation.multiclass.report import MULTICLASS_METRICS
+from champion.evaluation.multiclass.report import MULTICLASS_METRICS, SCORE_METRICS
 from champion.evaluation.multiplicity import holm
 from champion.evaluation.stats import McNemarTest, mcnemar, z_quantile
 
@@ -64,6 +69,16 @@ class Paired:
     influences: tuple[MulticlassInfluences, MulticlassInfluences] | None
     resampled: tuple[Mapping[str, FloatArray], Mapping[str, FloatArray]] | None
     confidence: float
+    labels_only: tuple[str, ...] = ()
+
+
+def labels_only_reason(label: str, models: tuple[str, ...]) -> str:
+    """Why a ranking or probability metric's difference is undefined: models give labels only."""
+    says = "predicts" if len(models) == 1 else "predict"
+    return (
+        f"{label}: no paired test is possible, {' and '.join(models)} {says} labels only "
+        "(no class probabilities)"
+    )
 
 
 def paired_delta(
@@ -205,7 +220,10 @@ def class_deltas(
                 paired.resampled[1][resampled_name][:, c],
             )
         values = (getattr(base[c], attribute), getattr(chal[c], attribute))
-        found.append(paired_delta(spec, values, psi, resampled, paired.confidence))
+        delta = paired_delta(spec, values, psi, resampled, paired.confidence)
+        if paired.labels_only and metric == "roc_auc":
+            delta = replace(delta, reason=labels_only_reason(spec.label, paired.labels_only))
+        found.append(delta)
     deltas = tuple(found)
     adjusted = holm([d.p_value for d in deltas])
     worst, why = worst_class(labels, deltas, adjusted, 1.0 - paired.confidence)
@@ -276,9 +294,13 @@ def _correct(data: MulticlassInput) -> BoolArray:
 
 
 def compare_one(
-    names: tuple[str, str], inputs: Mapping[str, MulticlassInput], evaluated: Evaluated
+    names: tuple[str, str],
+    inputs: Mapping[str, MulticlassInput],
+    evaluated: Evaluated,
+    labels_only: Collection[str] = frozenset(),
 ) -> MulticlassModelComparison:
-    """The challenger names[1] against the baseline names[0]."""
+    """The challenger names[1] against the baseline names[0]; labels_only: the names of the
+    models that predict labels only."""
     order = list(inputs)
     at = (order.index(names[0]), order.index(names[1]))
     evaluations = (evaluated.evaluations[names[0]], evaluated.evaluations[names[1]])
@@ -288,6 +310,7 @@ def compare_one(
         None if effects is None else (effects[at[0]], effects[at[1]]),
         None if draws is None else (draws[at[0]], draws[at[1]]),
         evaluations[0].confidence,
+        tuple(n for n in names if n in labels_only),
     )
     base_ok, chal_ok = (_correct(inputs[n]) for n in names)
     test = mcnemar(
@@ -307,6 +330,8 @@ def compare_one(
         delta = paired_delta(spec, values, psi, resampled, paired.confidence)
         if spec.name == "accuracy" and not inputs[names[0]].weighted:
             delta = _with_mcnemar(delta, test, paired.confidence)
+        if paired.labels_only and spec.name in SCORE_METRICS:
+            delta = replace(delta, reason=labels_only_reason(spec.label, paired.labels_only))
         deltas[spec.name] = delta
     per_class = {m: class_deltas(m, evaluations, paired) for m in CLASS_METRICS}
     return MulticlassModelComparison(names[1], names[0], deltas, per_class, test)
@@ -324,13 +349,17 @@ def compare_multiclass(
     random_state: int | None = 0,
     ci: str = "auto",
     n_bins: int = ECE_BINS,
+    labels_only: Collection[str] = (),
 ) -> MulticlassComparison:
     """Evaluate several models' probabilities (n, K) on the same rows y_true (n,), columns in
     classes (K,) order, and compare each with the baseline (default: the first name).
 
     ci, n_boot, random_state as :func:`~.intervals.evaluate_multiclass_intervals`: analytic
     paired differences from the rows' influences, or the paired percentile bootstrap on the
-    same resamples for every model. DataError on unusable input.
+    same resamples for every model. labels_only names the models whose rows are one-hot
+    predicted labels: their predicted-class metrics are compared as usual, their ranking and
+    probability metrics are None with a note and their differences "undefined". DataError on
+    unusable input.
     """
     if not probas:
         raise DataError("compare_multiclass needs at least one model's probabilities.")
@@ -341,13 +370,16 @@ def compare_multiclass(
     if chosen not in names:
         raise DataError(f"baseline {chosen!r} is not among the models: {', '.join(names)}.")
     config = interval_settings(confidence, n_boot, random_state, ci)
+    only = labels_only_names(labels_only, names)
     given = {str(n): p for n, p in probas.items()}
     inputs = {
         name: multiclass_input(y_true, given[name], classes, sample_weight)
         for name in names_in_order(names, chosen)
     }
-    evaluated = evaluate_many(inputs, config, n_bins)
+    evaluated = evaluate_many(inputs, config, n_bins, only)
     comparisons = {
-        name: compare_one((chosen, name), inputs, evaluated) for name in inputs if name != chosen
+        name: compare_one((chosen, name), inputs, evaluated, only)
+        for name in inputs
+        if name != chosen
     }
     return MulticlassComparison(chosen, evaluated.evaluations, comparisons)

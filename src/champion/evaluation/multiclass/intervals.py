@@ -23,11 +23,13 @@ paired bootstrap (method "bootstrap"), the same resamples for every model; none 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from champion.errors import DataError
 from champion.evaluation.bootstrap import percentile_interval
+from champion.evaluation.calibration_error import METHOD as ECE_METHOD
 from champion.evaluation.estimates import MetricEstimate, optional
 from champion.evaluation.influence import standard_error
 from champion.evaluation.inputs import FloatArray
@@ -117,6 +119,9 @@ def analytic_estimates(
         value = report.metrics[name]
         if name == "ece":
             calib = report.calibration
+            if calib is None:  # a labels-only model: no calibration, no ECE
+                found[name] = _estimate(report, name, (math.nan, math.nan), ECE_METHOD)
+                continue
             bounds = (calib.ece_ci_low, calib.ece_ci_high)
             found[name] = _estimate(report, name, bounds, calib.ece_method)
         elif name in WILSON:
@@ -165,10 +170,25 @@ def interval_settings(
     return settings(0.5, confidence, n_boot, random_state, None, ci=ci)
 
 
+def labels_only_names(labels_only: Collection[str], names: Collection[str]) -> frozenset[str]:
+    """The names of labels_only (a single name may be given as a string), checked against the
+    models' names: DataError for one that names no model."""
+    chosen = frozenset([labels_only] if isinstance(labels_only, str) else map(str, labels_only))
+    unknown = chosen - set(names)
+    if unknown:
+        raise DataError(f"labels_only names unknown models: {', '.join(sorted(unknown))}.")
+    return chosen
+
+
 def evaluate_many(
-    inputs: Mapping[str, MulticlassInput], config: Settings, n_bins: int = ECE_BINS
+    inputs: Mapping[str, MulticlassInput],
+    config: Settings,
+    n_bins: int = ECE_BINS,
+    labels_only: Collection[str] = frozenset(),
 ) -> Evaluated:
-    """Reports with intervals of several models' validated input on the same rows."""
+    """Reports with intervals of several models' validated input on the same rows; the models
+    named in labels_only predict labels only (one-hot rows): their ranking and probability
+    metrics are None with a note, without an interval."""
     first = next(iter(inputs.values()))
     mode = config.interval_mode(first.n, first.weighted)
     effects = distributions = None
@@ -176,7 +196,9 @@ def evaluate_many(
         # one sort per column gives both the report's ranking and the placements' influences
         ranked = {name: column_ranking(data, influences=True) for name, data in inputs.items()}
         reports = {
-            name: multiclass_report(data, name, n_bins, config.confidence, ranked[name][0])
+            name: multiclass_report(
+                data, name, n_bins, config.confidence, ranked[name][0], name in labels_only
+            )
             for name, data in inputs.items()
         }
         effects = [multiclass_influences(data, ranked[name][1]) for name, data in inputs.items()]
@@ -193,7 +215,9 @@ def evaluate_many(
         ]
     else:
         reports = {
-            name: multiclass_report(data, name, n_bins, config.confidence)
+            name: multiclass_report(
+                data, name, n_bins, config.confidence, labels_only=name in labels_only
+            )
             for name, data in inputs.items()
         }
         if config.n_boot > 0:
@@ -226,13 +250,18 @@ def evaluate_multiclass_intervals(
     n_boot: int = 1000,
     random_state: int | None = 0,
     ci: str = "auto",
+    labels_only: Collection[str] = (),
 ) -> MulticlassEvaluation:
     """:func:`~.report.evaluate_multiclass` with a ``confidence`` interval for every metric.
 
     y_true (n,), y_proba (n, K), classes (K,), sample_weight (n,) as there; ci "auto" (analytic
     from AUTO_ANALYTIC_ROWS unweighted rows, else the bootstrap), "analytic" (the bootstrap
     still, with sample weights) or "bootstrap" (n_boot resamples drawn from random_state).
+    labels_only: model names (here ``name`` or nothing) whose y_proba holds one-hot predicted
+    labels: the predicted-class metrics as usual, the ranking and probability metrics None
+    with a note.
     """
     config = interval_settings(confidence, n_boot, random_state, ci)
+    only = labels_only_names(labels_only, [name])
     data = multiclass_input(y_true, y_proba, classes, sample_weight)
-    return evaluate_many({name: data}, config, n_bins).evaluations[name]
+    return evaluate_many({name: data}, config, n_bins, only).evaluations[name]

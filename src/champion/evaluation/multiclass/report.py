@@ -14,7 +14,7 @@ n = 10^6, K = 10 on one core of a busy machine: about 2.5 s, 3.5 s with sample w
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -62,6 +62,14 @@ MULTICLASS_METRICS: tuple[MetricSpec, ...] = (
     MetricSpec("ece", "ECE (top label)", Kind.PROBABILITY, greater_is_better=False),
 )
 MULTICLASS_METRIC_NAMES: tuple[str, ...] = tuple(spec.name for spec in MULTICLASS_METRICS)
+#: the metrics that need class probabilities or their ranking, not only the predicted class
+SCORE_METRICS: tuple[str, ...] = tuple(
+    spec.name for spec in MULTICLASS_METRICS if spec.kind is not Kind.THRESHOLD
+)
+MULTICLASS_LABELS_ONLY_NOTE = (
+    "unavailable: the model gives labels only, not class probabilities, so ranking metrics, "
+    "top-2 accuracy, log loss, Brier score and calibration cannot be computed"
+)
 
 
 @dataclass(frozen=True)
@@ -103,6 +111,9 @@ class MulticlassReport:
     ``classes`` order; pairwise_auc (K, K) holds the one-vs-one A(a|b) (NaN on the diagonal and
     for absent classes); calibration is the top-label reliability diagram behind ``ece``;
     argmax_ties counts the rows whose predicted class was a tie (sent to the first class).
+    labels_only: the model predicts labels only (one-hot rows): the metrics of SCORE_METRICS,
+    the per-class AUC and average precision, the pairwise AUCs and the calibration are
+    undefined (None, NaN) with MULTICLASS_LABELS_ONLY_NOTE.
     """
 
     name: str
@@ -114,9 +125,10 @@ class MulticlassReport:
     per_class: tuple[ClassMetrics, ...]
     confusion: ConfusionMatrix
     pairwise_auc: FloatArray
-    calibration: Calibration
+    calibration: Calibration | None
     argmax_ties: int
     notes: tuple[str, ...] = ()
+    labels_only: bool = False
 
     def header_dict(self) -> dict[str, Any]:
         return {
@@ -136,7 +148,7 @@ class MulticlassReport:
             "per_class": [c.to_dict() for c in self.per_class],
             "confusion_matrix": self.confusion.to_dict(),
             "pairwise_roc_auc": [[optional(v) for v in row] for row in self.pairwise_auc],
-            "calibration": self.calibration.to_dict(),
+            "calibration": None if self.calibration is None else self.calibration.to_dict(),
             "argmax_ties": self.argmax_ties,
             "notes": list(self.notes),
         }
@@ -190,8 +202,13 @@ def per_class(
     )
 
 
-def _report_notes(cm: ConfusionMatrix, ties: int) -> tuple[str, ...]:
+def _report_notes(cm: ConfusionMatrix, ties: int, labels_only: bool) -> tuple[str, ...]:
     notes: list[str] = []
+    if labels_only:
+        notes.append(
+            "the model predicts labels only (one-hot rows): the predicted-class metrics are "
+            "computed, the ranking and probability metrics are not"
+        )
     if ties:
         notes.append(
             f"{ties} rows give two or more classes the same highest probability: each is "
@@ -213,9 +230,11 @@ def multiclass_report(
     n_bins: int = ECE_BINS,
     confidence: float = 0.95,
     rank: Ranking | None = None,
+    labels_only: bool = False,
 ) -> MulticlassReport:
     """The report of validated input (see :func:`~.inputs.multiclass_input`); rank: its
-    ranking numbers when already found (:func:`~.ranking.column_ranking`)."""
+    ranking numbers when already found (:func:`~.ranking.column_ranking`); labels_only: the
+    rows are one-hot predicted labels, so only the predicted-class metrics are given."""
     predicted = predicted_classes(data.proba)
     cm = confusion_matrix(data, predicted)
     values, notes = label_metrics(cm)
@@ -230,6 +249,16 @@ def multiclass_report(
     calib = top_label_calibration(data, predicted, n_bins, confidence_level(confidence))
     values["ece"] = calib.ece
     ties = argmax_ties(data.proba, predicted)
+    classes = per_class(data, cm, rank)
+    pairwise = rank.pairwise
+    calibrated: Calibration | None = calib
+    if labels_only:
+        for metric in SCORE_METRICS:
+            values[metric] = np.nan
+            notes[metric] = MULTICLASS_LABELS_ONLY_NOTE
+        classes = tuple(_without_scores(c) for c in classes)
+        pairwise = np.full(pairwise.shape, np.nan)
+        calibrated = None
     return MulticlassReport(
         name=name,
         n=data.n,
@@ -237,13 +266,24 @@ def multiclass_report(
         weighted=data.weighted,
         metrics={m: optional(values[m]) for m in MULTICLASS_METRIC_NAMES},
         metric_notes={m: notes[m] for m in MULTICLASS_METRIC_NAMES if m in notes},
-        per_class=per_class(data, cm, rank),
+        per_class=classes,
         confusion=cm,
-        pairwise_auc=rank.pairwise,
-        calibration=calib,
+        pairwise_auc=pairwise,
+        calibration=calibrated,
         argmax_ties=ties,
-        notes=_report_notes(cm, ties),
+        notes=_report_notes(cm, ties, labels_only),
+        labels_only=labels_only,
     )
+
+
+def _without_scores(block: ClassMetrics) -> ClassMetrics:
+    """A class's block of a labels-only model: no ROC AUC nor average precision."""
+    notes = {
+        **block.notes,
+        "roc_auc": MULTICLASS_LABELS_ONLY_NOTE,
+        "average_precision": MULTICLASS_LABELS_ONLY_NOTE,
+    }
+    return replace(block, roc_auc=None, average_precision=None, notes=notes)
 
 
 def evaluate_multiclass(
@@ -255,13 +295,16 @@ def evaluate_multiclass(
     name: str = "model",
     n_bins: int = ECE_BINS,
     confidence: float = 0.95,
+    labels_only: bool = False,
 ) -> MulticlassReport:
     """Evaluate probabilities y_proba (n, K) for labels y_true (n,).
 
     classes (K,): the class of each probability column, in order (the model's ``classes_``),
     K >= 3 (two classes: use :func:`champion.evaluate`); sample_weight (n,) optional, >= 0;
     n_bins: equal-width bins of the top-label calibration and ECE; confidence: of the
-    calibration bins' Wilson intervals. Raises DataError on input that cannot be used as given.
+    calibration bins' Wilson intervals; labels_only: y_proba holds one-hot predicted labels (the
+    ranking and probability metrics are then None with a note). Raises DataError on input that
+    cannot be used as given.
     """
     data = multiclass_input(y_true, y_proba, classes, sample_weight)
-    return multiclass_report(data, name, n_bins, confidence)
+    return multiclass_report(data, name, n_bins, confidence, labels_only=labels_only)
