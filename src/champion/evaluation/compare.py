@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -120,11 +120,7 @@ class Comparison:
         "verdict_holm", its verdict on that adjusted p-value."""
         comparisons = {n: c.to_dict() for n, c in self.comparisons.items()}
         alpha = 1.0 - self.baseline_report.confidence
-        for metric, adjusted in self.holm_adjusted().items():
-            for name, value in adjusted.items():
-                entry = comparisons[name][metric]
-                entry["p_holm"] = value
-                entry["verdict_holm"] = adjusted_verdict(entry["verdict"], value, alpha)
+        add_holm(comparisons, self.holm_adjusted(), alpha)
         return {
             **self.baseline_report.header_dict(),
             "models": {n: r.model_dict(curves, max_points) for n, r in self.models.items()},
@@ -136,17 +132,36 @@ class Comparison:
     def holm_adjusted(self) -> dict[str, dict[str, float | None]]:
         """metric -> challenger -> its p-value adjusted by Holm's procedure over the
         challengers compared on that metric (None where the test is undefined)."""
-        names = list(self.comparisons)
-        metrics = {m for c in self.comparisons.values() for m in c.deltas}
-        adjusted: dict[str, dict[str, float | None]] = {}
-        for metric in sorted(metrics):
-            raw = [self._p(name, metric) for name in names]
-            adjusted[metric] = dict(zip(names, holm(raw), strict=True))
-        return adjusted
+        deltas = {name: c.deltas for name, c in self.comparisons.items()}
+        return holm_by_metric(deltas, sorted({m for d in deltas.values() for m in d}))
 
-    def _p(self, name: str, metric: str) -> float | None:
-        delta = self.comparisons[name].deltas.get(metric)
-        return None if delta is None else delta.p_value
+
+def holm_by_metric(
+    deltas: Mapping[str, Mapping[str, MetricDelta]], metrics: Iterable[str]
+) -> dict[str, dict[str, float | None]]:
+    """metric -> challenger -> its p-value adjusted by Holm's procedure over the challengers
+    (deltas: challenger -> metric -> its difference) compared on that metric; None where the
+    test is undefined or the challenger has no such metric."""
+    names = list(deltas)
+    adjusted: dict[str, dict[str, float | None]] = {}
+    for metric in metrics:
+        raw = [None if (d := deltas[n].get(metric)) is None else d.p_value for n in names]
+        adjusted[metric] = dict(zip(names, holm(raw), strict=True))
+    return adjusted
+
+
+def add_holm(
+    entries: Mapping[str, dict[str, Any]],
+    adjusted: Mapping[str, Mapping[str, float | None]],
+    alpha: float,
+) -> None:
+    """Give each challenger's JSON entry of each metric (entries: challenger -> metric ->
+    the delta's dict) its "p_holm" and its "verdict_holm" on it."""
+    for metric, by_name in adjusted.items():
+        for name, value in by_name.items():
+            entry = entries[name][metric]
+            entry["p_holm"] = value
+            entry["verdict_holm"] = adjusted_verdict(entry["verdict"], value, alpha)
 
 
 def adjusted_verdict(verdict: str, p_adjusted: float | None, alpha: float) -> str:

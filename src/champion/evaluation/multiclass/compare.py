@@ -32,7 +32,9 @@ from champion.evaluation.compare import (
     WORSE,
     MetricDelta,
     _verdict,
+    add_holm,
     adjusted_verdict,
+    holm_by_metric,
 )
 from champion.evaluation.estimates import optional
 from champion.evaluation.influence import paired_difference
@@ -262,12 +264,8 @@ class MulticlassComparison:
 
     def holm_adjusted(self) -> dict[str, dict[str, float | None]]:
         """metric -> challenger -> its p-value adjusted by Holm across the challengers."""
-        names = list(self.comparisons)
-        adjusted = {}
-        for spec in MULTICLASS_METRICS:
-            raw = [self.comparisons[n].deltas[spec.name].p_value for n in names]
-            adjusted[spec.name] = dict(zip(names, holm(raw), strict=True))
-        return adjusted
+        deltas = {name: c.deltas for name, c in self.comparisons.items()}
+        return holm_by_metric(deltas, (spec.name for spec in MULTICLASS_METRICS))
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: header, "models", "baseline", "comparisons"; each metric's delta also
@@ -275,11 +273,7 @@ class MulticlassComparison:
         Comparison.to_dict."""
         alpha = 1.0 - self.baseline_evaluation.confidence
         comparisons = {n: c.to_dict(alpha) for n, c in self.comparisons.items()}
-        for metric, adjusted in self.holm_adjusted().items():
-            for name, value in adjusted.items():
-                entry = comparisons[name][metric]
-                entry["p_holm"] = value
-                entry["verdict_holm"] = adjusted_verdict(entry["verdict"], value, alpha)
+        add_holm(comparisons, self.holm_adjusted(), alpha)
         return {
             **self.baseline_evaluation.header_dict(),
             "models": {n: e.model_dict() for n, e in self.models.items()},
