@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from champion.data import EvalDataset
-from champion.evaluation import EvaluationReport
+from champion.evaluation import EvaluationReport, MetricEstimate
 from champion.evaluation.multiclass import MulticlassEvaluation, align_classes
 from champion.evaluation.multiclass.curves import class_curves
 from champion.models.tracking import EvaluationRecord
@@ -15,15 +18,7 @@ def evaluation_record(
 ) -> EvaluationRecord:
     """What ``champion evaluate --log`` writes: metric values with their CI bounds, settings,
     the evaluated rows and the full result (curves included) as JSON-ready data."""
-    metrics: dict[str, float] = {}
-    for name, estimate in report.metrics.items():
-        for suffix, value in (
-            ("", estimate.value),
-            ("_ci_low", estimate.ci_low),
-            ("_ci_high", estimate.ci_high),
-        ):
-            if value is not None:
-                metrics[f"{name}{suffix}"] = value
+    metrics = metric_values(report.metrics)
     params = {
         "threshold": str(report.threshold),
         "confidence": str(report.confidence),
@@ -33,23 +28,12 @@ def evaluation_record(
         "rows": str(dataset.n),
         "recipe": str(dataset.recipe),
     }
-    frame = dataset.frame.assign(**{dataset.target: dataset.labels})
     result = {
         **report.to_dict(curves=True),
         "dataset": dataset.summary(),
         "scores": {"kind": scored.kind, "note": scored.note, "checksum": scored.checksum},
     }
-    name = f"{dataset.recipe or 'test set'}: {dataset.source}"
-    return EvaluationRecord(
-        metrics=metrics,
-        params=params,
-        frame=frame,
-        target=dataset.target,
-        dataset_name=name[:500],
-        dataset_source=str(dataset.source),
-        dataset_digest=dataset.fingerprint,
-        result=result,
-    )
+    return _record(dataset, metrics, params, result)
 
 
 def multiclass_record(
@@ -59,15 +43,7 @@ def multiclass_record(
     metric and its CI bounds (f1_macro, f1_macro_ci_low, ...), settings, the evaluated rows and
     the full result (per-class block, confusion matrix, calibration, each class's one-vs-rest
     ROC and PR curves under "curves") as JSON-ready data."""
-    metrics: dict[str, float] = {}
-    for name, estimate in evaluation.estimates.items():
-        for suffix, value in (
-            ("", estimate.value),
-            ("_ci_low", estimate.ci_low),
-            ("_ci_high", estimate.ci_high),
-        ):
-            if value is not None:
-                metrics[f"{name}{suffix}"] = value
+    metrics = metric_values(evaluation.estimates)
     params = {
         "task": "multiclass",
         "classes": ", ".join(str(c) for c in evaluation.report.classes)[:500],
@@ -77,7 +53,6 @@ def multiclass_record(
         "rows": str(dataset.n),
         "recipe": str(dataset.recipe),
     }
-    frame = dataset.frame.assign(**{dataset.target: dataset.labels})
     labels = list(dataset.labels)
     aligned = align_classes(labels, {"model": (scored.values, scored.classes or ())})
     curves = class_curves(labels, aligned.probabilities["model"], aligned.classes)
@@ -87,11 +62,34 @@ def multiclass_record(
         "dataset": dataset.summary(),
         "scores": {"kind": scored.kind, "note": scored.note, "checksum": scored.checksum},
     }
+    return _record(dataset, metrics, params, result)
+
+
+def metric_values(estimates: Mapping[str, MetricEstimate]) -> dict[str, float]:
+    """Each metric's value and CI bounds as MLflow metrics: roc_auc, roc_auc_ci_low, ... (the
+    undefined ones left out)."""
+    metrics: dict[str, float] = {}
+    for name, estimate in estimates.items():
+        for suffix, value in (
+            ("", estimate.value),
+            ("_ci_low", estimate.ci_low),
+            ("_ci_high", estimate.ci_high),
+        ):
+            if value is not None:
+                metrics[f"{name}{suffix}"] = value
+    return metrics
+
+
+def _record(
+    dataset: EvalDataset, metrics: dict[str, float], params: dict[str, str], result: dict[str, Any]
+) -> EvaluationRecord:
+    """The record of an evaluation on dataset: its rows (features and target) as the run's
+    dataset input, named after the recipe and source."""
     name = f"{dataset.recipe or 'test set'}: {dataset.source}"
     return EvaluationRecord(
         metrics=metrics,
         params=params,
-        frame=frame,
+        frame=dataset.frame.assign(**{dataset.target: dataset.labels}),
         target=dataset.target,
         dataset_name=name[:500],
         dataset_source=str(dataset.source),
