@@ -9,12 +9,89 @@ from collections.abc import Mapping
 
 from champion.data import EvalDataset
 from champion.errors import DataError
-from champion.evaluation.multiclass import MulticlassComparison, align_classes, compare_multiclass
+from champion.evaluation.multiclass import (
+    AlignedClasses,
+    CoverageCurve,
+    DecisionTable,
+    MulticlassComparison,
+    align_classes,
+    class_curves,
+    compare_multiclass,
+    coverage_curve,
+    decision_table,
+)
+from champion.workspace.analyses import Analyses
 from champion.workspace.keys import Statistics
+from champion.workspace.results import content_key
 from champion.workspace.scores import ScoredModel
 
 #: a comparison, and the notes of lining the versions' classes up with the test set's labels
 MulticlassResult = tuple[MulticlassComparison, tuple[str, ...]]
+
+
+def multiclass_digest(
+    scored: Mapping[str, ScoredModel], baseline: str, dataset: EvalDataset, stats: Statistics
+) -> str:
+    """The key of a multiclass comparison: the models' names and scores, the baseline, the test
+    set and the statistics (no threshold: the predicted class is the argmax)."""
+    return content_key(
+        "multiclass",
+        [(name, s.digest) for name, s in scored.items()],
+        baseline,
+        dataset.fingerprint,
+        *stats.parts()[1:],
+    )
+
+
+def stored_comparison(
+    analyses: Analyses,
+    scored: Mapping[str, ScoredModel],
+    baseline: str,
+    dataset: EvalDataset,
+    stats: Statistics,
+) -> MulticlassResult | None:
+    """The comparison of ``compare_scored`` if a process of this host has computed it, else
+    None (never computes)."""
+    found: MulticlassResult | None = analyses.stored(
+        "multiclass", multiclass_digest(scored, baseline, dataset, stats)
+    )
+    return found
+
+
+def cached_comparison(
+    analyses: Analyses,
+    scored: Mapping[str, ScoredModel],
+    baseline: str,
+    dataset: EvalDataset,
+    stats: Statistics,
+) -> MulticlassResult:
+    """``compare_scored``, computed once per host and kept in the results store (every worker
+    and the command line read it); the key names the models, so a comparison is stored under
+    the names it was asked with."""
+    digest = multiclass_digest(scored, baseline, dataset, stats)
+    subjects = tuple(s.key.uri for s in scored.values())  # what a page's activity line names
+    found: MulticlassResult = analyses.once(
+        "multiclass",
+        digest,
+        lambda: compare_scored(scored, baseline, dataset, stats),
+        subjects=subjects,
+        dataset=dataset.fingerprint,
+        total=dataset.n,
+    )
+    return found
+
+
+def aligned_classes(scored: Mapping[str, ScoredModel], dataset: EvalDataset) -> AlignedClasses:
+    """The models' class probabilities (name -> (n, K_v)) lined up on the union of their classes
+    and dataset's labels. DataError for a test set of two classes, or a model without classes."""
+    if dataset.classes is None:
+        raise DataError("the test set's target has two classes: compare the models as binary.")
+    versions = {}
+    for name, s in scored.items():
+        if s.classes is None or s.values.ndim != 2:
+            raise DataError(f"{name} has no class probabilities on this multiclass test set.")
+        versions[name] = (s.values, s.classes)
+    return align_classes(list(dataset.labels), versions)
 
 
 def compare_scored(
@@ -25,14 +102,7 @@ def compare_scored(
     metrics of its predicted class; its ranking and probability metrics are None with a note
     (one-hot rows are not probabilities: log loss and the AUCs would judge them as if it were
     certain). DataError for a test set of two classes, or a model without classes."""
-    if dataset.classes is None:
-        raise DataError("the test set's target has two classes: compare the models as binary.")
-    versions = {}
-    for name, s in scored.items():
-        if s.classes is None or s.values.ndim != 2:
-            raise DataError(f"{name} has no class probabilities on this multiclass test set.")
-        versions[name] = (s.values, s.classes)
-    aligned = align_classes(list(dataset.labels), versions)
+    aligned = aligned_classes(scored, dataset)
     ordered = {baseline: aligned.probabilities[baseline], **aligned.probabilities}
     result = compare_multiclass(
         dataset.labels,
@@ -47,3 +117,65 @@ def compare_scored(
     )
     notes = tuple(f"{name}: {s.note}" for name, s in scored.items() if s.note)
     return result, aligned.notes + notes
+
+
+#: one model's one-vs-rest curves: class label (text) -> {"roc": curve, "pr": curve} (JSON-ready)
+ClassCurves = dict[str, dict[str, object]]
+
+
+def curves_of(analyses: Analyses, scored: ScoredModel, dataset: EvalDataset) -> ClassCurves:
+    """One model's one-vs-rest ROC and PR curves of every class in its own classes (see
+    ``class_curves``), computed once per host; a labels-only model has none."""
+    if scored.labels_only or scored.classes is None:
+        return {}
+    model = scored
+
+    def compute() -> ClassCurves:
+        return class_curves(list(dataset.labels), model.values, list(model.classes or ()))
+
+    digest = content_key("class-curves", scored.digest, dataset.fingerprint)
+    found: ClassCurves = analyses.once("class-curves", digest, compute)
+    return found
+
+
+#: the decision page's content: top-k accuracy for every k, and each model's accuracy-coverage
+Decision = tuple[DecisionTable, dict[str, CoverageCurve]]
+
+
+def decision_of(
+    analyses: Analyses,
+    scored: Mapping[str, ScoredModel],
+    baseline: str,
+    dataset: EvalDataset,
+    stats: Statistics,
+) -> Decision:
+    """Top-k accuracy of every model (name -> scores) for k = 1 .. K - 1 with paired
+    differences to baseline, and each model's accuracy-coverage curve (labels-only models
+    have no confidence to keep rows by: left out of the curves), computed once per host."""
+
+    def compute() -> Decision:
+        aligned = aligned_classes(scored, dataset)
+        classes = list(aligned.classes)
+        table = decision_table(
+            dataset.labels,
+            aligned.probabilities,
+            classes,
+            baseline=baseline,
+            confidence=stats.confidence,
+        )
+        curves = {
+            name: coverage_curve(dataset.labels, p, classes)
+            for name, p in aligned.probabilities.items()
+            if not scored[name].labels_only
+        }
+        return table, curves
+
+    digest = content_key(
+        "decision",
+        [(name, s.digest) for name, s in scored.items()],
+        baseline,
+        dataset.fingerprint,
+        float(stats.confidence),
+    )
+    found: Decision = analyses.once("decision", digest, compute)
+    return found

@@ -24,7 +24,7 @@ from champion.models.refs import CHAMPION_ALIAS, RegisteredModelInfo, ResolvedMo
 from champion.models.registry import RegistryClient
 from champion.workspace.analyses import Analyses, Disagreements
 from champion.workspace.keys import ModelKey, Statistics
-from champion.workspace.multiclass import MulticlassResult, compare_scored
+from champion.workspace.multiclass import MulticlassResult, cached_comparison, compare_scored
 from champion.workspace.operating import operating_points
 from champion.workspace.results import Job
 from champion.workspace.scores import ProgressHook, ScoredModel, Scorer, ScoringPolicy
@@ -130,7 +130,7 @@ class Workspace:
         scored = self.score_all(uris, dataset)
         chosen = self.choose_baseline(scored, baseline)
         ordered = {chosen: scored[chosen], **{u: s for u, s in scored.items() if u != chosen}}
-        return compare_scored(ordered, chosen, dataset, stats), scored
+        return cached_comparison(self.analyses, ordered, chosen, dataset, stats), scored
 
     def evaluate_multiclass(
         self, uri: str, dataset: EvalDataset, stats: Statistics
@@ -138,7 +138,7 @@ class Workspace:
         """Score (or read) one model on a multiclass test set and evaluate it with intervals,
         named by its URI (the result's only model)."""
         scored = self.score(uri, dataset)
-        return compare_scored({uri: scored}, uri, dataset, stats), scored
+        return cached_comparison(self.analyses, {uri: scored}, uri, dataset, stats), scored
 
     def evaluate(
         self, uri: str, dataset: EvalDataset, stats: Statistics

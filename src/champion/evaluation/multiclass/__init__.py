@@ -17,6 +17,14 @@ from champion.evaluation.multiclass.compare import (
     compare_multiclass,
 )
 from champion.evaluation.multiclass.confusion import ConfusionMatrix
+from champion.evaluation.multiclass.curves import class_curves
+from champion.evaluation.multiclass.decision import (
+    CoverageCurve,
+    DecisionTable,
+    TopKRow,
+    coverage_curve,
+    decision_table,
+)
 from champion.evaluation.multiclass.inputs import MulticlassInput, multiclass_input
 from champion.evaluation.multiclass.intervals import (
     MulticlassEvaluation,
@@ -39,13 +47,19 @@ __all__ = [
     "ClassDeltas",
     "ClassMetrics",
     "ConfusionMatrix",
+    "CoverageCurve",
+    "DecisionTable",
     "MulticlassComparison",
     "MulticlassEvaluation",
     "MulticlassInput",
     "MulticlassModelComparison",
     "MulticlassReport",
+    "TopKRow",
     "align_classes",
+    "class_curves",
     "compare_multiclass",
+    "coverage_curve",
+    "decision_table",
     "evaluate_multiclass",
     "evaluate_multiclass_intervals",
     "multiclass_input",
