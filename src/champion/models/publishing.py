@@ -32,6 +32,8 @@ from mlflow.models import infer_signature
 from champion.errors import RegistryError
 
 KIND_TAG = "champion.demo"
+#: The skops type a tree ensemble's file holds beyond skops' defaults (champion trusts it).
+TREE_TYPES = ("sklearn.tree._tree.Tree",)
 PIP_REQUIREMENTS = ("mlflow", "scikit-learn", "pandas", "numpy", "skops")
 _NOISY_LOGGERS = ("mlflow", "alembic")
 
@@ -140,6 +142,11 @@ class DemoStore:
                 found[kind] = ExistingVersion(kind, str(mv.version), MappingProxyType(tags))
         return found
 
+    def has_model(self, name: str) -> bool:
+        """Whether the store holds a registered model called name (this one or another)."""
+        with self._guard(f"look for the registered model {name!r}"), _quiet():
+            return bool(self._client.search_registered_models(f"name = '{name}'"))
+
     def ensure_model(self, description: str, tags: Mapping[str, str]) -> None:
         """Create the registered model (with description and tags) unless it exists."""
         with self._guard(f"create the registered model {self.model_name!r}"), _quiet():
@@ -159,12 +166,14 @@ class DemoStore:
         """Fit spec on train, log it in a run and register it as a new version; its number.
 
         The version gets the description of spec, ``champion.demo=<kind>`` and tags; its
-        signature is inferred from the features (inputs) and P(target = 1) (output).
+        signature is inferred from the features (inputs) and P(target = 1) (output; every
+        class's probability, in ``classes_`` order, for three or more classes).
         """
         x, y = train[list(features)], train[target]
         with _quiet():
             model = spec.make().fit(x, y)
-            signature = infer_signature(x, model.predict_proba(x)[:, 1])
+            proba = model.predict_proba(x)
+            signature = infer_signature(x, proba[:, 1] if proba.shape[1] == 2 else proba)
         params = {"kind": spec.kind, "estimator": type(model).__name__, "train_rows": len(x)}
         version_tags = {**tags, KIND_TAG: spec.kind}
         action = f"log and register the {spec.kind!r} model"
