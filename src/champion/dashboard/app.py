@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 import dash
 
@@ -15,26 +15,52 @@ from champion.dashboard.operations import Operations
 from champion.dashboard.pages import (
     curves,
     disagreements,
+    mc_classes,
+    mc_curves,
+    mc_decision,
+    mc_overview,
     overview,
     registry,
     slices,
     threshold,
 )
+from champion.dashboard.shell import BINARY, MULTICLASS
 from champion.presentation.i18n import t
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
-# every page: its module, path and the i18n key of its name (the navigation is built from
-# Dash's page registry, which these fill)
-PAGES = (
-    (overview, "/", "ui.overview"),
-    (curves, "/curves", "ui.curves"),
-    (threshold, "/threshold", "ui.threshold"),
-    (slices, "/slices", "ui.slices"),
-    (disagreements, "/disagreements", "ui.disagreements"),
-    (registry, "/registry", "ui.registry"),
+# every page: its path, the i18n key of its name, and its module for a test set of two classes
+# and for one of three or more (None: the page is not shown for that kind); the navigation is
+# built from Dash's page registry, which these fill
+PAGES: tuple[tuple[str, str, Any, Any], ...] = (
+    ("/", "ui.overview", overview, mc_overview),
+    ("/curves", "ui.curves", curves, mc_curves),
+    ("/threshold", "ui.threshold", threshold, None),
+    ("/decision", "ui.decision", None, mc_decision),
+    ("/classes", "ui.classes", None, mc_classes),
+    ("/slices", "ui.slices", slices, slices),
+    ("/disagreements", "ui.disagreements", disagreements, disagreements),
+    ("/registry", "ui.registry", registry, registry),
 )
+
+
+def page_layout(binary: Any, multiclass: Any) -> Callable[..., Any]:
+    """The layout of a page for the served test set's kind (pages are registered once per
+    process, for every app): the module of that kind, else a note naming the page to use."""
+
+    def layout(**query: str) -> Any:
+        from dash import html
+
+        from champion.dashboard.context import backend
+
+        kind = multiclass if backend().dataset.classes is not None else binary
+        if kind is not None:
+            return kind.layout(**query)
+        key = "ui.not_for_binary" if binary is None else "ui.not_for_multiclass"
+        return html.P(t(key, backend().config.lang), className="lead pt-3", id="page-not-for-kind")
+
+    return layout
 
 
 def logins(config: DashboardConfig) -> tuple[auth.Logins | None, str | None]:
@@ -139,17 +165,21 @@ def create_app(config: DashboardConfig, backend: DashboardBackend | None = None)
         gate=served.gate,
         moved=lambda: served.model(fresh=True),
     )
-    for order, (module, path, key) in enumerate(PAGES):
+    for order, (path, key, binary, multiclass) in enumerate(PAGES):
         dash.register_page(  # type: ignore[no-untyped-call]
-            module.__name__,
+            (binary or multiclass).__name__,
             path=path,
             name=t(key, "en"),
             order=order,
-            layout=module.layout,
+            layout=page_layout(binary, multiclass),
             text_key=key,  # the navigation shows t(text_key, lang)
+            modes=tuple(m for m, k in ((BINARY, binary), (MULTICLASS, multiclass)) if k),
         )
-    app.layout = shell.layout(config.lang)
-    for module in (shell, overview, curves, threshold, slices, disagreements, registry):
+    mode = MULTICLASS if served.dataset.classes is not None else BINARY
+    app.layout = shell.layout(config.lang, mode)
+    shell.register(app, mode)
+    modules = {id(m): m for _, _, *kinds in PAGES for m in kinds if m is not None}
+    for module in modules.values():
         module.register(app)
     auth.install(app, users, secret_key=secret)
     limits.limit_requests(app, config.max_request_bytes)  # after install: it goes first

@@ -54,7 +54,7 @@ from champion.workspace.results import content_key, failure_message
 log = logging.getLogger("champion.dashboard")
 V = TypeVar("V")
 #: kinds of background work whose result a page waits for (besides scoring and pairs)
-PREPARED = ("slices", "operating")
+PREPARED = ("slices", "operating", "multiclass")
 MODEL_TTL = 3.0  # seconds a read of the registered model (versions, aliases) is reused
 CHALLENGER_ALIAS = "challenger"
 
@@ -377,6 +377,9 @@ class DashboardBackend:
                     f"version {version} is being scored on the test set; the gate needs its "
                     "scores: try again when the scoring shown at the top has finished."
                 )
+        if self.dataset.classes is not None:  # multiclass: the composer's own comparison
+            base, chal = self._scored_pair(champion, challenger)
+            return self.workspace.gate(base, chal, self.dataset, self.stats)
         pair = self.pair(champion, challenger, DEFAULT_THRESHOLD)
         if pair is None:
             raise ChampionError(

@@ -18,18 +18,24 @@ from champion.errors import ChampionError
 from champion.presentation.i18n import t
 from champion.workspace import DEFAULT_THRESHOLD, version_label
 
+BINARY, MULTICLASS = "binary", "multiclass"  # the kinds of test set, each with its own pages
 
-def pages() -> list[tuple[str, str]]:
-    """(i18n key of the name, path) of every registered page, in the navigation's order."""
+
+def _registered(mode: str) -> list[dict[str, Any]]:
+    """The registered pages shown for a test set of kind mode, in the navigation's order."""
     found = sorted(dash.page_registry.values(), key=lambda page: page["order"])
-    return [(page["text_key"], page["path"]) for page in found if "text_key" in page]
+    return [page for page in found if "text_key" in page and mode in page.get("modes", (mode,))]
 
 
-def links() -> list[tuple[str, str]]:
-    """(i18n key of the name, URL path) of every registered page: its path under the prefix
+def pages(mode: str = BINARY) -> list[tuple[str, str]]:
+    """(i18n key of the name, path) of every page of mode, in the navigation's order."""
+    return [(page["text_key"], page["path"]) for page in _registered(mode)]
+
+
+def links(mode: str = BINARY) -> list[tuple[str, str]]:
+    """(i18n key of the name, URL path) of every page of mode: its path under the prefix
     the app is served under (Dash's relative_path, "/champion/curves")."""
-    found = sorted(dash.page_registry.values(), key=lambda page: page["order"])
-    return [(page["text_key"], page["relative_path"]) for page in found if "text_key" in page]
+    return [(page["text_key"], page["relative_path"]) for page in _registered(mode)]
 
 
 def nav_id(key: str) -> str:
@@ -37,10 +43,10 @@ def nav_id(key: str) -> str:
     return ids.nav_link(key.removeprefix("ui."))
 
 
-def layout(lang: str) -> html.Div:
+def layout(lang: str, mode: str = BINARY) -> html.Div:
     nav = [
         dbc.NavItem(dbc.NavLink(t(key, lang), href=href, active="exact", id=nav_id(key)))
-        for key, href in links()
+        for key, href in links(mode)
     ]
     return html.Div(
         [
@@ -129,10 +135,11 @@ def remember_language(value: str) -> str:
     return value or "en"
 
 
-def translate_shell(lang: str) -> tuple[Any, ...]:
-    """The frame's words and the version picker's own labels in lang."""
+def translate_shell(lang: str, mode: str = BINARY) -> tuple[Any, ...]:
+    """The frame's words (the navigation of mode's pages) and the version picker's own labels
+    in lang."""
     picker = {key: t(f"dropdown.{key}", lang) for key in DROPDOWN_LABELS}
-    words = (t("title", lang), t("ui.model_picker", lang), *[t(k, lang) for k, _ in pages()])
+    words = (t("title", lang), t("ui.model_picker", lang), *[t(k, lang) for k, _ in pages(mode)])
     return (*words, picker)
 
 
@@ -161,7 +168,7 @@ def activity_text(a: Activity, lang: str = "en") -> str:
     """ "version 3: scoring 40%", "version 3 vs version 1: computing intervals", "version 1,
     version 3: computing slices" (in lang), or the error."""
     names = [version_label(v, lang) for v in a.versions]
-    joined = (", " if a.kind in ("slices", "operating") else " vs ").join(names)
+    joined = (", " if a.kind in ("slices", "operating", "multiclass") else " vs ").join(names)
     if a.error:
         return f"{joined}: {a.error}"
     if a.kind == "scoring":
@@ -170,7 +177,11 @@ def activity_text(a: Activity, lang: str = "en") -> str:
     return f"{joined}: {t(_JOB_TEXT.get(a.kind, 'ui.job_pair'), lang)}"
 
 
-_JOB_TEXT = {"slices": "ui.job_slices", "operating": "ui.job_operating"}
+_JOB_TEXT = {
+    "slices": "ui.job_slices",
+    "operating": "ui.job_operating",
+    "multiclass": "ui.job_multiclass",
+}
 
 
 def show_user(_path: str | None, lang: str | None) -> Any:
@@ -207,9 +218,13 @@ def logout_form(lang: str, action: str = "/logout") -> html.Form:
     )
 
 
-def register(app: dash.Dash) -> None:
+def register(app: dash.Dash, mode: str = BINARY) -> None:
     """Attach this module's callbacks to app (not to Dash's global list, which only the
-    first app of a process would receive)."""
+    first app of a process would receive); the navigation shows mode's pages."""
+
+    def translate(lang: str) -> tuple[Any, ...]:
+        return translate_shell(lang, mode)
+
     app.callback(
         Output(ids.MODEL_PICKER, "options"),
         Output(ids.MODEL_PICKER, "value"),
@@ -225,10 +240,10 @@ def register(app: dash.Dash) -> None:
     app.callback(
         Output(ids.TITLE, "children"),
         Output(ids.PICKER_LABEL, "children"),
-        *[Output(nav_id(key), "children") for key, _ in pages()],
+        *[Output(nav_id(key), "children") for key, _ in pages(mode)],
         Output(ids.MODEL_PICKER, "labels"),
         Input(ids.LANG_STORE, "data"),
-    )(translate_shell)
+    )(translate)
     app.callback(
         Output(ids.JOBS_STATUS, "children"),
         Output(ids.JOBS_POLL, "disabled"),

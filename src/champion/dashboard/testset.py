@@ -37,15 +37,6 @@ def open_test_set(config: DashboardConfig) -> EvalDataset:
         limits=Limits(config.max_bytes, config.max_rows),
         fetch=artifact_fetcher(config.tracking_uri),
     )
-    if dataset.classes is not None:
-        labels = ", ".join(repr(c) for c in dataset.classes[:10])
-        raise DataError(
-            f"the test set's target {dataset.target!r} has {len(dataset.classes)} classes "
-            f"({labels}); the dashboard's pages compare classifiers of two classes. Compare "
-            "these versions with champion compare MODEL_URI... --data ... --target "
-            f"{dataset.target} (every multiclass metric with its interval, paired tests, "
-            "gates), or serve a test set of two classes."
-        )
     log.info("test set: loaded %s (%d rows)", redact(config.data_source), dataset.n)
     return dataset
 

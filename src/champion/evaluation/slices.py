@@ -13,7 +13,7 @@ import numpy.typing as npt
 from champion.errors import DataError
 from champion.evaluation.compare import compare
 from champion.evaluation.inputs import FloatArray, binary_labels
-from champion.evaluation.metrics import SPECS
+from champion.evaluation.metrics import SPECS, MetricSpec
 from champion.evaluation.multiplicity import holm
 
 Interval = tuple[float | None, float | None]
@@ -67,6 +67,7 @@ class SliceTable:
     rows: tuple[SliceRow, ...]
     worst: Mapping[str, WorstSlice]
     confidence: float = 0.95
+    multiclass: bool = False  # then a row's positives counts the classes present in the slice
 
 
 def slice_metrics(
@@ -113,9 +114,10 @@ def slice_metrics(
                 confidence, n_boot, random_state, ci,
             )
         )  # fmt: skip
-    rows = _adjusted(rows, [name for name in scores if name != baseline])
+    rows = adjust_slices(rows, [name for name in scores if name != baseline])
     alpha = 1.0 - confidence
-    worst = {name: _worst(name, rows, metric, alpha) for name in scores if name != baseline}
+    spec = SPECS[metric]
+    worst = {name: worst_slice(name, rows, spec, alpha) for name in scores if name != baseline}
     return SliceTable(metric, baseline, threshold, tuple(rows), worst, confidence)
 
 
@@ -158,7 +160,7 @@ def _slice_row(
     )  # fmt: skip
 
 
-def _adjusted(rows: list[SliceRow], challengers: Sequence[str]) -> list[SliceRow]:
+def adjust_slices(rows: list[SliceRow], challengers: Sequence[str]) -> list[SliceRow]:
     """rows with each challenger's p-values adjusted by Holm across the slices judged (large
     enough, test defined); None for the others."""
     judged = {
@@ -171,8 +173,11 @@ def _adjusted(rows: list[SliceRow], challengers: Sequence[str]) -> list[SliceRow
     ]
 
 
-def _worst(challenger: str, rows: Sequence[SliceRow], metric: str, alpha: float) -> WorstSlice:
-    spec = SPECS[metric]
+def worst_slice(
+    challenger: str, rows: Sequence[SliceRow], spec: MetricSpec, alpha: float
+) -> WorstSlice:
+    """The slice where challenger is significantly worse on spec's metric by the most (rows
+    adjusted by ``adjust_slices``), or none, with the reason."""
     sign = 1.0 if spec.greater_is_better else -1.0
     judged = [row for row in rows if row.p_holm.get(challenger) is not None]
     small = sum(row.small for row in rows)

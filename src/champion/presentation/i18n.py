@@ -7,6 +7,7 @@ language, falls back to English. Texts with ``{placeholders}`` are filled with `
 from __future__ import annotations
 
 from champion.evaluation import METRICS, MetricDelta
+from champion.presentation import i18n_multiclass
 from champion.presentation.tables import fmt_number, fmt_p, mark
 
 LANGUAGES: tuple[str, ...] = ("en", "ja")
@@ -415,6 +416,8 @@ _JA: dict[str, str] = {
     "ui.grid_cap": "（表には得点差の大きい {rows} 行を表示）",
 }
 
+_EN.update(i18n_multiclass.EN)
+_JA.update(i18n_multiclass.JA)
 TEXTS: dict[str, dict[str, str]] = {"en": _EN, "ja": _JA}
 """{language: {key: text}}; every language has the same keys (a test checks)."""
 
@@ -431,9 +434,9 @@ def t(key: str, lang: str = DEFAULT_LANGUAGE, **values: object) -> str:
 def metric_label(metric: str, lang: str = DEFAULT_LANGUAGE) -> str:
     """A metric's display name ("roc_auc" -> "ROC AUC"; ja "average_precision" -> "平均適合率").
     A metric without a text falls back to its METRICS label, then to the name itself."""
-    key = f"metric.{metric}"
-    if key in _EN:
-        return t(key, lang)
+    for key in (f"metric.{metric}", f"mc.metric.{metric}"):  # binary, then multiclass names
+        if key in _EN:
+            return t(key, lang)
     return next((spec.label for spec in METRICS if spec.name == metric), metric)
 
 

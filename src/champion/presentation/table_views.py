@@ -102,7 +102,8 @@ def slices_view(table: SliceTable, lang: str) -> TableView:
     models = list(table.rows[0].values) if table.rows else []
     challengers = [m for m in models if m != table.baseline]
     worst = {w.label for w in table.worst.values() if w.label is not None}
-    header = [t("ui.slice", lang), t("ui.rows", lang), t("ui.positives", lang), *models]
+    counted = t("mc.ui.classes_present", lang) if table.multiclass else t("ui.positives", lang)
+    header = [t("ui.slice", lang), t("ui.rows", lang), counted, *models]
     for name in challengers:
         header += [f"Δ {name}", f"{t('ui.p_holm', lang)} {name}"]
     rows = []
@@ -169,9 +170,10 @@ def run_cell(run_id: str | None, ui: str | None, lang: str) -> Cell:
 
 
 def agreement_view(
-    agreement: Agreement, baseline: str, challenger: str, threshold: float, lang: str
+    agreement: Agreement, baseline: str, challenger: str, threshold: float | None, lang: str
 ) -> TableView:
-    """Rows: the baseline right / wrong; columns: the challenger right / wrong."""
+    """Rows: the baseline right / wrong; columns: the challenger right / wrong; at threshold, or
+    (None) of multiclass models' predicted classes."""
     a, right, wrong = agreement, "✓", "✗"
     only = t("ui.only_correct", lang, model=baseline), t("ui.only_correct", lang, model=challenger)
     rows = (
@@ -187,7 +189,11 @@ def agreement_view(
         ),
     )
     total = a.both_correct + a.baseline_only + a.challenger_only + a.both_wrong
-    caption = t("ui.agreement_title", lang, threshold=f"{threshold:.2f}", rows=total)
+    caption = (
+        t("mc.ui.agreement_title", lang, rows=total)
+        if threshold is None
+        else t("ui.agreement_title", lang, threshold=f"{threshold:.2f}", rows=total)
+    )
     header = ("", f"{challenger} {right}", f"{challenger} {wrong}")
     return TableView(header, rows, caption=caption, row_headings=True)
 

@@ -40,6 +40,7 @@ from champion.evaluation import (
     paired_agreement,
     slice_metrics,
 )
+from champion.evaluation.multiclass.slices import multiclass_slice_metrics
 from champion.workspace.keys import DEFAULT_THRESHOLD, Statistics
 from champion.workspace.results import Memo, ResultStore, content_key
 from champion.workspace.scores import ScoredModel
@@ -51,13 +52,14 @@ MAX_ROWS = 5000  # disagreeing rows sent to the browser's grid; the rest are cou
 
 @dataclass(frozen=True)
 class Disagreements:
-    """The agreement table of two models (labelled baseline and challenger) at a threshold and
-    the rows they disagree on: rows (k, row number + features + label + both scores), the first
+    """The agreement table of two models (labelled baseline and challenger) at a threshold
+    (None: multiclass models, whose predicted class is the argmax) and the rows they disagree
+    on: rows (k, row number + features + label + both scores), the first
     MAX_ROWS by descending score difference; total is the number of disagreeing rows."""
 
     baseline: str
     challenger: str
-    threshold: float
+    threshold: float | None
     agreement: Agreement
     rows: pd.DataFrame
     total: int
@@ -301,6 +303,15 @@ class Analyses:
 
         def compute() -> SliceTable:
             sliced = slice_dataset(dataset, column, bins)
+            if dataset.classes is not None:  # each model's probabilities and classes
+                return multiclass_slice_metrics(
+                    dataset.labels,
+                    {label: (s.values, s.classes or ()) for label, s in scored.items()},
+                    sliced.codes, sliced.labels, metric=metric, baseline=baseline,
+                    labels_only=[label for label, s in scored.items() if s.labels_only],
+                    confidence=stats.confidence, n_boot=min(stats.n_boot, SLICE_RESAMPLES),
+                    random_state=stats.seed, ci=stats.ci,
+                )  # fmt: skip
             return slice_metrics(
                 dataset.labels,
                 {label: s.values for label, s in scored.items()},

@@ -7,8 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import numpy as np
+
 from champion.data import EvalDataset
 from champion.errors import DataError
+from champion.evaluation.agreement import Agreement
 from champion.evaluation.multiclass import (
     AlignedClasses,
     CoverageCurve,
@@ -20,7 +23,7 @@ from champion.evaluation.multiclass import (
     coverage_curve,
     decision_table,
 )
-from champion.workspace.analyses import Analyses
+from champion.workspace.analyses import MAX_ROWS, Analyses, Disagreements
 from champion.workspace.keys import Statistics
 from champion.workspace.results import content_key
 from champion.workspace.scores import ScoredModel
@@ -179,3 +182,39 @@ def decision_of(
     )
     found: Decision = analyses.once("decision", digest, compute)
     return found
+
+
+def class_disagreements(
+    base: tuple[str, ScoredModel], challenger: tuple[str, ScoredModel], dataset: EvalDataset
+) -> Disagreements:
+    """Where two multiclass models (label, scores) predict different classes (the argmax of
+    each): the agreement table of their correctness and the rows, the first MAX_ROWS by how
+    much the two differ on the true class's probability, with each model's predicted class
+    ("class <label>") and its probability ("score <label>")."""
+    (base_label, b), (challenger_label, c) = base, challenger
+    aligned = aligned_classes({base_label: b, challenger_label: c}, dataset)
+    classes = np.asarray(aligned.classes, dtype=object)
+    index_of = {label: i for i, label in enumerate(aligned.classes)}
+    truth = np.fromiter((index_of[v] for v in dataset.labels), dtype=np.intp, count=dataset.n)
+    p_base, p_chal = aligned.probabilities[base_label], aligned.probabilities[challenger_label]
+    pred_base, pred_chal = p_base.argmax(axis=1), p_chal.argmax(axis=1)
+    right_b, right_c = pred_base == truth, pred_chal == truth
+    agreement = Agreement(
+        int(np.count_nonzero(right_b & right_c)),
+        int(np.count_nonzero(right_b & ~right_c)),
+        int(np.count_nonzero(right_c & ~right_b)),
+        int(np.count_nonzero(~right_b & ~right_c)),
+    )
+    index = np.flatnonzero(pred_base != pred_chal)
+    gap = np.abs(p_chal[index, truth[index]] - p_base[index, truth[index]])
+    # a stable sort keeps row order among equal gaps, so the table is reproducible
+    shown = index[np.argsort(-gap, kind="stable")[:MAX_ROWS]]
+    rows = dataset.frame.iloc[shown].copy()
+    rows.insert(0, "row", shown)
+    rows[dataset.target] = dataset.labels[shown]
+    for label, pred, p in ((base_label, pred_base, p_base), (challenger_label, pred_chal, p_chal)):
+        rows[f"class {label}"] = classes[pred[shown]]
+        rows[f"score {label}"] = p[shown, pred[shown]]
+    return Disagreements(
+        base_label, challenger_label, None, agreement, rows.reset_index(drop=True), int(index.size)
+    )

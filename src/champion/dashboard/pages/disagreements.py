@@ -1,6 +1,7 @@
 """Disagreements: the 2x2 agreement table of the baseline (the champion when selected) and one
 challenger at the current threshold, and a sortable, filterable grid of the rows where they
-predict different classes (features, label, both scores)."""
+predict different classes (features, label, both scores). On a multiclass test set: the
+agreement of their predicted classes (the argmax) and the rows where those differ."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, dcc, html
 
 from champion.dashboard import ids
+from champion.dashboard import multiclass as mc
 from champion.dashboard.components import (
     alert,
     data_table,
@@ -113,8 +115,11 @@ def update(
         if len(ordered) < 2 or challenger not in ordered[1:]:
             notice = pending_alert(pending, lang) or alert(t("ui.need_two", lang), "secondary")
             return notice, None, "", [], []
-        cut = threshold_of(threshold)
-        found = backend().disagreements(ordered[0], str(challenger), cut, lang)
+        if mc.is_multiclass(backend()):  # predicted classes (argmax): no threshold
+            found = mc.disagreements(backend(), ordered[0], str(challenger), lang)
+        else:
+            cut = threshold_of(threshold)
+            found = backend().disagreements(ordered[0], str(challenger), cut, lang)
     except ChampionError as err:
         return alert(err), None, "", [], []
     table, count = agreement_table(found, lang), count_text(found, lang)

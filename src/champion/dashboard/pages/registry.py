@@ -11,19 +11,23 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, dcc, html
 
 from champion.dashboard import ids
+from champion.dashboard import multiclass as mc
 from champion.dashboard.components import (
     alert,
+    computing_alert,
     data_table,
     empty_figure,
     evaluation_notices,
     graph,
     page,
+    pending_alert,
     threshold_of,
 )
 from champion.dashboard.context import backend
 from champion.dashboard.pages import registry_actions
 from champion.errors import ChampionError
 from champion.evaluation import METRICS
+from champion.evaluation.multiclass import MULTICLASS_METRICS
 from champion.models import RegisteredModelInfo
 from champion.models.refs import CHAMPION_ALIAS
 from champion.presentation import metric_label, t, trend_figure
@@ -31,7 +35,17 @@ from champion.presentation.table_views import versions_view
 from champion.workspace import version_label
 
 
+def trend_metrics() -> tuple[list[dict[str, str]], str]:
+    """The trend chart's metrics (the test set's kind decides which) and the first shown."""
+    if mc.is_multiclass(backend()):
+        specs, first = MULTICLASS_METRICS, "roc_auc_ovr_macro"
+    else:
+        specs, first = METRICS, "roc_auc"
+    return [{"label": spec.label, "value": spec.name} for spec in specs], first
+
+
 def layout(**_query: str) -> html.Div:
+    options, first = trend_metrics()
     return page(
         html.Div(id=ids.REGISTRY_ALERT),
         html.Div(id=ids.REGISTRY_TABLE),
@@ -39,8 +53,8 @@ def layout(**_query: str) -> html.Div:
             dbc.Col(
                 dcc.Dropdown(
                     id=ids.TREND_METRIC,
-                    options=[{"label": spec.label, "value": spec.name} for spec in METRICS],
-                    value="roc_auc",
+                    options=options,
+                    value=first,
                     clearable=False,
                 ),
                 width=4,
@@ -71,6 +85,29 @@ def trend(model: Any, versions: list[str], evaluated: Any, metric: str, lang: st
     return figure
 
 
+def multiclass_trend(
+    model: Any, versions: list[str], metric: str, lang: str
+) -> tuple[list[Any], Any]:
+    """The notices and the trend figure of a multiclass test set, from the comparison of every
+    scored version (each metric's estimate with its interval)."""
+    found = mc.comparison(backend(), versions, lang)
+    shown = pending_alert(found.pending, lang)
+    shown += computing_alert(found.computing, found.baseline, lang)
+    if found.value is None:
+        return shown, empty_figure(t("ui.no_models", lang) if not shown else "")
+    cmp = found.value[0]
+    points = []
+    for version in versions:
+        label = version_label(version, lang)
+        if label in cmp.models:
+            points.append((label, cmp.models[label].estimates[metric]))
+    champion = model.aliases.get(CHAMPION_ALIAS)
+    highlight = version_label(champion, lang) if champion else None
+    figure = trend_figure(points, metric, lang=lang, highlight=highlight)
+    figure.update_layout(title=t("chart.trend", lang, metric=metric_label(metric, lang)))
+    return shown, figure
+
+
 def update(
     metric: str, lang: str, threshold: float | None, _jobs: Any, _refresh: Any = None
 ) -> tuple[Any, ...]:
@@ -78,10 +115,13 @@ def update(
     try:
         model = backend().model(fresh=True)  # this page is about the registry: no stale read
         versions = [v.version for v in reversed(model.versions)]  # oldest first on the x axis
+        table = versions_table(model, lang, backend().config.ui_url)
+        if mc.is_multiclass(backend()):
+            shown, figure = multiclass_trend(model, versions, metric, lang)
+            return shown, table, figure
         evaluated = backend().evaluate(versions, threshold_of(threshold), lang)
     except ChampionError as err:
         return alert(err), None, empty_figure()
-    table = versions_table(model, lang, backend().config.ui_url)
     figure = trend(model, versions, evaluated, metric, lang)
     return evaluation_notices(evaluated, lang), table, figure
 

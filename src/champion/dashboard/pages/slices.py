@@ -11,6 +11,7 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, dcc, html
 
 from champion.dashboard import ids, prepared
+from champion.dashboard import multiclass as mc
 from champion.dashboard.components import (
     alert,
     computing_alert,
@@ -24,14 +25,24 @@ from champion.dashboard.components import (
 from champion.dashboard.context import backend
 from champion.errors import ChampionError
 from champion.evaluation import METRICS, SliceTable
+from champion.evaluation.multiclass import MULTICLASS_METRICS
 from champion.evaluation.slices import MIN_SLICE_CLASS, MIN_SLICE_ROWS
 from champion.presentation import metric_label, t
 from champion.presentation.figures_slices import slices_figure
 from champion.presentation.table_views import slices_view
 
 
+def slice_metrics() -> tuple[list[dict[str, str]], str]:
+    """The metrics a slice table can show (the test set's kind decides which), the first
+    shown: ROC AUC for two classes, accuracy for more (defined on the smallest slices)."""
+    if mc.is_multiclass(backend()):
+        return [{"label": s.label, "value": s.name} for s in MULTICLASS_METRICS], "accuracy"
+    return [{"label": s.label, "value": s.name} for s in METRICS], "roc_auc"
+
+
 def layout(**_query: str) -> html.Div:
     columns = list(backend().dataset.features)
+    metrics, first = slice_metrics()
     return page(
         dbc.Row(
             [
@@ -52,8 +63,8 @@ def layout(**_query: str) -> html.Div:
                         dbc.Label(id=ids.SLICE_METRIC_LABEL, html_for=ids.SLICE_METRIC),
                         dcc.Dropdown(
                             id=ids.SLICE_METRIC,
-                            options=[{"label": s.label, "value": s.name} for s in METRICS],
-                            value="roc_auc",
+                            options=metrics,
+                            value=first,
                             clearable=False,
                         ),
                     ],
@@ -129,7 +140,7 @@ def update(
     labels = (t("ui.slice_column", lang), t("ui.slice_metric", lang), t("ui.bins", lang))
     if not column:
         return alert(t("ui.no_models", lang)), "", None, empty_figure(), *labels
-    chosen = (column, int(bins or 4), metric or "roc_auc")
+    chosen = (column, int(bins or 4), metric or slice_metrics()[1])
     try:
         notices, table = notices_and_table(versions, threshold, lang, chosen)
     except ChampionError as err:

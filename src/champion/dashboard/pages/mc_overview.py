@@ -1,0 +1,95 @@
+"""Overview of a multiclass test set: every multiclass metric of every selected version with its
+interval, each challenger's paired differences against the champion, the grouped bar chart, and
+the verdict in words (the default gate's metric, and the class a challenger loses most on)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash
+from dash import Input, Output, html
+
+from champion.dashboard import ids
+from champion.dashboard import multiclass as mc
+from champion.dashboard.components import (
+    alert,
+    computing_alert,
+    data_table,
+    empty_figure,
+    graph,
+    page,
+    pending_alert,
+)
+from champion.dashboard.context import backend
+from champion.errors import ChampionError
+from champion.evaluation.multiclass import MulticlassComparison
+from champion.models.refs import CHAMPION_ALIAS
+from champion.presentation import t
+from champion.presentation.figures_multiclass import multiclass_metrics_bar
+from champion.presentation.i18n import verdict_sentence
+from champion.presentation.multiclass_views import multiclass_metrics_view, worst_class_lines
+from champion.workspace import version_label
+
+VERDICT_METRIC = "roc_auc_ovr_macro"  # the default gate's metric (MULTICLASS_DEFAULT_RULES)
+
+
+def layout(**_query: str) -> html.Div:
+    return page(
+        html.Div(id=ids.MC_OVERVIEW_ALERT),
+        html.P(id=ids.MC_VERDICT, className="lead"),
+        html.Div(id=ids.MC_METRICS_TABLE),
+        graph(ids.MC_METRICS_BAR, height=520),
+    )
+
+
+def verdicts(cmp: MulticlassComparison, lang: str) -> list[Any]:
+    """Per challenger: the default gate metric's verdict, then its worst class (or none)."""
+    rows = cmp.baseline_evaluation.report.n
+    champion = backend().model().aliases.get(CHAMPION_ALIAS)
+    base = cmp.baseline
+    if champion is not None and base == version_label(champion, lang):
+        base = f"champion ({base})" if lang != "ja" else f"チャンピオン ({base})"
+    lines: list[Any] = []
+    worst = worst_class_lines(cmp, lang)
+    for (name, comparison), loses in zip(cmp.comparisons.items(), worst, strict=True):
+        delta = comparison.deltas[VERDICT_METRIC]
+        lines += [verdict_sentence(delta, name, base, rows, lang), html.Br(), loses]
+        lines.append(html.Br())
+    return lines[:-1]
+
+
+def notices(found: Any, lang: str) -> list[Any]:
+    """Versions still scored, a comparison computing, and what lining up the classes changed."""
+    shown = pending_alert(found.pending, lang) + computing_alert(
+        found.computing, found.baseline, lang
+    )
+    if found.value is not None:
+        shown += [alert(note, "warning") for note in found.value[1]]
+    return shown
+
+
+def update(versions: list[str] | None, lang: str, _jobs: Any) -> tuple[Any, ...]:
+    lang = lang or "en"
+    try:
+        found = mc.comparison(backend(), versions or [], lang)
+    except ChampionError as err:
+        return alert(err), "", None, empty_figure()
+    if found.value is None:
+        message = "" if found.pending or found.computing else t("ui.no_models", lang)
+        return notices(found, lang), "", None, empty_figure(message)
+    cmp = found.value[0]
+    table = data_table(multiclass_metrics_view(cmp, lang), ids.MC_METRICS_ROWS)
+    return notices(found, lang), verdicts(cmp, lang), table, multiclass_metrics_bar(cmp, lang)
+
+
+def register(app: dash.Dash) -> None:
+    """Attach this module's callbacks to app."""
+    app.callback(
+        Output(ids.MC_OVERVIEW_ALERT, "children"),
+        Output(ids.MC_VERDICT, "children"),
+        Output(ids.MC_METRICS_TABLE, "children"),
+        Output(ids.MC_METRICS_BAR, "figure"),
+        Input(ids.VERSIONS_STORE, "data"),
+        Input(ids.LANG_STORE, "data"),
+        Input(ids.JOBS_STATUS, "children"),
+    )(update)
