@@ -68,7 +68,7 @@ PLUGIN_GROUP = "champion.commands"
 PLUGIN_HELP: dict[str, str] = {
     "champion.dashboard.commands:serve": "Serve the dashboard for a registered model.",
     "champion.dashboard.commands:demo": (
-        "Run the offline Titanic demo: store, three versions, dashboard."
+        "Run an offline demo (Titanic or penguins): store, versions, dashboard."
     ),
     "champion.dashboard.users_cmd:users": "Manage the users who may log in to the dashboard.",
 }

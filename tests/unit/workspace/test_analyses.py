@@ -44,7 +44,9 @@ def data() -> tuple[Any, dict[str, ScoredModel]]:
         v: scored(v, np.clip(y * shift + rng.random(N) * (1 - shift), 0, 1))
         for v, shift in (("1", 0.2), ("2", 0.3), ("3", 0.25))
     }
-    dataset = SimpleNamespace(labels=y.astype(int), y=y, pos_label=1, n=N, fingerprint="f" * 64)
+    dataset = SimpleNamespace(
+        labels=y.astype(int), y=y, pos_label=1, n=N, fingerprint="f" * 64, classes=None
+    )
     return dataset, versions
 
 

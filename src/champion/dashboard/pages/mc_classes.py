@@ -92,13 +92,18 @@ def update(
     if found.value is None:
         return notices(found, lang), "", None, *nothing
     cmp = found.value[0]
-    worst: list[Any] = []
-    for line in worst_class_lines(cmp, lang):
-        worst += [line, html.Br()]
     table = data_table(class_view(cmp, lang), ids.MC_CLASS_ROWS)
     matrices = confusions(cmp, picked, lang) if picked else (empty_figure(), empty_figure())
     bars = per_class_figure(cmp, "f1", lang)
-    return notices(found, lang), worst[:-1], table, bars, *matrices
+    return notices(found, lang), lines(worst_class_lines(cmp, lang)), table, bars, *matrices
+
+
+def lines(texts: list[str]) -> list[Any]:
+    """texts one per line."""
+    shown: list[Any] = []
+    for text in texts:
+        shown += [text, html.Br()]
+    return shown[:-1]
 
 
 def register(app: dash.Dash) -> None:
