@@ -54,7 +54,7 @@ from champion.workspace.results import content_key, failure_message
 log = logging.getLogger("champion.dashboard")
 V = TypeVar("V")
 #: kinds of background work whose result a page waits for (besides scoring and pairs)
-PREPARED = ("slices", "operating", "multiclass")
+PREPARED = ("slices", "operating", "multiclass", "class-curves", "decision")
 MODEL_TTL = 3.0  # seconds a read of the registered model (versions, aliases) is reused
 CHALLENGER_ALIAS = "challenger"
 

@@ -168,7 +168,7 @@ def activity_text(a: Activity, lang: str = "en") -> str:
     """ "version 3: scoring 40%", "version 3 vs version 1: computing intervals", "version 1,
     version 3: computing slices" (in lang), or the error."""
     names = [version_label(v, lang) for v in a.versions]
-    joined = (", " if a.kind in ("slices", "operating", "multiclass") else " vs ").join(names)
+    joined = (" vs " if a.kind in ("scoring", "pair") else ", ").join(names)
     if a.error:
         return f"{joined}: {a.error}"
     if a.kind == "scoring":
@@ -181,6 +181,8 @@ _JOB_TEXT = {
     "slices": "ui.job_slices",
     "operating": "ui.job_operating",
     "multiclass": "ui.job_multiclass",
+    "class-curves": "ui.job_class_curves",
+    "decision": "ui.job_decision",
 }
 
 

@@ -126,6 +126,20 @@ def compare_scored(
 ClassCurves = dict[str, dict[str, object]]
 
 
+def _curves_digest(scored: ScoredModel, dataset: EvalDataset) -> str:
+    return content_key("class-curves", scored.digest, dataset.fingerprint)
+
+
+def stored_curves(
+    analyses: Analyses, scored: ScoredModel, dataset: EvalDataset
+) -> ClassCurves | None:
+    """The curves of ``curves_of`` if stored (a labels-only model's: none), else None."""
+    if scored.labels_only or scored.classes is None:
+        return {}
+    found: ClassCurves | None = analyses.stored("class-curves", _curves_digest(scored, dataset))
+    return found
+
+
 def curves_of(analyses: Analyses, scored: ScoredModel, dataset: EvalDataset) -> ClassCurves:
     """One model's one-vs-rest ROC and PR curves of every class in its own classes (see
     ``class_curves``), computed once per host; a labels-only model has none."""
@@ -136,13 +150,38 @@ def curves_of(analyses: Analyses, scored: ScoredModel, dataset: EvalDataset) -> 
     def compute() -> ClassCurves:
         return class_curves(list(dataset.labels), model.values, list(model.classes or ()))
 
-    digest = content_key("class-curves", scored.digest, dataset.fingerprint)
-    found: ClassCurves = analyses.once("class-curves", digest, compute)
+    found: ClassCurves = analyses.once("class-curves", _curves_digest(scored, dataset), compute)
     return found
 
 
 #: the decision page's content: top-k accuracy for every k, and each model's accuracy-coverage
 Decision = tuple[DecisionTable, dict[str, CoverageCurve]]
+
+
+def _decision_digest(
+    scored: Mapping[str, ScoredModel], baseline: str, dataset: EvalDataset, stats: Statistics
+) -> str:
+    return content_key(
+        "decision",
+        [(name, s.digest) for name, s in scored.items()],
+        baseline,
+        dataset.fingerprint,
+        float(stats.confidence),
+    )
+
+
+def stored_decision(
+    analyses: Analyses,
+    scored: Mapping[str, ScoredModel],
+    baseline: str,
+    dataset: EvalDataset,
+    stats: Statistics,
+) -> Decision | None:
+    """The result of ``decision_of`` if stored, else None (never computes)."""
+    found: Decision | None = analyses.stored(
+        "decision", _decision_digest(scored, baseline, dataset, stats)
+    )
+    return found
 
 
 def decision_of(
@@ -173,13 +212,7 @@ def decision_of(
         }
         return table, curves
 
-    digest = content_key(
-        "decision",
-        [(name, s.digest) for name, s in scored.items()],
-        baseline,
-        dataset.fingerprint,
-        float(stats.confidence),
-    )
+    digest = _decision_digest(scored, baseline, dataset, stats)
     found: Decision = analyses.once("decision", digest, compute)
     return found
 

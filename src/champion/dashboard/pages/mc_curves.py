@@ -12,7 +12,7 @@ from dash import Input, Output, dcc, html
 
 from champion.dashboard import ids
 from champion.dashboard import multiclass as mc
-from champion.dashboard.components import alert, empty_figure, graph, page, pending_alert
+from champion.dashboard.components import alert, empty_figure, graph, page
 from champion.dashboard.context import backend
 from champion.errors import ChampionError
 from champion.presentation import t
@@ -79,20 +79,21 @@ def picker_texts(lang: str) -> tuple[Any, ...]:
 
 def figures(versions: list[str], chosen: str, view: str, lang: str) -> tuple[Any, ...]:
     """The notices and the ROC and PR figures of the scored versions."""
-    curves, pending = mc.curves(backend(), versions, lang)
+    found = mc.curves(backend(), versions, lang)
+    curves = found.value
     if not curves:
-        message = "" if pending else t("ui.no_models", lang)
-        return pending_alert(pending, lang), empty_figure(message), empty_figure(message)
+        message = "" if found.pending or found.computing else t("ui.no_models", lang)
+        return mc.computing_notice(found, lang), empty_figure(message), empty_figure(message)
     if view == GRID:
-        found = [class_grid_figure(kind, curves, lang) for kind in ("roc", "pr")]
-        return pending_alert(pending, lang), *found
+        drawn = [class_grid_figure(kind, curves, lang) for kind in ("roc", "pr")]
+        return mc.computing_notice(found, lang), *drawn
     picked = None if chosen == MACRO else chosen
     compared = mc.comparison(backend(), versions, lang).value
-    found = []
+    drawn = []
     for kind in ("roc", "pr"):
         scores = None if compared is None else class_curve_scores(compared[0], kind, picked)
-        found.append(class_curve_figure(kind, curves, picked, lang, scores))
-    return pending_alert(pending, lang), *found
+        drawn.append(class_curve_figure(kind, curves, picked, lang, scores))
+    return mc.computing_notice(found, lang), *drawn
 
 
 def update(

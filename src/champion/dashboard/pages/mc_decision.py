@@ -18,7 +18,6 @@ from champion.dashboard.components import (
     empty_figure,
     graph,
     page,
-    pending_alert,
 )
 from champion.dashboard.context import backend
 from champion.errors import ChampionError
@@ -45,16 +44,16 @@ def update(versions: list[str] | None, lang: str, _jobs: Any) -> tuple[Any, ...]
     lang = lang or "en"
     why = t("mc.ui.decision_why", lang, k=len(backend().dataset.classes or ()))
     try:
-        found, pending = mc.decision(backend(), versions or [], lang)
+        found = mc.decision(backend(), versions or [], lang)
     except ChampionError as err:
         return alert(err), why, None, empty_figure(), empty_figure()
-    if found is None:
-        message = "" if pending else t("ui.no_models", lang)
-        return pending_alert(pending, lang), why, None, empty_figure(message), empty_figure()
-    table, curves = found
+    notices = mc.computing_notice(found, lang)
+    if found.value is None:
+        message = "" if notices else t("ui.no_models", lang)
+        return notices, why, None, empty_figure(message), empty_figure()
+    table, curves = found.value
     shown = data_table(decision_view(table, lang), ids.MC_DECISION_ROWS)
-    figures = coverage_figure(curves, lang), top_k_figure(table, lang)
-    return pending_alert(pending, lang), why, shown, *figures
+    return notices, why, shown, coverage_figure(curves, lang), top_k_figure(table, lang)
 
 
 def register(app: dash.Dash) -> None:
