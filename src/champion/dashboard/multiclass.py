@@ -8,15 +8,17 @@ pair is (``DashboardBackend.prepared``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 from champion.dashboard.backend import DashboardBackend
 from champion.dashboard.components import alert, pending_alert
 from champion.dashboard.views import Prepared
+from champion.data import EvalDataset
 from champion.errors import ChampionError
 from champion.presentation import t
-from champion.workspace import Disagreements, ScoredModel, version_label
+from champion.workspace import Disagreements, ScoredModel, Statistics, version_label
+from champion.workspace.analyses import Analyses
 from champion.workspace.multiclass import (
     ClassCurves,
     Decision,
@@ -36,6 +38,7 @@ COMPARISON, CURVES, DECISION = "multiclass", "class-curves", "decision"
 #: cost of the curves and the decision table per row and class, in bootstrap row-resamples (the
 #: inline budget's unit): at a million rows and 10 classes about 2 s per version
 CURVES_COST = 5
+V = TypeVar("V")
 
 
 def is_multiclass(backend: DashboardBackend) -> bool:
@@ -53,68 +56,82 @@ def _named(backend: DashboardBackend, ordered: Sequence[str], lang: str) -> dict
     return found
 
 
-def comparison(
-    backend: DashboardBackend, versions: Sequence[str], lang: str
-) -> Prepared[MulticlassResult]:
-    """The paired comparison of the selected versions that are scored, the champion (if among
-    them) first: stored, computed now when small, else in the background (value None)."""
+#: what a page's result is computed from: the composer's analyses, the ready versions' scores
+#: under their names (baseline first), the baseline's name, the test set and the statistics
+Inputs = tuple[Analyses, dict[str, ScoredModel], str, EvalDataset, Statistics]
+
+
+def _prepared(
+    backend: DashboardBackend,
+    versions: Sequence[str],
+    lang: str,
+    work: tuple[str, int],
+    find: Callable[[Inputs], V | None],
+    make: Callable[[Inputs], V],
+) -> Prepared[V]:
+    """A result about the selected versions that are scored, the champion (if among them)
+    first: find() if stored, make() now when its cost (work[1] per row and version, in the
+    inline budget's unit) fits, else make() in the background as work[0] (value None)."""
     ordered, pending = backend.ready_and_baseline(versions)
     if not ordered:
         return Prepared(None, pending)
     scored = _named(backend, ordered, lang)
     baseline = backend.key(ordered[0]).label(lang)
-    analyses, dataset, stats = backend.workspace.analyses, backend.dataset, backend.stats
-    found = stored_comparison(analyses, scored, baseline, dataset, stats)
+    inputs = (backend.workspace.analyses, scored, baseline, backend.dataset, backend.stats)
+    cost = backend.dataset.n * work[1] * len(ordered)
+    queued = ((work[0], ",".join(ordered)), cost)
+    return backend.prepared(ordered, pending, find(inputs), lambda: make(inputs), queued)
 
-    def compute() -> MulticlassResult:
-        return cached_comparison(analyses, scored, baseline, dataset, stats)
 
-    cost = dataset.n * (stats.n_boot + 1)
-    work = (COMPARISON, ",".join(ordered))
-    return backend.prepared(list(ordered), pending, found, compute, (work, cost))
+def comparison(
+    backend: DashboardBackend, versions: Sequence[str], lang: str
+) -> Prepared[MulticlassResult]:
+    """The paired comparison of the selected versions that are scored (see ``_prepared``)."""
+    resamples = backend.stats.n_boot + 1
+    return _prepared(
+        backend,
+        versions,
+        lang,
+        (COMPARISON, resamples),
+        lambda i: stored_comparison(*i),
+        lambda i: cached_comparison(*i),
+    )
+
+
+def _stored_curves(inputs: Inputs) -> dict[str, ClassCurves] | None:
+    """Every version's curves if all are stored, else None."""
+    analyses, scored, _, dataset, _ = inputs
+    kept = {name: stored_curves(analyses, s, dataset) for name, s in scored.items()}
+    found = {name: c for name, c in kept.items() if c is not None}
+    return found if len(found) == len(kept) else None
 
 
 def curves(
     backend: DashboardBackend, versions: Sequence[str], lang: str
 ) -> Prepared[dict[str, ClassCurves]]:
-    """Each scored version's one-vs-rest curves (name -> class -> {"roc", "pr"}), in
-    selection order: stored, computed now when small, else in the background (value None)."""
-    ready = [v for v in versions if backend.scored(v) is not None]
-    pending = tuple(v for v in versions if v not in ready)
-    if not ready:
-        return Prepared(None, pending)
-    scored = _named(backend, ready, lang)
-    analyses, dataset = backend.workspace.analyses, backend.dataset
-    kept = {name: stored_curves(analyses, s, dataset) for name, s in scored.items()}
-    found: dict[str, ClassCurves] | None = {n: c for n, c in kept.items() if c is not None}
-    if found is not None and len(found) < len(kept):  # one version's are not stored yet
-        found = None
+    """Each scored version's one-vs-rest curves (name -> class -> {"roc", "pr"}), the champion
+    (if among them) first (see ``_prepared``)."""
+    per_row = len(backend.dataset.classes or ()) * CURVES_COST
 
-    def compute() -> dict[str, ClassCurves]:
+    def make(inputs: Inputs) -> dict[str, ClassCurves]:
+        analyses, scored, _, dataset, _ = inputs
         return {name: curves_of(analyses, s, dataset) for name, s in scored.items()}
 
-    cost = dataset.n * len(dataset.classes or ()) * len(ready) * CURVES_COST
-    work = (CURVES, ",".join(ready))
-    return backend.prepared(ready, pending, found, compute, (work, cost))
+    return _prepared(backend, versions, lang, (CURVES, per_row), _stored_curves, make)
 
 
 def decision(backend: DashboardBackend, versions: Sequence[str], lang: str) -> Prepared[Decision]:
-    """Top-k accuracy of the scored versions (champion first) and their accuracy-coverage
-    curves: stored, computed now when small, else in the background (value None)."""
-    ordered, pending = backend.ready_and_baseline(versions)
-    if not ordered:
-        return Prepared(None, pending)
-    scored = _named(backend, ordered, lang)
-    baseline = backend.key(ordered[0]).label(lang)
-    analyses, dataset, stats = backend.workspace.analyses, backend.dataset, backend.stats
-    found = stored_decision(analyses, scored, baseline, dataset, stats)
-
-    def compute() -> Decision:
-        return decision_of(analyses, scored, baseline, dataset, stats)
-
-    cost = dataset.n * len(dataset.classes or ()) * len(ordered) * CURVES_COST
-    work = (DECISION, ",".join(ordered))
-    return backend.prepared(list(ordered), pending, found, compute, (work, cost))
+    """Top-k accuracy of the scored versions and their accuracy-coverage curves (see
+    ``_prepared``)."""
+    per_row = len(backend.dataset.classes or ()) * CURVES_COST
+    return _prepared(
+        backend,
+        versions,
+        lang,
+        (DECISION, per_row),
+        lambda i: stored_decision(*i),
+        lambda i: decision_of(*i),
+    )
 
 
 def disagreements(

@@ -4,7 +4,7 @@ challenger's paired difference per slice, and where a challenger is significantl
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -98,15 +98,8 @@ def slice_metrics(
     if baseline not in scores:
         raise DataError(f"baseline {baseline!r} is not among the models: {', '.join(scores)}.")
     y = binary_labels(y_true, pos_label)
-    index = np.asarray(codes)
-    if index.shape != y.shape:
-        raise DataError(f"codes has {index.size} rows, the labels {y.size}.")
     rows = []
-    for code, label in enumerate(labels):
-        mask = index == code
-        n = int(np.count_nonzero(mask))
-        if n == 0:
-            continue
+    for label, mask in slice_masks(codes, labels, y.size):
         in_slice = {m: np.asarray(s, dtype=np.float64)[mask] for m, s in scores.items()}
         rows.append(
             _slice_row(
@@ -119,6 +112,20 @@ def slice_metrics(
     spec = SPECS[metric]
     worst = {name: worst_slice(name, rows, spec, alpha) for name in scores if name != baseline}
     return SliceTable(metric, baseline, threshold, tuple(rows), worst, confidence)
+
+
+def slice_masks(
+    codes: npt.NDArray[np.intp], labels: Sequence[str], n: int
+) -> Iterator[tuple[str, npt.NDArray[np.bool_]]]:
+    """(label, rows of the slice (n,) bool) of every slice with rows, in labels order; codes
+    (n,) gives each row's slice, an index into labels. DataError when codes has not n rows."""
+    index = np.asarray(codes)
+    if index.shape != (n,):
+        raise DataError(f"codes has {index.size} rows, the labels {n}.")
+    for code, label in enumerate(labels):
+        mask = index == code
+        if mask.any():
+            yield label, mask
 
 
 def _slice_row(

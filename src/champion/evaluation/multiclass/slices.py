@@ -19,6 +19,7 @@ from champion.evaluation.slices import (
     SliceRow,
     SliceTable,
     adjust_slices,
+    slice_masks,
     worst_slice,
 )
 
@@ -54,15 +55,9 @@ def multiclass_slice_metrics(
     y = np.asarray(y_true, dtype=object)
     aligned = align_classes(list(y), versions)
     probas, classes = aligned.probabilities, list(aligned.classes)
-    index = np.asarray(codes)
-    if index.shape != y.shape:
-        raise DataError(f"codes has {index.size} rows, the labels {y.size}.")
     rows = []
-    for code, label in enumerate(labels):
-        mask = index == code
+    for label, mask in slice_masks(codes, labels, y.size):
         n = int(np.count_nonzero(mask))
-        if n == 0:
-            continue
         result = compare_multiclass(
             y[mask],
             {name: np.asarray(p)[mask] for name, p in probas.items()},
