@@ -2,9 +2,10 @@
 
     .venv/bin/python scripts/make_screenshots.py [--out docs/screenshots] [--workdir DIR]
 
-Prepares (or reuses) a demo store, serves the dashboard on a free loopback port in a thread,
-and saves one PNG per page in English, plus the overview in Japanese. Needs Debian's chromium
-and chromium-driver (scripts/install-browser.sh).
+Prepares (or reuses) the Titanic and the penguins demo stores, serves each dashboard on a free
+loopback port in a thread, and saves one PNG per page in English (the penguins pages as
+penguins-<page>.png), plus each overview in Japanese. Needs Debian's chromium and
+chromium-driver (scripts/install-browser.sh).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from werkzeug.serving import make_server
 
 from champion.dashboard.app import create_app
 from champion.dashboard.config import DashboardConfig
-from champion.demo import prepare_demo
+from champion.demo import DemoSetup, prepare_demo
 
 PAGES = (
     ("overview", None, "#overview-table"),
@@ -33,6 +34,12 @@ PAGES = (
     ("slices", "#nav-slices", "#slices-graph .js-plotly-plot"),
     ("disagreements", "#nav-disagreements", "#disagree-grid .ag-row"),
     ("registry", "#nav-registry", "#registry-trend .js-plotly-plot"),
+)
+MULTICLASS_PAGES = (
+    ("overview", None, "#mc-metrics-rows"),
+    ("curves", "#nav-curves", "#mc-curves-roc .js-plotly-plot"),
+    ("decision", "#nav-decision", "#mc-coverage .js-plotly-plot"),
+    ("classes", "#nav-classes", "#mc-confusion-difference .js-plotly-plot"),
 )
 
 
@@ -61,12 +68,11 @@ def settle(driver: webdriver.Chrome, css: str) -> None:
     time.sleep(2.0)  # let plotly finish drawing
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--out", type=Path, default=Path("docs/screenshots"))
-    parser.add_argument("--workdir", type=Path, default=Path(tempfile.mkdtemp()) / "demo")
-    args = parser.parse_args()
-    setup = prepare_demo(args.workdir)
+def shoot(
+    setup: DemoSetup, pages: tuple[tuple[str, str | None, str], ...], prefix: str, out: Path
+) -> None:
+    """Serve setup's dashboard and save each page (name, navigation link, element to wait for)
+    as out/<prefix><name>.png, then the overview in Japanese."""
     config = DashboardConfig(
         tracking_uri=setup.tracking_uri,
         model_name=setup.model_name,
@@ -76,23 +82,32 @@ def main() -> None:
     )
     server = make_server("127.0.0.1", 0, create_app(config).server, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    url = f"http://127.0.0.1:{server.server_port}/"
-    args.out.mkdir(parents=True, exist_ok=True)
     driver = browser(Path(tempfile.mkdtemp()))
     try:
-        driver.get(url)
-        for name, nav, ready in PAGES:
+        driver.get(f"http://127.0.0.1:{server.server_port}/")
+        for name, nav, ready in pages:
             if nav:
                 driver.find_element(By.CSS_SELECTOR, nav).click()
             settle(driver, ready)
-            driver.save_screenshot(str(args.out / f"{name}.png"))
+            driver.save_screenshot(str(out / f"{prefix}{name}.png"))
         driver.find_element(By.CSS_SELECTOR, "#nav-overview").click()
         driver.find_element(By.CSS_SELECTOR, "#lang-toggle input[value='ja']").click()
-        settle(driver, "#overview-table")
-        driver.save_screenshot(str(args.out / "overview-ja.png"))
+        settle(driver, pages[0][2])
+        driver.save_screenshot(str(out / f"{prefix}overview-ja.png"))
     finally:
         driver.quit()
         server.shutdown()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--out", type=Path, default=Path("docs/screenshots"))
+    parser.add_argument("--workdir", type=Path, default=Path(tempfile.mkdtemp()))
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    shoot(prepare_demo(args.workdir / "demo"), PAGES, "", args.out)
+    penguins = prepare_demo(args.workdir / "penguins", dataset="penguins")
+    shoot(penguins, MULTICLASS_PAGES, "penguins-", args.out)
     print(f"screenshots in {args.out}")
 
 

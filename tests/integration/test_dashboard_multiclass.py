@@ -106,7 +106,7 @@ def test_classes_page_confusion_equals_the_predictions(mc_ctx: None, penguins: D
     _notices, worst, table, bars, confusion, difference = mc_classes.update(
         ["1", "2"], "2", "en", None
     )
-    assert "version 2 vs version 1" in " ".join(map(str, worst))
+    assert "version 2 vs champion (version 1)" in " ".join(map(str, worst))
     for species in ("Adelie", "Chinstrap", "Gentoo"):
         assert species in str(table)
     y = penguins.dataset().labels

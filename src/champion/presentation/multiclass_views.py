@@ -10,7 +10,7 @@ from champion.evaluation.multiclass import (
     DecisionTable,
     MulticlassComparison,
 )
-from champion.presentation.i18n import metric_label, t
+from champion.presentation.i18n import estimate_text, metric_label, t
 from champion.presentation.multiclass_tables import delta_rows
 from champion.presentation.table_views import TONES, Cell, TableView
 from champion.presentation.tables import fmt_interval, fmt_number, fmt_p, mark
@@ -59,7 +59,7 @@ def class_view(cmp: MulticlassComparison, lang: str) -> TableView:
     each challenger's F1 and AUC differences with p-values adjusted by Holm across the classes.
     The class a challenger loses most on (significantly worse after Holm) is flagged."""
     challengers = [name for name in cmp.models if name != cmp.baseline]
-    header = [t("mc.ui.class", lang), t("ui.rows", lang)]
+    header = [t("mc.ui.class", lang), t("mc.ui.rows", lang)]
     for name in cmp.models:
         header += [f"{name} P / R / F1", f"{name} AUC"]
     for name in challengers:
@@ -91,7 +91,7 @@ def _class_delta_cell(d: MetricDelta, p_holm: float | None, alpha: float, lang: 
     """A per-class difference: marked only when significant after Holm across the classes."""
     if d.delta is None:
         return Cell("—")
-    text = f"{fmt_number(d.delta, 3, signed=True)} {fmt_interval(d.ci_low, d.ci_high, signed=True)}"
+    text = estimate_text(d.delta, d.ci_low, d.ci_high, 3, signed=True)
     verdict = d.verdict
     if p_holm is None:
         return Cell(text)
@@ -101,14 +101,18 @@ def _class_delta_cell(d: MetricDelta, p_holm: float | None, alpha: float, lang: 
     return Cell(shown, hint, TONES.get(verdict) if significant else None)
 
 
-def worst_class_lines(cmp: MulticlassComparison, lang: str) -> list[str]:
+def worst_class_lines(
+    cmp: MulticlassComparison, lang: str, baseline: str | None = None
+) -> list[str]:
     """For each challenger: the class it loses most F1 on (significant after Holm across the
-    classes), or that no class is significantly worse."""
+    classes), or that no class is significantly worse; the baseline named baseline ("champion
+    (version 1)"; default: its name in cmp)."""
+    base = baseline or cmp.baseline
     lines = []
     for name, comparison in cmp.comparisons.items():
         block = comparison.per_class["f1"]
         if block.worst is None:
-            lines.append(t("mc.ui.no_worst_class", lang, model=name, baseline=cmp.baseline))
+            lines.append(t("mc.ui.no_worst_class", lang, model=name, baseline=base))
             continue
         k = block.labels.index(block.worst)
         d, p = block.deltas[k], block.p_holm[k]
@@ -117,7 +121,7 @@ def worst_class_lines(cmp: MulticlassComparison, lang: str) -> list[str]:
                 "mc.ui.worst_class",
                 lang,
                 model=name,
-                baseline=cmp.baseline,
+                baseline=base,
                 label=str(block.worst),
                 delta=fmt_number(d.delta, 3, signed=True),
                 p=fmt_p(p),

@@ -15,7 +15,7 @@ from champion.dashboard import ids
 from champion.dashboard import multiclass as mc
 from champion.dashboard.components import alert, data_table, empty_figure, graph, page
 from champion.dashboard.context import backend
-from champion.dashboard.pages.mc_overview import notices
+from champion.dashboard.pages.mc_overview import baseline_name, notices
 from champion.errors import ChampionError
 from champion.evaluation.multiclass import MulticlassComparison
 from champion.presentation import t
@@ -95,13 +95,13 @@ def update(
     table = data_table(class_view(cmp, lang), ids.MC_CLASS_ROWS)
     matrices = confusions(cmp, picked, lang) if picked else (empty_figure(), empty_figure())
     bars = per_class_figure(cmp, "f1", lang)
-    return notices(found, lang), lines(worst_class_lines(cmp, lang)), table, bars, *matrices
+    return notices(found, lang), worst_lines(cmp, lang), table, bars, *matrices
 
 
-def lines(texts: list[str]) -> list[Any]:
-    """texts one per line."""
+def worst_lines(cmp: MulticlassComparison, lang: str) -> list[Any]:
+    """Each challenger's class that loses most (or none), one per line."""
     shown: list[Any] = []
-    for text in texts:
+    for text in worst_class_lines(cmp, lang, baseline_name(cmp, lang)):
         shown += [text, html.Br()]
     return shown[:-1]
 

@@ -42,15 +42,20 @@ def layout(**_query: str) -> html.Div:
     )
 
 
+def baseline_name(cmp: MulticlassComparison, lang: str) -> str:
+    """The baseline as sentences name it: "champion (version 1)" when it holds @champion."""
+    champion = backend().model().aliases.get(CHAMPION_ALIAS)
+    if champion is None or cmp.baseline != version_label(champion, lang):
+        return cmp.baseline
+    return f"champion ({cmp.baseline})" if lang != "ja" else f"チャンピオン ({cmp.baseline})"
+
+
 def verdicts(cmp: MulticlassComparison, lang: str) -> list[Any]:
     """Per challenger: the default gate metric's verdict, then its worst class (or none)."""
     rows = cmp.baseline_evaluation.report.n
-    champion = backend().model().aliases.get(CHAMPION_ALIAS)
-    base = cmp.baseline
-    if champion is not None and base == version_label(champion, lang):
-        base = f"champion ({base})" if lang != "ja" else f"チャンピオン ({base})"
+    base = baseline_name(cmp, lang)
     lines: list[Any] = []
-    worst = worst_class_lines(cmp, lang)
+    worst = worst_class_lines(cmp, lang, base)
     for (name, comparison), loses in zip(cmp.comparisons.items(), worst, strict=True):
         delta = comparison.deltas[VERDICT_METRIC]
         lines += [verdict_sentence(delta, name, base, rows, lang), html.Br(), loses]
