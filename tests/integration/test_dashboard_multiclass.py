@@ -4,6 +4,7 @@ for every worker, the gate and the navigation follow the test set's kind."""
 
 from __future__ import annotations
 
+import shutil
 import time
 from collections.abc import Iterator
 from dataclasses import replace
@@ -20,6 +21,7 @@ from champion.dashboard.app import create_app
 from champion.dashboard.backend import DashboardBackend
 from champion.dashboard.config import DashboardConfig
 from champion.dashboard.context import backend
+from champion.dashboard.operations import Operations
 from champion.dashboard.pages import (
     disagreements,
     mc_classes,
@@ -223,3 +225,28 @@ def test_large_results_are_computed_in_the_background(
     assert set(results) == {"comparison", "curves", "decision"}
     assert set(results["curves"]) == {"version 1", "version 2"}
     assert kinds & {"multiclass", "class-curves", "decision"}
+
+
+def test_promote_and_roll_back_from_the_dashboard_with_the_multiclass_gate(
+    mc_app: dash.Dash, tmp_path: Path
+) -> None:
+    """The Registry page's actions on a copy of the store: the gate judges the multiclass
+    default rule, the alias moves, the history records the gate, and a rollback restores it."""
+    with mc_app.server.test_request_context():
+        served = backend()
+    store = tmp_path / "copy"
+    shutil.copytree(served.config.cache_dir.parent, store)  # the demo's work folder
+    uri = f"sqlite:///{store / 'mlflow.db'}"
+    ops = Operations(uri, served.config.model_name, gate=served.gate, moved=lambda: None)
+    preview = ops.preview_promotion("2")
+    assert preview.expected == "1"
+    assert preview.gate is not None
+    assert [r.metric for r in preview.gate.verdict.rules] == ["roc_auc_ovr_macro"]
+    ops.apply(preview, "better on every species", "tester", force=False).raise_for_outcome()
+    assert ops.current() == "2"
+    latest = next(e for e in ops.history() if e.action == "promote")
+    assert latest.to_version == "2"
+    assert latest.gate is not None
+    assert "roc_auc_ovr_macro" in str(latest.gate)
+    ops.apply(ops.preview_rollback(), "undo", "tester", force=False).raise_for_outcome()
+    assert ops.current() == "1"
