@@ -391,15 +391,22 @@ class DashboardBackend:
         return self.workspace.gate(base, chal, self.dataset, stats, pair=pair)
 
     def disagreements(
-        self, baseline: str, challenger: str, threshold: float, lang: str = "en"
+        self,
+        baseline: str,
+        challenger: str,
+        threshold: float,
+        lang: str = "en",
+        every: bool = False,
     ) -> Disagreements:
-        """Rows where challenger and baseline disagree at threshold (both must be scored)."""
+        """Rows where challenger and baseline disagree at threshold (both must be scored): the
+        grid's first rows, or every one (a download)."""
         base, chal = self._scored_pair(baseline, challenger)
         return self.workspace.disagreements(
             (self.key(baseline).label(lang), base),
             (self.key(challenger).label(lang), chal),
             self.dataset,
             float(threshold),
+            every,
         )
 
 

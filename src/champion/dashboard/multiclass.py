@@ -135,9 +135,10 @@ def decision(backend: DashboardBackend, versions: Sequence[str], lang: str) -> P
 
 
 def disagreements(
-    backend: DashboardBackend, baseline: str, challenger: str, lang: str
+    backend: DashboardBackend, baseline: str, challenger: str, lang: str, every: bool = False
 ) -> Disagreements:
-    """Rows where two scored versions predict different classes."""
+    """Rows where two scored versions predict different classes: the grid's first rows, or
+    every one (a download)."""
     base, other = backend.scored(baseline), backend.scored(challenger)
     if base is None or other is None:
         missing = baseline if base is None else challenger
@@ -146,6 +147,7 @@ def disagreements(
         (backend.key(baseline).label(lang), base),
         (backend.key(challenger).label(lang), other),
         backend.dataset,
+        every,
     )
 
 

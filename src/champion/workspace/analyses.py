@@ -55,7 +55,8 @@ class Disagreements:
     """The agreement table of two models (labelled baseline and challenger) at a threshold
     (None: multiclass models, whose predicted class is the argmax) and the rows they disagree
     on: rows (k, row number + features + label + both scores), the first
-    MAX_ROWS by descending score difference; total is the number of disagreeing rows."""
+    MAX_ROWS by descending score difference (every one for a download); total is the number of
+    disagreeing rows."""
 
     baseline: str
     challenger: str
@@ -340,32 +341,48 @@ class Analyses:
         challenger: tuple[str, ScoredModel],
         dataset: EvalDataset,
         threshold: float,
+        every: bool = False,
     ) -> Disagreements:
-        """Where two models (label, scores) predict different classes at threshold."""
+        """Where two models (label, scores) predict different classes at threshold: the first
+        MAX_ROWS rows, or every one (for a download; not kept in memory)."""
+        if every:
+            return disagreeing_rows(base, challenger, dataset, threshold, None)
         (base_label, b), (challenger_label, c) = base, challenger
         key = (b.digest, c.digest, base_label, challenger_label, dataset.fingerprint, threshold)
-        found = self._rows.get(key)
-        if found is not None:
-            return found
-        agreement, index = paired_agreement(dataset.y, b.values, c.values, threshold)
-        gap = np.abs(c.values[index] - b.values[index])
-        # a stable sort keeps row order among equal gaps, so the table is reproducible
-        shown = index[np.argsort(-gap, kind="stable")[:MAX_ROWS]]
-        rows = dataset.frame.iloc[shown].copy()
-        rows.insert(0, "row", shown)
-        rows[dataset.target] = dataset.labels[shown]
-        rows[f"score {base_label}"] = b.values[shown]
-        rows[f"score {challenger_label}"] = c.values[shown]
-        found = Disagreements(
-            base_label,
-            challenger_label,
-            float(threshold),
-            agreement,
-            rows.reset_index(drop=True),
-            int(index.size),
-        )
-        self._rows.put(key, found)
+        found = self._rows.get((*key, MAX_ROWS))
+        if found is None:
+            found = disagreeing_rows(base, challenger, dataset, threshold, MAX_ROWS)
+            self._rows.put((*key, MAX_ROWS), found)
         return found
+
+
+def disagreeing_rows(
+    base: tuple[str, ScoredModel],
+    challenger: tuple[str, ScoredModel],
+    dataset: EvalDataset,
+    threshold: float,
+    limit: int | None,
+) -> Disagreements:
+    """Where two models (label, scores) predict different classes at threshold: the agreement
+    table and the first limit disagreeing rows (None: all) by descending score difference."""
+    (base_label, b), (challenger_label, c) = base, challenger
+    agreement, index = paired_agreement(dataset.y, b.values, c.values, threshold)
+    gap = np.abs(c.values[index] - b.values[index])
+    # a stable sort keeps row order among equal gaps, so the table is reproducible
+    shown = index[np.argsort(-gap, kind="stable")[:limit]]
+    rows = dataset.frame.iloc[shown].copy()
+    rows.insert(0, "row", shown)
+    rows[dataset.target] = dataset.labels[shown]
+    rows[f"score {base_label}"] = b.values[shown]
+    rows[f"score {challenger_label}"] = c.values[shown]
+    return Disagreements(
+        base_label,
+        challenger_label,
+        float(threshold),
+        agreement,
+        rows.reset_index(drop=True),
+        int(index.size),
+    )
 
 
 def named(pair: Comparison, baseline: str, challenger: str | None) -> Comparison:

@@ -218,12 +218,15 @@ def decision_of(
 
 
 def class_disagreements(
-    base: tuple[str, ScoredModel], challenger: tuple[str, ScoredModel], dataset: EvalDataset
+    base: tuple[str, ScoredModel],
+    challenger: tuple[str, ScoredModel],
+    dataset: EvalDataset,
+    every: bool = False,
 ) -> Disagreements:
     """Where two multiclass models (label, scores) predict different classes (the argmax of
-    each): the agreement table of their correctness and the rows, the first MAX_ROWS by how
-    much the two differ on the true class's probability, with each model's predicted class
-    ("class <label>") and its probability ("score <label>")."""
+    each): the agreement table of their correctness and the rows, the first MAX_ROWS (every
+    one: for a download) by how much the two differ on the true class's probability, with
+    each model's predicted class ("class <label>") and its probability ("score <label>")."""
     (base_label, b), (challenger_label, c) = base, challenger
     aligned = aligned_classes({base_label: b, challenger_label: c}, dataset)
     classes = np.asarray(aligned.classes, dtype=object)
@@ -241,7 +244,7 @@ def class_disagreements(
     index = np.flatnonzero(pred_base != pred_chal)
     gap = np.abs(p_chal[index, truth[index]] - p_base[index, truth[index]])
     # a stable sort keeps row order among equal gaps, so the table is reproducible
-    shown = index[np.argsort(-gap, kind="stable")[:MAX_ROWS]]
+    shown = index[np.argsort(-gap, kind="stable")[: None if every else MAX_ROWS]]
     rows = dataset.frame.iloc[shown].copy()
     rows.insert(0, "row", shown)
     rows[dataset.target] = dataset.labels[shown]

@@ -218,9 +218,11 @@ class Workspace:
         challenger: tuple[str, ScoredModel],
         dataset: EvalDataset,
         threshold: float,
+        every: bool = False,
     ) -> Disagreements:
-        """Rows where two models (label, scores) predict different classes at threshold."""
-        return self.analyses.disagreements(base, challenger, dataset, threshold)
+        """Rows where two models (label, scores) predict different classes at threshold: the
+        first MAX_ROWS by score difference, or every one (for a download)."""
+        return self.analyses.disagreements(base, challenger, dataset, threshold, every)
 
     def gate(
         self,

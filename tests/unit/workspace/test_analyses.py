@@ -151,6 +151,26 @@ def test_slices_and_disagreements(data: Any, tmp_path: Path) -> None:
     assert gaps.is_monotonic_decreasing
 
 
+def test_a_download_gets_every_disagreeing_row_the_grid_shows_the_first(
+    data: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pandas as pd
+
+    from champion.workspace import analyses as module
+
+    dataset, versions = data
+    dataset.frame = pd.DataFrame({"group": np.arange(N) % 3})
+    dataset.target = "label"
+    monkeypatch.setattr(module, "MAX_ROWS", 10)
+    analyses = Analyses(None)
+    pair = (("version 1", versions["1"]), ("version 2", versions["2"]), dataset, 0.5)
+    shown = analyses.disagreements(*pair)
+    every = analyses.disagreements(*pair, every=True)
+    assert shown.total == every.total == len(every.rows) > len(shown.rows) == 10
+    assert every.agreement == shown.agreement
+    pd.testing.assert_frame_equal(every.rows.head(10), shown.rows)  # one order, one code path
+
+
 def test_bad_scores_are_reported_with_the_callers_names(data: Any, tmp_path: Path) -> None:
     dataset, versions = data
     bad = scored("9", np.full(N, 0.5))
