@@ -1,15 +1,20 @@
 """Synthetic multiclass problems (ties, absent classes, string and integer labels, weights, any
-column order) and scikit-learn's value of every multiclass metric on them."""
+column order) and scikit-learn's value of every multiclass metric on them; the population values
+that the interval coverage simulations check against."""
 
 from __future__ import annotations
 
+import functools
 import itertools
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 from hypothesis import strategies as st
 from sklearn import metrics as skm
+
+from champion.evaluation.multiclass import evaluate_multiclass
 
 TIES = ("none", "coarse", "uniform_rows", "one_hot_rows")
 
@@ -155,3 +160,30 @@ def reference_ece(p: MulticlassProblem, n_bins: int = 10) -> float:
     bins = np.searchsorted(np.linspace(0.0, 1.0, n_bins + 1)[1:-1], top, side="left")
     gaps = [abs(np.sum((w * (right - top))[bins == b])) for b in range(n_bins)]
     return float(sum(gaps) / w.sum())
+
+
+# the metrics whose 95% intervals (values and paired differences) the coverage simulations check
+COVERED = ("accuracy", "f1_macro", "roc_auc_ovr_macro", "log_loss", "mcc", "brier")
+TRUTH_ROWS = 2_000_000
+
+
+@functools.cache
+def truth(k: int) -> Mapping[str, float]:
+    """Population values of test_multiclass_intervals.two_models with k classes, from
+    TRUTH_ROWS rows: "base <metric>" (the baseline) and "delta <metric>" (challenger - baseline)
+    for each metric of COVERED. Computed once per k (about 4 s for k = 3, 13 s for k = 10);
+    their Monte Carlo error (about 3e-4 for the accuracy) is some 2% of the half-width of the
+    intervals checked, so it does not move the coverage."""
+    # imported here: test_multiclass_intervals imports this module at its top
+    from .test_multiclass_intervals import two_models
+
+    y, base, challenger = two_models(TRUTH_ROWS, k, 99)
+    a, b = (evaluate_multiclass(y, p, np.arange(k)).metrics for p in (base, challenger))
+    found: dict[str, float] = {}
+    for m in COVERED:
+        value_a, value_b = a[m], b[m]
+        assert value_a is not None
+        assert value_b is not None
+        found[f"base {m}"] = value_a
+        found[f"delta {m}"] = value_b - value_a
+    return found

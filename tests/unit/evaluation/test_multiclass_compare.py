@@ -11,14 +11,11 @@ from statsmodels.stats.multitest import multipletests
 
 from champion.errors import DataError
 from champion.evaluation.gates import evaluate_gate, parse_rule, parse_rules
-from champion.evaluation.multiclass import multiclass_input
 from champion.evaluation.multiclass.compare import compare_multiclass
-from champion.evaluation.multiclass.influence import multiclass_influences
 from champion.evaluation.multiclass.report import MULTICLASS_METRIC_NAMES
 
+from .multiclass_problems import COVERED, truth
 from .test_multiclass_intervals import two_models
-
-COVERED = ("accuracy", "f1_macro", "roc_auc_ovr_macro", "log_loss", "mcc", "brier")
 
 
 def test_accuracy_p_value_is_mcnemar_as_statsmodels() -> None:
@@ -112,18 +109,6 @@ def test_bad_input_is_refused() -> None:
     assert "bootstrap is off" in off.comparisons["b"].deltas["f1_macro"].reason
     with pytest.raises(DataError, match="ci must be one of"):
         compare_multiclass(y, {"a": base}, np.arange(3), ci="exact")
-
-
-def truth(k: int) -> dict[str, float]:
-    """Population values of the baseline and of the differences, from 2 million rows."""
-    y, base, challenger = two_models(2_000_000, k, 99)
-    a, b = (
-        multiclass_influences(multiclass_input(y, p, np.arange(k))).values
-        for p in (base, challenger)
-    )
-    found = {f"base {m}": a[m] for m in COVERED}
-    found.update({f"delta {m}": b[m] - a[m] for m in COVERED})
-    return found
 
 
 @pytest.mark.slow
