@@ -24,6 +24,18 @@ from champion.evaluation import (
 )
 from champion.evaluation.gates import RULE_FORMS, Adjust
 from champion.evaluation.multiclass import MulticlassComparison
+from champion.presentation.gate_text import gate_dict, gate_lines, gate_markdown
+
+# the gate's texts live in champion.presentation (champion report writes them too); the
+# commands import them from here as before
+__all__ = [
+    "gate_dict",
+    "gate_lines",
+    "gate_markdown",
+    "gate_options",
+    "judge",
+    "raise_if_refused",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -60,38 +72,6 @@ def judge(
         confidence = cmp.baseline_report.confidence
     chosen = cast(Adjust, adjust)  # click.Choice(ADJUSTMENTS) allows nothing else
     return evaluate_gates(deltas, parse_rules(rules), confidence=confidence, adjust=chosen)
-
-
-def gate_dict(verdicts: Mapping[str, GateVerdict], baseline: str) -> dict[str, Any]:
-    """The "gate" key of compare's JSON: passed (every challenger), baseline, each
-    challenger's verdict with its rules, p-values and reasons."""
-    return {
-        "passed": all(v.passed for v in verdicts.values()),
-        "baseline": baseline,
-        "challengers": {name: v.to_dict() for name, v in verdicts.items()},
-    }
-
-
-def gate_lines(verdicts: Mapping[str, GateVerdict], baseline: str) -> list[str]:
-    """Plain lines for the table output: a line per challenger, then each rule's reason."""
-    lines = []
-    for name, verdict in verdicts.items():
-        how = f"Holm across {verdict.family} challengers" if verdict.adjusted else "alone"
-        state = "passed" if verdict.passed else "FAILED"
-        lines.append(f"gate: {state} - {name} vs {baseline} (judged {how})")
-        lines += [f"  {outcome.rule}: {outcome.reason}" for outcome in verdict.rules]
-    return lines
-
-
-def gate_markdown(verdicts: Mapping[str, GateVerdict], baseline: str) -> str:
-    """A "## Gate" section: each challenger's verdict and every rule's reason."""
-    lines = ["", "## Gate", ""]
-    for name, verdict in verdicts.items():
-        how = f", Holm across {verdict.family} challengers" if verdict.adjusted else ""
-        mark = "✅ passed" if verdict.passed else "❌ failed"
-        lines.append(f"- **{name}** vs {baseline}: {mark}{how}")
-        lines += [f"  - `{outcome.rule}`: {outcome.reason}" for outcome in verdict.rules]
-    return "\n".join(lines) + "\n"
 
 
 def raise_if_refused(verdicts: Mapping[str, GateVerdict]) -> None:
