@@ -141,6 +141,24 @@ def threshold_metric_notes(
     return notes
 
 
+def _trapezoid_auc(group_tps: FloatArray, cum_fps: FloatArray, positives: FloatArray) -> FloatArray:
+    """1 - sum_k tp_k * (F_k + F_{k-1}) / (2 P N) over the last axis (see below)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        both = cum_fps.copy()
+        both[..., 1:] += cum_fps[..., :-1]
+        both *= group_tps
+        return np.asarray(
+            1.0 - both.sum(axis=-1) / (2.0 * positives * cum_fps[..., -1]), dtype=np.float64
+        )
+
+
+def auc_from_cumulative(cum_tps: FloatArray, cum_fps: FloatArray) -> FloatArray:
+    """ROC AUC alone from cumulative counts (..., D), as ``ranking_metrics_from_cumulative``
+    (for resamples that need no average precision); the arrays are left as they are."""
+    group_tps = np.diff(cum_tps, axis=-1, prepend=0.0)
+    return _trapezoid_auc(group_tps, cum_fps, cum_tps[..., -1])
+
+
 def ranking_metrics_from_cumulative(
     cum_tps: FloatArray, cum_fps: FloatArray
 ) -> tuple[FloatArray, FloatArray]:
@@ -153,20 +171,16 @@ def ranking_metrics_from_cumulative(
     arrays are used as scratch space: pass copies if they are still needed.
     """
     positives = cum_tps[..., -1].copy()
-    negatives = cum_fps[..., -1].copy()
     group_tps = np.diff(cum_tps, axis=-1, prepend=0.0)
+    auc = _trapezoid_auc(group_tps, cum_fps, positives)
     with np.errstate(divide="ignore", invalid="ignore"):
-        both = cum_fps.copy()
-        both[..., 1:] += cum_fps[..., :-1]
-        both *= group_tps
-        auc = 1.0 - both.sum(axis=-1) / (2.0 * positives * negatives)
         # precision where tp_k > 0 (there cum_tps + cum_fps > 0); elsewhere 0 * anything = 0
         cum_fps += cum_tps
         np.maximum(cum_fps, np.finfo(np.float64).tiny, out=cum_fps)
         cum_tps /= cum_fps
         cum_tps *= group_tps
         average_precision = cum_tps.sum(axis=-1) / positives
-    return np.asarray(auc, dtype=np.float64), np.asarray(average_precision, dtype=np.float64)
+    return auc, np.asarray(average_precision, dtype=np.float64)
 
 
 def clipped_log_losses(scores: FloatArray) -> tuple[FloatArray, FloatArray]:

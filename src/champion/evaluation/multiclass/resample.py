@@ -25,7 +25,7 @@ import numpy.typing as npt
 
 from champion.evaluation.bootstrap import resample_chunks
 from champion.evaluation.inputs import FloatArray
-from champion.evaluation.metrics import ranking_metrics_from_cumulative
+from champion.evaluation.metrics import auc_from_cumulative
 from champion.evaluation.multiclass.confusion import predicted_classes
 from champion.evaluation.multiclass.inputs import IntArray, MulticlassInput
 from champion.evaluation.multiclass.probability import (
@@ -66,7 +66,7 @@ def resampled_auc(ranking: Ranked, counts: FloatArray) -> FloatArray:
     if ranking.ends is not None:
         tps, every = tps[:, ranking.ends], every[:, ranking.ends]
     every -= tps
-    return ranking_metrics_from_cumulative(tps, every)[0]
+    return auc_from_cumulative(tps, every)
 
 
 @dataclass(frozen=True)
