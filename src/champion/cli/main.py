@@ -38,6 +38,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "champion.cli.compare_cmd:compare",
         "Compare models on the same rows, with paired tests.",
     ),
+    "report": (
+        "champion.cli.report_cmd:report",
+        "Write a comparison as a decision record (HTML, Markdown, JSON).",
+    ),
     "evaluate": (
         "champion.cli.evaluate_cmd:evaluate",
         "Evaluate one model on a test set; --log records it in MLflow.",

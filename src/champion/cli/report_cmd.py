@@ -1,0 +1,290 @@
+"""``champion report``: a comparison written down as a decision record, one file (HTML, Markdown
+or JSON) with the verdict, the gate, every number, the test set and the models' versions.
+
+The models and options are those of ``champion compare`` (registered models scored on --data,
+or the score columns of --predictions); the record adds the registry's facts, the worst slice
+of the columns given with --slice, and the time. The file is written before the exit code says
+whether the gate passed (1 when it refused), so a CI step can publish it either way.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from champion.cli.compare_cmd import in_context, parse_scores, scored_dict
+from champion.cli.compare_gate import gate_lines, gate_options, judge, raise_if_refused
+from champion.cli.progress import scoring_progress
+from champion.errors import DataError
+from champion.options import (
+    DataOptions,
+    ScoringOptions,
+    data_options,
+    scoring_options,
+    statistics_options,
+)
+
+if TYPE_CHECKING:
+    from champion.data import EvalDataset
+    from champion.evaluation import Comparison
+    from champion.reports.record import ModelInfo, SliceFinding
+    from champion.workspace import Statistics
+
+MULTICLASS_LATER = (
+    "champion report writes decision records of two-class comparisons for now; for a "
+    "classifier of three or more classes use champion compare --format markdown (or json) "
+    "with the same options."
+)
+
+
+def _ui_address(mlflow_ui: str | None, tracking_uri: str | None) -> str | None:
+    """Where the MLflow UI is: --mlflow-ui, else the tracking URI when it is a server (the
+    dashboard's rule)."""
+    chosen = mlflow_ui or (
+        tracking_uri if (tracking_uri or "").startswith(("http://", "https://")) else None
+    )
+    return chosen.rstrip("/") if chosen else None
+
+
+def _predictions(
+    path: str,
+    score_options: tuple[str, ...],
+    baseline: str | None,
+    data: DataOptions,
+    stats: Statistics,
+) -> tuple[Comparison, EvalDataset, dict[str, str], dict[str, Any]]:
+    """The comparison of a predictions table's score columns (as ``compare --predictions``),
+    the table as a test set (every column but the target as a feature, so the fingerprint
+    covers the scores and --slice may name any column), the score columns and the scores."""
+    from champion.data import column, load_dataset, values_of
+    from champion.evaluation import compare
+
+    if not data.target:
+        raise DataError("--predictions needs --target COL, the column of the true labels.")
+    if not score_options:
+        raise DataError("--predictions needs --score NAME=COL for each model (at least one).")
+    columns = parse_scores(score_options)
+    if any("*" in col for col in columns.values()):
+        raise DataError(MULTICLASS_LATER)
+    chosen = next(iter(columns)) if baseline is None else baseline
+    if chosen not in columns:
+        raise DataError(
+            f"--baseline {chosen!r} is not one of the models given with --score: "
+            f"{', '.join(columns)}."
+        )
+    dataset = load_dataset(path, target=data.target, pos_label=data.pos_label, limits=data.limits())
+    if dataset.classes is not None:
+        raise DataError(MULTICLASS_LATER)
+    scores = {name: values_of(column(dataset.frame, col, "score")) for name, col in columns.items()}
+    try:
+        cmp = compare(
+            dataset.labels,
+            scores,
+            baseline=chosen,
+            pos_label=dataset.pos_label,
+            threshold=stats.threshold,
+            confidence=stats.confidence,
+            n_boot=stats.n_boot,
+            random_state=stats.seed,
+            ci=stats.ci,
+        )
+    except DataError as err:
+        raise DataError(in_context(str(err), path, data.target, columns)) from err
+    return cmp, dataset, columns, scores
+
+
+def _registered(
+    model_uris: tuple[str, ...],
+    baseline: str | None,
+    data: DataOptions,
+    stats: Statistics,
+    scoring: ScoringOptions,
+    slicing: tuple[tuple[str, ...], str, int],
+    ui: str | None,
+    quiet: bool,
+) -> tuple[Comparison, EvalDataset, dict[str, Any]]:
+    """The comparison of registered models scored on --data, and the record's other fields:
+    models, registered_model, champion, slices, scored."""
+    from champion.reports.collect import find_slices, registered_models, workspace_slicer
+
+    dataset = data.load(scoring.tracking_uri)
+    if dataset.classes is not None:
+        raise DataError(MULTICLASS_LATER)
+    columns, metric, bins = slicing
+    with scoring_progress(not quiet) as progress:
+        workspace = scoring.workspace(progress)
+        cmp, scored = workspace.compare(list(model_uris), dataset, stats, baseline)
+        models, model, champion = registered_models(workspace, scored, ui)
+        ordered = {label: scored[label] for label in cmp.models}
+        run = workspace_slicer(workspace, ordered, cmp.baseline, dataset, metric, bins, stats)
+        slices = find_slices(columns, bins, run)
+    more = {
+        "models": models,
+        "registered_model": model,
+        "champion": champion,
+        "slices": slices,
+        "scored": {uri: scored_dict(s) for uri, s in scored.items()},
+    }
+    return cmp, dataset, more
+
+
+@click.command(short_help="Write a comparison as a decision record (HTML, Markdown, JSON).")
+@click.argument("model_uris", nargs=-1, metavar="[MODEL_URI]...")
+@data_options
+@click.option(
+    "--predictions",
+    "predictions",
+    metavar="FILE",
+    help="Instead of MODEL_URIs: a table of labels and stored scores (.csv/.parquet).",
+)
+@click.option(
+    "--score",
+    "score_options",
+    multiple=True,
+    metavar="NAME=COL",
+    help="With --predictions: a model's name and its score column; repeat for each model.",
+)
+@click.option(
+    "--baseline",
+    metavar="URI|@ALIAS|NAME",
+    help="The model the others are compared with [the @champion version, else the first].",
+)
+@gate_options
+@statistics_options
+@scoring_options
+@click.option(
+    "--output",
+    "-o",
+    "output",
+    required=True,
+    metavar="FILE",
+    help="The file to write (replaced atomically): .html/.htm, .md or .json.",
+)
+@click.option(
+    "--format",
+    "file_format",
+    type=click.Choice(["html", "markdown", "json"]),
+    help="The file's format [from the extension of --output].",
+)
+@click.option(
+    "--lang",
+    type=click.Choice(["en", "ja"]),
+    default="en",
+    show_default=True,
+    help="Language of the HTML and Markdown texts.",
+)
+@click.option(
+    "--slice",
+    "slice_columns",
+    multiple=True,
+    metavar="COL",
+    help="Judge each challenger on the slices of COL (repeatable); the record keeps the "
+    "column where a challenger loses most [no slices].",
+)
+@click.option(
+    "--slice-metric",
+    metavar="METRIC",
+    help="The metric judged on slices [the first --gate rule's, else roc_auc].",
+)
+@click.option(
+    "--bins",
+    type=click.IntRange(min=1),
+    default=4,
+    show_default=True,
+    help="Quantile bins a numeric --slice column is cut into.",
+)
+@click.option(
+    "--html-name",
+    metavar="NAME",
+    help="Markdown: the HTML report its last line points to [FILE with .html].",
+)
+@click.option(
+    "--mlflow-ui",
+    "mlflow_ui",
+    metavar="URL",
+    help="MLflow UI for the runs' addresses [the tracking URI when it is http(s)].",
+)
+@click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
+def report(
+    model_uris: tuple[str, ...],
+    data: DataOptions,
+    predictions: str | None,
+    score_options: tuple[str, ...],
+    baseline: str | None,
+    gate_rules: tuple[str, ...],
+    adjust: str,
+    stats: Statistics,
+    scoring: ScoringOptions,
+    output: str,
+    file_format: str | None,
+    lang: str,
+    slice_columns: tuple[str, ...],
+    slice_metric: str | None,
+    bins: int,
+    html_name: str | None,
+    mlflow_ui: str | None,
+    quiet: bool,
+) -> None:
+    """Compare registered models (models:/NAME@ALIAS, models:/NAME/VERSION, ...) scored on one
+    test set, or the score columns of a predictions table, as champion compare does, and write
+    the decision record to FILE: the verdict, each challenger's gate verdict with its reasons,
+    every metric with its interval and paired test, the curves, the threshold view, the worst
+    slice, the disagreements, the test set's fingerprint and class balance, each model's
+    version, run and MLflow link, who holds @champion, and the time (UTC). HTML is one
+    self-contained file (no network); Markdown fits a pull-request comment. Exit codes: 0 the
+    gate passed (or no gate), 1 the gate refused (the file is written first), 2 bad input."""
+    from champion.reports.collect import (
+        dataset_info,
+        find_slices,
+        new_record,
+        prediction_models,
+        predictions_slicer,
+    )
+    from champion.reports.collect import (
+        slice_metric as default_slice_metric,
+    )
+    from champion.reports.write import format_of, html_sibling, render, write_atomic
+
+    chosen_format = format_of(output, file_format)
+    metric = slice_metric or default_slice_metric(gate_rules)
+    more: dict[str, Any]
+    if predictions:
+        if model_uris:
+            raise DataError("give either MODEL_URIs (with --data) or --predictions, not both.")
+        cmp, dataset, columns, scores = _predictions(
+            predictions, score_options, baseline, data, stats
+        )
+        run = predictions_slicer(dataset, scores, cmp.baseline, metric, bins, stats)
+        found: SliceFinding | None = find_slices(slice_columns, bins, run)
+        models: dict[str, ModelInfo] = prediction_models(columns)
+        more = {"models": models, "slices": found}
+    else:
+        if not model_uris:
+            raise DataError(
+                "name the models to compare (e.g. models:/titanic/1 models:/titanic/2) with "
+                "--data, or give --predictions FILE with --score NAME=COL."
+            )
+        ui = _ui_address(mlflow_ui, scoring.tracking_uri)
+        slicing = (slice_columns, metric, bins)
+        cmp, dataset, more = _registered(
+            model_uris, baseline, data, stats, scoring, slicing, ui, quiet
+        )
+    verdicts = judge(cmp, gate_rules, adjust) if gate_rules else None
+    record = new_record(
+        cmp,
+        dataset_info(dataset),
+        more.pop("models"),
+        verdicts,
+        gate_rules=tuple(gate_rules),
+        adjust=adjust,
+        **more,
+    )
+    link = html_name or (html_sibling(output) if chosen_format == "markdown" else None)
+    written = write_atomic(output, render(record, chosen_format, lang, link))
+    state = "no gate" if verdicts is None else "gate passed" if record.passed else "gate refused"
+    click.echo(f"wrote {written} ({chosen_format}, {state})")
+    if verdicts is not None:
+        for line in gate_lines(verdicts, cmp.baseline):
+            click.echo(line)
+        raise_if_refused(verdicts)

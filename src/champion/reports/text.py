@@ -1,0 +1,165 @@
+"""The sentences of a decision record, shared by its HTML and Markdown forms (plain text: each
+form escapes them its own way)."""
+
+from __future__ import annotations
+
+from champion.evaluation.slices import MIN_SLICE_CLASS, MIN_SLICE_ROWS, SliceTable
+from champion.presentation import metric_label, t
+from champion.presentation.i18n import verdict_sentence
+from champion.presentation.tables import fmt_p, fmt_percent
+from champion.reports.record import DecisionRecord, Disagreement, SliceFinding
+
+VERDICT_METRIC = "roc_auc"  # the metric of the verdict sentence, as on the dashboard's Overview
+
+
+def share(count: float, total: float) -> str:
+    """count / total as a percentage ("12.5%"); "—" when total is 0."""
+    return fmt_percent(round(count / total, 3)) if total else "—"
+
+
+def baseline_name(record: DecisionRecord, lang: str) -> str:
+    """The baseline's label, "champion (label)" when it is the version holding @champion."""
+    base = record.baseline
+    info = record.models.get(base)
+    if record.champion is not None and info is not None and info.version == record.champion:
+        return f"{t('ui.champion', lang)} ({base})"
+    return base
+
+
+def title_line(record: DecisionRecord, lang: str) -> str:
+    challengers = ", ".join(record.challengers) or record.baseline
+    return t(
+        "report.subtitle",
+        lang,
+        challengers=challengers,
+        baseline=baseline_name(record, lang),
+        rows=f"{record.dataset.rows:,}",
+    )
+
+
+def created_line(record: DecisionRecord, lang: str) -> str:
+    when = record.created_at.strftime("%Y-%m-%d %H:%M:%S")
+    return t("report.created", lang, time=when, tool=record.tool)
+
+
+def champion_line(record: DecisionRecord, lang: str) -> str:
+    """Who holds @champion in the registered model compared (when the record was written)."""
+    model = record.registered_model
+    if model is None:
+        return t("report.not_registered", lang)
+    if record.champion is None:
+        return t("report.no_champion", lang, model=model)
+    when = record.created_at.strftime("%Y-%m-%d %H:%M:%S")
+    return t("report.champion_is", lang, model=model, version=record.champion, time=when)
+
+
+def verdict_metrics(record: DecisionRecord) -> list[str]:
+    """ROC AUC, then each other metric a gate rule names (in the rules' order)."""
+    wanted = [VERDICT_METRIC, *(rule.partition(":")[0].strip() for rule in record.gate_rules)]
+    known = {m for c in record.comparison.comparisons.values() for m in c.deltas}
+    return [m for m in dict.fromkeys(wanted) if m in known]
+
+
+def verdict_lines(record: DecisionRecord, lang: str) -> list[str]:
+    """One verdict sentence per challenger and metric (see ``verdict_metrics``); a comparison
+    of one model says what it was evaluated on."""
+    cmp = record.comparison
+    if not cmp.comparisons:
+        return [title_line(record, lang)]
+    base, rows = baseline_name(record, lang), cmp.baseline_report.n
+    return [
+        verdict_sentence(c.deltas[metric], name, base, rows, lang)
+        for name, c in cmp.comparisons.items()
+        for metric in verdict_metrics(record)
+    ]
+
+
+def gate_summary(record: DecisionRecord, lang: str) -> str:
+    if record.gate is None:
+        return t("report.no_gate", lang)
+    if record.passed:
+        return t("report.gate_passed", lang)
+    refused = [
+        f"{name} ({', '.join(o.rule for o in v.rules if not o.passed)})"
+        for name, v in record.gate.items()
+        if not v.passed
+    ]
+    return t("report.gate_failed", lang, names="; ".join(refused))
+
+
+def gate_heading(record: DecisionRecord, challenger: str, lang: str) -> str:
+    """ "new vs initial: passed (judged alone)"."""
+    verdict = (record.gate or {})[challenger]
+    result = t("act.passed" if verdict.passed else "act.failed", lang)
+    how = (
+        t("report.judged_holm", lang, family=verdict.family)
+        if verdict.adjusted
+        else t("report.judged_alone", lang)
+    )
+    text = t("report.gate_of", lang, challenger=challenger, baseline=record.baseline, result=result)
+    return f"{text} ({how})"
+
+
+def slices_line(found: SliceFinding, lang: str) -> str:
+    return t(
+        "report.slices_of",
+        lang,
+        metric=metric_label(found.table.metric, lang),
+        column=found.column,
+        bins=found.bins,
+        columns=", ".join(found.columns),
+    )
+
+
+def slice_sentences(table: SliceTable, lang: str) -> list[str]:
+    """One sentence per challenger: the slice where it is significantly worse by the most, or
+    that no slice is (after Holm's adjustment across the slices judged); the dashboard's Slices
+    page says the same."""
+    lines = []
+    metric = metric_label(table.metric, lang)
+    for name, worst in table.worst.items():
+        if worst.label is None or worst.delta is None:
+            lines.append(
+                t("ui.no_loss", lang, model=name, baseline=table.baseline, metric=metric,
+                  judged=worst.judged, min_rows=MIN_SLICE_ROWS, min_class=MIN_SLICE_CLASS)
+            )  # fmt: skip
+            continue
+        rows = next(row.n for row in table.rows if row.label == worst.label)
+        p = "—" if worst.p_holm is None else f"{worst.p_holm:.3g}"
+        lines.append(
+            t("ui.loses_most", lang, model=name, slice=worst.label, metric=metric,
+              delta=f"{worst.delta:+.4f}", rows=rows, p=p, judged=worst.judged)
+        )  # fmt: skip
+    return lines
+
+
+def disagreement_line(record: DecisionRecord, found: Disagreement, lang: str) -> str:
+    count = found.agreement.disagreeing
+    return t(
+        "report.disagreeing",
+        lang,
+        challenger=found.challenger,
+        baseline=record.baseline,
+        count=f"{count:,}",
+        rows=f"{found.rows:,}",
+        share=share(count, found.rows),
+        p=fmt_p(found.p_value),
+        test="exact" if found.exact else "χ²",
+    )
+
+
+def settings_line(record: DecisionRecord, lang: str) -> str:
+    report = record.comparison.baseline_report
+    resamples = (
+        t("report.resamples", lang, n_boot=f"{report.n_boot:,}")
+        if report.n_boot
+        else t("report.no_bootstrap", lang)
+    )
+    return t(
+        "report.settings_line",
+        lang,
+        threshold=f"{record.threshold:g}",
+        level=fmt_percent(report.confidence),
+        resamples=resamples,
+        ci=report.ci,
+    )
