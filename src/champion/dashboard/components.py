@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
+import dash
 import dash_bootstrap_components as dbc
 import plotly.graph_objects as go
 from dash import dcc, html
+from dash.dcc.express import send_string
 
 from champion.dashboard import ids
+from champion.dashboard.context import backend
 from champion.errors import ChampionError
 from champion.evaluation import Confusion
 from champion.presentation import fmt_percent, t
+from champion.presentation.exports import csv_of, file_name
 from champion.presentation.table_views import Cell, TableView
 from champion.workspace import DEFAULT_THRESHOLD, version_label
 
@@ -21,6 +25,49 @@ GRAPH_CONFIG: Any = {"displaylogo": False, "responsive": True}
 
 def graph(component_id: str, height: int = 420) -> dcc.Graph:
     return dcc.Graph(id=component_id, config=GRAPH_CONFIG, style={"height": f"{height}px"})
+
+
+def download_button(table: str, lang: str) -> html.Div:
+    """The "Download CSV" button by a table (table: an ids.CSV_ key) and the dcc.Download its
+    page's download callback fills (see send_csv); the label follows the language
+    (shell.translate_downloads)."""
+    button = dbc.Button(
+        t("export.csv", lang),
+        id=ids.csv_button(table),
+        title=t("export.csv_hint", lang),
+        size="sm",
+        color="secondary",
+        outline=True,
+    )
+    return html.Div(
+        [button, dcc.Download(id=ids.csv_download(table))],
+        className="d-flex justify-content-end mb-1",
+    )
+
+
+#: what a download callback makes: the table a page shows (or its CSV text) and the file's name
+Export = tuple[TableView | str, str]
+
+
+def send_csv(make: Callable[[], Export | None]) -> Any:
+    """A download callback's answer: the table make() recomputes from the stores through the
+    page's own functions, as a CSV file (csv_of) under its name; nothing while the page shows
+    no table (versions still scored, a result computing, an error the page shows)."""
+    try:
+        made = make()
+    except ChampionError:
+        made = None
+    if made is None:
+        return dash.no_update
+    table, name = made
+    text = table if isinstance(table, str) else csv_of(table)
+    return send_string(text, name, type="text/csv")  # type: ignore[no-untyped-call]
+
+
+def csv_name(table: str, versions: Sequence[str] | None = (), *parts: str) -> str:
+    """ "champion-titanic-overview-v1-v2.csv": the served model, the table, the versions and
+    any other parts (see presentation.exports.file_name)."""
+    return file_name(backend().config.model_name, table, versions or (), *parts)
 
 
 def empty_figure(message: str = "") -> go.Figure:

@@ -151,6 +151,19 @@ MC_METRICS_ROWS = "mc-metrics-rows"
 MC_CLASS_ROWS = "mc-class-rows"
 MC_DECISION_ROWS = "mc-decision-rows"
 
+# CSV downloads: a button and a dcc.Download by each table, named by the table's key below
+# (see csv_button, csv_download)
+CSV_BUTTON = "csv-button"
+CSV_OVERVIEW = "overview"
+CSV_MC_OVERVIEW = "mc-overview"
+CSV_SLICES = "slices"
+CSV_MATCHED = "op-matched"
+CSV_CLASSES = "mc-classes"
+CSV_DECISION = "mc-decision"
+CSV_DISAGREEMENTS = "disagreements"
+CSV_VERSIONS = "registry-versions"
+CSV_HISTORY = "registry-history"
+
 
 def nav_link(page: str) -> str:
     """The navigation link of a page, by its name in the page registry ("overview")."""
@@ -167,3 +180,21 @@ def op_apply_all() -> dict[str, object]:
     from dash import ALL
 
     return {"type": OP_APPLY, "version": ALL}
+
+
+def csv_button(table: str) -> dict[str, str]:
+    """The "Download CSV" button by a table (table: a CSV_ key, "overview")."""
+    return {"type": CSV_BUTTON, "table": table}
+
+
+def csv_buttons() -> dict[str, object]:
+    """Every CSV button of the page (a pattern-matching output: their labels follow the
+    language)."""
+    from dash import ALL
+
+    return {"type": CSV_BUTTON, "table": ALL}
+
+
+def csv_download(table: str) -> str:
+    """The dcc.Download that sends a table's CSV file (table: a CSV_ key)."""
+    return f"{table}-csv-download"

@@ -143,6 +143,17 @@ def translate_shell(lang: str, mode: str = BINARY) -> tuple[Any, ...]:
     return (*words, picker)
 
 
+def translate_downloads(lang: str | None) -> tuple[list[str], list[str]]:
+    """The label and hint of every CSV button on the page, in lang."""
+    count = len(dash.ctx.outputs_list[0])
+    return download_words(lang or "en", count)
+
+
+def download_words(lang: str, count: int) -> tuple[list[str], list[str]]:
+    """count CSV buttons' labels and hints in lang."""
+    return [t("export.csv", lang)] * count, [t("export.csv_hint", lang)] * count
+
+
 DROPDOWN_LABELS = (
     "select_all",
     "deselect_all",
@@ -246,6 +257,11 @@ def register(app: dash.Dash, mode: str = BINARY) -> None:
         Output(ids.MODEL_PICKER, "labels"),
         Input(ids.LANG_STORE, "data"),
     )(translate)
+    app.callback(
+        Output(ids.csv_buttons(), "children"),
+        Output(ids.csv_buttons(), "title"),
+        Input(ids.LANG_STORE, "data"),
+    )(translate_downloads)
     app.callback(
         Output(ids.JOBS_STATUS, "children"),
         Output(ids.JOBS_POLL, "disabled"),

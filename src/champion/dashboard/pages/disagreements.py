@@ -15,15 +15,20 @@ from dash import Input, Output, State, dcc, html
 from champion.dashboard import ids
 from champion.dashboard import multiclass as mc
 from champion.dashboard.components import (
+    Export,
     alert,
+    csv_name,
     data_table,
+    download_button,
     page,
     pending_alert,
+    send_csv,
     threshold_of,
 )
 from champion.dashboard.context import backend
 from champion.errors import ChampionError
 from champion.presentation import t
+from champion.presentation.exports import rows_csv
 from champion.presentation.table_views import agreement_view
 from champion.workspace import Disagreements, version_label
 from champion.workspace.analyses import MAX_ROWS
@@ -44,6 +49,7 @@ def layout(**_query: str) -> html.Div:
         html.Div(id=ids.DISAGREE_ALERT),
         html.Div(id=ids.AGREEMENT_TABLE, className="mb-3"),
         html.P(id=ids.DISAGREE_COUNT, className="fw-bold"),
+        download_button(ids.CSV_DISAGREEMENTS, backend().config.lang),
         dag.AgGrid(
             id=ids.DISAGREE_GRID,
             rowData=[],
@@ -106,6 +112,30 @@ def count_text(found: Disagreements, lang: str) -> str:
     return text
 
 
+def disagreeing(
+    baseline: str, challenger: str, threshold: float | None, lang: str, every: bool = False
+) -> Disagreements:
+    """Where the baseline and the challenger predict different classes (at the threshold, or
+    their argmax on a multiclass test set): the grid's first rows, or every one."""
+    if mc.is_multiclass(backend()):  # predicted classes (argmax): no threshold
+        return mc.disagreements(backend(), baseline, challenger, lang, every)
+    cut = threshold_of(threshold)
+    return backend().disagreements(baseline, challenger, cut, lang, every)
+
+
+def every_row(
+    versions: list[str] | None, challenger: str | None, threshold: float | None, lang: str
+) -> Export | None:
+    """Every row the grid's versions disagree on, as the grid shows them, as CSV text and its
+    file name (None: no challenger picked)."""
+    ordered, _ = backend().ready_and_baseline(versions or [])
+    if len(ordered) < 2 or challenger not in ordered[1:]:
+        return None
+    found = disagreeing(ordered[0], str(challenger), threshold, lang, every=True)
+    cut = () if mc.is_multiclass(backend()) else (f"t{threshold_of(threshold):g}",)
+    return rows_csv(found.rows), csv_name("disagreements", [ordered[0], str(challenger)], *cut)
+
+
 def update(
     versions: list[str] | None, challenger: str | None, threshold: float | None, lang: str, _: Any
 ) -> tuple[Any, ...]:
@@ -115,15 +145,22 @@ def update(
         if len(ordered) < 2 or challenger not in ordered[1:]:
             notice = pending_alert(pending, lang) or alert(t("ui.need_two", lang), "secondary")
             return notice, None, "", [], []
-        if mc.is_multiclass(backend()):  # predicted classes (argmax): no threshold
-            found = mc.disagreements(backend(), ordered[0], str(challenger), lang)
-        else:
-            cut = threshold_of(threshold)
-            found = backend().disagreements(ordered[0], str(challenger), cut, lang)
+        found = disagreeing(ordered[0], str(challenger), threshold, lang)
     except ChampionError as err:
         return alert(err), None, "", [], []
     table, count = agreement_table(found, lang), count_text(found, lang)
     return pending_alert(pending, lang), table, count, *grid(found)
+
+
+def download(
+    _clicks: int | None,
+    versions: list[str] | None,
+    challenger: str | None,
+    threshold: float | None,
+    lang: str,
+) -> Any:
+    """Every disagreeing row (not only those the grid receives), as a CSV file."""
+    return send_csv(lambda: every_row(versions, challenger, threshold, lang or "en"))
 
 
 def register(app: dash.Dash) -> None:
@@ -148,3 +185,12 @@ def register(app: dash.Dash) -> None:
         Input(ids.LANG_STORE, "data"),
         Input(ids.JOBS_STATUS, "children"),
     )(update)
+    app.callback(
+        Output(ids.csv_download(ids.CSV_DISAGREEMENTS), "data"),
+        Input(ids.csv_button(ids.CSV_DISAGREEMENTS), "n_clicks"),
+        State(ids.VERSIONS_STORE, "data"),
+        State(ids.DISAGREE_CHALLENGER, "value"),
+        State(ids.THRESHOLD_STORE, "data"),
+        State(ids.LANG_STORE, "data"),
+        prevent_initial_call=True,
+    )(download)

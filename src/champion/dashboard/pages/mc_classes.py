@@ -13,7 +13,17 @@ from dash import Input, Output, State, dcc, html
 
 from champion.dashboard import ids
 from champion.dashboard import multiclass as mc
-from champion.dashboard.components import alert, data_table, empty_figure, graph, page
+from champion.dashboard.components import (
+    Export,
+    alert,
+    csv_name,
+    data_table,
+    download_button,
+    empty_figure,
+    graph,
+    page,
+    send_csv,
+)
 from champion.dashboard.context import backend
 from champion.dashboard.pages.mc_overview import baseline_name, notices
 from champion.errors import ChampionError
@@ -32,6 +42,7 @@ def layout(**_query: str) -> html.Div:
     return page(
         html.Div(id=ids.MC_CLASSES_ALERT),
         html.P(id=ids.MC_WORST_CLASS, className="lead"),
+        download_button(ids.CSV_CLASSES, backend().config.lang),
         html.Div(id=ids.MC_CLASS_TABLE),
         graph(ids.MC_PER_CLASS_GRAPH, height=420),
         dbc.Row(
@@ -98,6 +109,19 @@ def update(
     return notices(found, lang), worst_lines(cmp, lang), table, bars, *matrices
 
 
+def download(_clicks: int | None, versions: list[str] | None, lang: str) -> Any:
+    """The per-class table as shown, as a CSV file."""
+    lang = lang or "en"
+
+    def table() -> Export | None:
+        found = mc.comparison(backend(), versions or [], lang)
+        if found.value is None:
+            return None
+        return class_view(found.value[0], lang), csv_name("classes", versions)
+
+    return send_csv(table)
+
+
 def worst_lines(cmp: MulticlassComparison, lang: str) -> list[Any]:
     """Each challenger's class that loses most (or none), one per line."""
     shown: list[Any] = []
@@ -128,3 +152,10 @@ def register(app: dash.Dash) -> None:
         Input(ids.LANG_STORE, "data"),
         Input(ids.JOBS_STATUS, "children"),
     )(update)
+    app.callback(
+        Output(ids.csv_download(ids.CSV_CLASSES), "data"),
+        Input(ids.csv_button(ids.CSV_CLASSES), "n_clicks"),
+        State(ids.VERSIONS_STORE, "data"),
+        State(ids.LANG_STORE, "data"),
+        prevent_initial_call=True,
+    )(download)

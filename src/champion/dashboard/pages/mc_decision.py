@@ -8,16 +8,20 @@ from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import Input, Output, html
+from dash import Input, Output, State, html
 
 from champion.dashboard import ids
 from champion.dashboard import multiclass as mc
 from champion.dashboard.components import (
+    Export,
     alert,
+    csv_name,
     data_table,
+    download_button,
     empty_figure,
     graph,
     page,
+    send_csv,
 )
 from champion.dashboard.context import backend
 from champion.errors import ChampionError
@@ -30,6 +34,7 @@ def layout(**_query: str) -> html.Div:
     return page(
         html.Div(id=ids.MC_DECISION_ALERT),
         html.P(id=ids.MC_DECISION_WHY, className="lead"),
+        download_button(ids.CSV_DECISION, backend().config.lang),
         html.Div(id=ids.MC_DECISION_TABLE),
         dbc.Row(
             [
@@ -56,6 +61,19 @@ def update(versions: list[str] | None, lang: str, _jobs: Any) -> tuple[Any, ...]
     return notices, why, shown, coverage_figure(curves, lang), top_k_figure(table, lang)
 
 
+def download(_clicks: int | None, versions: list[str] | None, lang: str) -> Any:
+    """The top-k accuracy table as shown, as a CSV file."""
+    lang = lang or "en"
+
+    def table() -> Export | None:
+        found = mc.decision(backend(), versions or [], lang)
+        if found.value is None:
+            return None
+        return decision_view(found.value[0], lang), csv_name("decision", versions)
+
+    return send_csv(table)
+
+
 def register(app: dash.Dash) -> None:
     """Attach this module's callbacks to app."""
     app.callback(
@@ -68,3 +86,10 @@ def register(app: dash.Dash) -> None:
         Input(ids.LANG_STORE, "data"),
         Input(ids.JOBS_STATUS, "children"),
     )(update)
+    app.callback(
+        Output(ids.csv_download(ids.CSV_DECISION), "data"),
+        Input(ids.csv_button(ids.CSV_DECISION), "n_clicks"),
+        State(ids.VERSIONS_STORE, "data"),
+        State(ids.LANG_STORE, "data"),
+        prevent_initial_call=True,
+    )(download)

@@ -7,18 +7,22 @@ from __future__ import annotations
 from typing import Any
 
 import dash
-from dash import Input, Output, html
+from dash import Input, Output, State, html
 
 from champion.dashboard import ids
 from champion.dashboard import multiclass as mc
 from champion.dashboard.components import (
+    Export,
     alert,
     computing_alert,
+    csv_name,
     data_table,
+    download_button,
     empty_figure,
     graph,
     page,
     pending_alert,
+    send_csv,
 )
 from champion.dashboard.context import backend
 from champion.errors import ChampionError
@@ -37,6 +41,7 @@ def layout(**_query: str) -> html.Div:
     return page(
         html.Div(id=ids.MC_OVERVIEW_ALERT),
         html.P(id=ids.MC_VERDICT, className="lead"),
+        download_button(ids.CSV_MC_OVERVIEW, backend().config.lang),
         html.Div(id=ids.MC_METRICS_TABLE),
         graph(ids.MC_METRICS_BAR, height=520),
     )
@@ -87,6 +92,19 @@ def update(versions: list[str] | None, lang: str, _jobs: Any) -> tuple[Any, ...]
     return notices(found, lang), verdicts(cmp, lang), table, multiclass_metrics_bar(cmp, lang)
 
 
+def download(_clicks: int | None, versions: list[str] | None, lang: str) -> Any:
+    """The metrics table (every multiclass metric, the differences) as shown, as a CSV file."""
+    lang = lang or "en"
+
+    def table() -> Export | None:
+        found = mc.comparison(backend(), versions or [], lang)
+        if found.value is None:
+            return None
+        return multiclass_metrics_view(found.value[0], lang), csv_name("overview", versions)
+
+    return send_csv(table)
+
+
 def register(app: dash.Dash) -> None:
     """Attach this module's callbacks to app."""
     app.callback(
@@ -98,3 +116,10 @@ def register(app: dash.Dash) -> None:
         Input(ids.LANG_STORE, "data"),
         Input(ids.JOBS_STATUS, "children"),
     )(update)
+    app.callback(
+        Output(ids.csv_download(ids.CSV_MC_OVERVIEW), "data"),
+        Input(ids.csv_button(ids.CSV_MC_OVERVIEW), "n_clicks"),
+        State(ids.VERSIONS_STORE, "data"),
+        State(ids.LANG_STORE, "data"),
+        prevent_initial_call=True,
+    )(download)

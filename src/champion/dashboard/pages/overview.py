@@ -7,16 +7,20 @@ from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import Input, Output, html
+from dash import Input, Output, State, html
 
 from champion.dashboard import ids
 from champion.dashboard.components import (
+    Export,
     alert,
+    csv_name,
     data_table,
+    download_button,
     empty_figure,
     evaluation_notices,
     graph,
     page,
+    send_csv,
     threshold_of,
 )
 from champion.dashboard.context import backend
@@ -33,6 +37,7 @@ def layout(**_query: str) -> html.Div:
     return page(
         html.Div(id=ids.OVERVIEW_ALERT),
         html.P(id=ids.VERDICT, className="lead"),
+        download_button(ids.CSV_OVERVIEW, backend().config.lang),
         html.Div(id=ids.METRICS_TABLE),
         graph(ids.METRICS_BAR, height=460),
     )
@@ -71,6 +76,19 @@ def update(
     return notices, verdicts(cmp, lang), metrics_table(cmp, lang), metrics_bar(cmp, lang=lang)
 
 
+def download(
+    _clicks: int | None, versions: list[str] | None, threshold: float | None, lang: str
+) -> Any:
+    """The metrics table (every metric, the differences) as shown, as a CSV file."""
+    lang = lang or "en"
+
+    def table() -> Export | None:
+        cmp = backend().evaluate(versions or [], threshold_of(threshold), lang).comparison
+        return None if cmp is None else (metrics_view(cmp, lang), csv_name("overview", versions))
+
+    return send_csv(table)
+
+
 def register(app: dash.Dash) -> None:
     """Attach this module's callbacks to app (not to Dash's global list, which only the
     first app of a process would receive)."""
@@ -84,3 +102,11 @@ def register(app: dash.Dash) -> None:
         Input(ids.LANG_STORE, "data"),
         Input(ids.JOBS_STATUS, "children"),
     )(update)
+    app.callback(
+        Output(ids.csv_download(ids.CSV_OVERVIEW), "data"),
+        Input(ids.csv_button(ids.CSV_OVERVIEW), "n_clicks"),
+        State(ids.VERSIONS_STORE, "data"),
+        State(ids.THRESHOLD_STORE, "data"),
+        State(ids.LANG_STORE, "data"),
+        prevent_initial_call=True,
+    )(download)

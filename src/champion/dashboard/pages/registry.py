@@ -8,19 +8,22 @@ from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import Input, Output, dcc, html
+from dash import Input, Output, State, dcc, html
 
 from champion.dashboard import ids
 from champion.dashboard import multiclass as mc
 from champion.dashboard.components import (
     alert,
     computing_alert,
+    csv_name,
     data_table,
+    download_button,
     empty_figure,
     evaluation_notices,
     graph,
     page,
     pending_alert,
+    send_csv,
     threshold_of,
 )
 from champion.dashboard.context import backend
@@ -48,6 +51,7 @@ def layout(**_query: str) -> html.Div:
     options, first = trend_metrics()
     return page(
         html.Div(id=ids.REGISTRY_ALERT),
+        download_button(ids.CSV_VERSIONS, backend().config.lang),
         html.Div(id=ids.REGISTRY_TABLE),
         dbc.Row(
             dbc.Col(
@@ -126,6 +130,17 @@ def update(
     return evaluation_notices(evaluated, lang), table, figure
 
 
+def download_versions(_clicks: int | None, lang: str) -> Any:
+    """The versions table as shown, as a CSV file."""
+    served = backend()
+    return send_csv(
+        lambda: (
+            versions_view(served.model(fresh=True), lang or "en", served.config.ui_url),
+            csv_name("versions"),
+        )
+    )
+
+
 def register(app: dash.Dash) -> None:
     """Attach this module's callbacks to app."""
     app.callback(
@@ -138,4 +153,10 @@ def register(app: dash.Dash) -> None:
         Input(ids.JOBS_STATUS, "children"),
         Input(ids.REGISTRY_REFRESH, "data"),
     )(update)
+    app.callback(
+        Output(ids.csv_download(ids.CSV_VERSIONS), "data"),
+        Input(ids.csv_button(ids.CSV_VERSIONS), "n_clicks"),
+        State(ids.LANG_STORE, "data"),
+        prevent_initial_call=True,
+    )(download_versions)
     registry_actions.register(app)

@@ -21,13 +21,14 @@ from dash import Input, Output, State, dcc, html
 
 from champion.actions import HistoryEntry, verify_history
 from champion.dashboard import auth, ids
-from champion.dashboard.components import alert, data_table
+from champion.dashboard.components import alert, csv_name, data_table, download_button, send_csv
 from champion.dashboard.context import backend, operations
 from champion.dashboard.operations import InvalidAction, Operations, Preview, check_action
 from champion.errors import ChampionError
 from champion.evaluation import GateCheck
 from champion.models.refs import CHAMPION_ALIAS
 from champion.presentation import t
+from champion.presentation.exports import history_view
 from champion.presentation.table_views import gate_view
 
 log = logging.getLogger("champion.audit")
@@ -70,6 +71,7 @@ def section() -> html.Div:
                 is_open=False,
             ),
             html.H5(id=ids.HISTORY_TITLE, className="mt-4"),
+            download_button(ids.CSV_HISTORY, backend().config.lang),
             html.Div(id=ids.HISTORY_TIMELINE),
         ]
     )
@@ -330,6 +332,13 @@ def close(_clicks: int | None) -> bool:
     return False
 
 
+def download_history(_clicks: int | None, lang: str) -> Any:
+    """The history of @champion (the timeline, newest first) as a CSV file."""
+    return send_csv(
+        lambda: (history_view(operations().history(), lang or "en"), csv_name("history"))
+    )
+
+
 def register(app: dash.Dash) -> None:
     """Attach the callbacks of the controls to app."""
     app.callback(
@@ -367,3 +376,9 @@ def register(app: dash.Dash) -> None:
         Input(ids.ACTION_CANCEL, "n_clicks"),
         prevent_initial_call=True,
     )(close)
+    app.callback(
+        Output(ids.csv_download(ids.CSV_HISTORY), "data"),
+        Input(ids.csv_button(ids.CSV_HISTORY), "n_clicks"),
+        State(ids.LANG_STORE, "data"),
+        prevent_initial_call=True,
+    )(download_history)

@@ -8,18 +8,22 @@ from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import Input, Output, dcc, html
+from dash import Input, Output, State, dcc, html
 
 from champion.dashboard import ids, prepared
 from champion.dashboard import multiclass as mc
 from champion.dashboard.components import (
+    Export,
     alert,
     computing_alert,
+    csv_name,
     data_table,
+    download_button,
     empty_figure,
     graph,
     page,
     pending_alert,
+    send_csv,
     threshold_of,
 )
 from champion.dashboard.context import backend
@@ -82,6 +86,7 @@ def layout(**_query: str) -> html.Div:
         ),
         html.Div(id=ids.SLICES_ALERT),
         html.P(id=ids.SLICE_SUMMARY, className="lead"),
+        download_button(ids.CSV_SLICES, backend().config.lang),
         html.Div(id=ids.SLICE_TABLE),
         graph(ids.SLICE_GRAPH, height=440),
     )
@@ -152,6 +157,27 @@ def update(
     return notices, summary(table, lang), slices_table(table, lang), figure, *labels
 
 
+def download(
+    _clicks: int | None,
+    versions: list[str] | None,
+    threshold: float | None,
+    lang: str,
+    column: str | None,
+    metric: str | None,
+    bins: int | None,
+) -> Any:
+    """The slice table as shown (the column, metric and bins picked), as a CSV file."""
+    lang = lang or "en"
+    chosen = (str(column), int(bins or 4), metric or slice_metrics()[1])
+
+    def table() -> Export | None:
+        found = notices_and_table(versions, threshold, lang, chosen)[1] if column else None
+        name = csv_name("slices", versions, str(column), chosen[2])
+        return None if found is None else (slices_view(found, lang), name)
+
+    return send_csv(table)
+
+
 def register(app: dash.Dash) -> None:
     """Attach this module's callbacks to app."""
     app.callback(
@@ -170,3 +196,14 @@ def register(app: dash.Dash) -> None:
         Input(ids.SLICE_BINS, "value"),
         Input(ids.JOBS_STATUS, "children"),
     )(update)
+    app.callback(
+        Output(ids.csv_download(ids.CSV_SLICES), "data"),
+        Input(ids.csv_button(ids.CSV_SLICES), "n_clicks"),
+        State(ids.VERSIONS_STORE, "data"),
+        State(ids.THRESHOLD_STORE, "data"),
+        State(ids.LANG_STORE, "data"),
+        State(ids.SLICE_COLUMN, "value"),
+        State(ids.SLICE_METRIC, "value"),
+        State(ids.SLICE_BINS, "value"),
+        prevent_initial_call=True,
+    )(download)

@@ -8,10 +8,18 @@ from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import Input, Output, html
+from dash import Input, Output, State, html
 
 from champion.dashboard import ids, prepared
-from champion.dashboard.components import alert, computing_alert, data_table
+from champion.dashboard.components import (
+    Export,
+    alert,
+    computing_alert,
+    csv_name,
+    data_table,
+    download_button,
+    send_csv,
+)
 from champion.dashboard.context import backend
 from champion.errors import ChampionError
 from champion.evaluation.criteria import Criterion
@@ -28,6 +36,7 @@ def matched_section() -> html.Div:
         [
             html.H6(id=ids.OP_MATCHED_TITLE, className="mt-3"),
             dbc.Switch(id=ids.OP_HOLDOUT, value=False, className="mb-2"),
+            download_button(ids.CSV_MATCHED, backend().config.lang),
             html.Div(id=ids.OP_MATCHED),
         ]
     )
@@ -66,6 +75,28 @@ def update_matched(
     return table, matched_title(found, lang), switch
 
 
+def download_matched(
+    _clicks: int | None,
+    versions: list[str] | None,
+    criterion: str | None,
+    cost_fp: float | None,
+    cost_fn: float | None,
+    constraint: float | None,
+    holdout: bool | None,
+    lang: str,
+) -> Any:
+    """The matched operating points as shown (the finder's criterion), as a CSV file."""
+    lang = lang or "en"
+
+    def table() -> Export | None:
+        chosen = criterion_of(criterion or "cost", (cost_fp, cost_fn), constraint)
+        found = matched(versions or [], chosen, HOLDOUT_SHARE if holdout else None, lang)[1]
+        name = csv_name("operating-points", versions, criterion or "cost")
+        return None if found is None else (matched_view(found, lang), name)
+
+    return send_csv(table)
+
+
 def register(app: dash.Dash) -> None:
     """Attach this module's callback to app."""
     app.callback(
@@ -81,3 +112,15 @@ def register(app: dash.Dash) -> None:
         Input(ids.LANG_STORE, "data"),
         Input(ids.JOBS_STATUS, "children"),
     )(update_matched)
+    app.callback(
+        Output(ids.csv_download(ids.CSV_MATCHED), "data"),
+        Input(ids.csv_button(ids.CSV_MATCHED), "n_clicks"),
+        State(ids.VERSIONS_STORE, "data"),
+        State(ids.OP_CRITERION, "value"),
+        State(ids.OP_COST_FP, "value"),
+        State(ids.OP_COST_FN, "value"),
+        State(ids.OP_CONSTRAINT, "value"),
+        State(ids.OP_HOLDOUT, "value"),
+        State(ids.LANG_STORE, "data"),
+        prevent_initial_call=True,
+    )(download_matched)
