@@ -213,37 +213,24 @@ def _test_set(record: DecisionRecord, lang: str) -> Iterator[str]:
 def _models(record: DecisionRecord, lang: str) -> Iterator[str]:
     yield f"<p>{esc(champion_line(record, lang))}</p>"
     registered = any(m.uri is not None for m in record.models.values())
-    header = [t("report.model", lang)]
-    if registered:
-        header += [
-            t("report.registered", lang),
-            t("report.version", lang),
-            t("report.aliases", lang),
-            t("report.run", lang),
-            t("report.link", lang),
-            t("report.uri", lang),
-            t("report.scores", lang),
-        ]
-    else:
-        header.append(t("report.column", lang))
+    if not registered:
+        header = [t("report.model", lang), t("report.column", lang)]
+        columns = [(label, m.column or "—") for label, m in record.models.items()]
+        yield rows_table(header, columns, class_="text")
+        return
+    # the exact URI only when a model was named otherwise (an alias, a logged model's URI)
+    exact = any(m.uri not in (None, label) for label, m in record.models.items())
+    header = [t("report.model", lang), t("report.registered", lang), t("report.version", lang)]
+    header += [t("report.aliases", lang), t("report.run", lang), t("report.link", lang)]
+    header += [t("report.uri", lang)] if exact else []
+    header.append(t("report.scores", lang))
     rows: list[tuple[str, ...]] = []
     for label, m in record.models.items():
-        if not registered:
-            rows.append((label, m.column or "—"))
-            continue
         cached = t("ui.from_cache", lang) if m.from_cache else t("ui.scored_now", lang)
-        rows.append(
-            (
-                label,
-                m.name or "—",
-                m.version or "—",
-                " ".join(f"@{a}" for a in m.aliases) or "—",
-                m.run_id or "—",
-                m.run_url or "—",
-                m.uri or "—",
-                "—" if m.from_cache is None else f"{m.kind} · {cached}",
-            )
-        )
+        row = [label, m.name or "—", m.version or "—", " ".join(f"@{a}" for a in m.aliases)]
+        row += [m.run_id or "—", m.run_url or "—", *([m.uri or "—"] if exact else [])]
+        row.append("—" if m.from_cache is None else f"{m.kind} · {cached}")
+        rows.append(tuple(cell or "—" for cell in row))
     yield rows_table(header, rows, class_="text")
     if any(m.run_url for m in record.models.values()):
         yield f'<p class="muted">{esc(t("report.links_as_text", lang))}</p>'

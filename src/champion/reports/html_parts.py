@@ -46,7 +46,7 @@ def _cell(cell: Cell, tag: str = "td", scope: str | None = None) -> str:
 
 def view_table(view: TableView, class_: str = "data") -> str:
     """A TableView as an HTML table: caption, header, rows; flagged rows marked."""
-    parts = [f'<table class="{esc(class_)}">']
+    parts = [f'<div class="table"><table class="{esc(class_)}">']
     if view.caption:
         parts.append(f"<caption>{esc(view.caption)}</caption>")
     head = "".join(f'<th scope="col">{esc(h)}</th>' for h in view.header)
@@ -58,7 +58,7 @@ def view_table(view: TableView, class_: str = "data") -> str:
             for k, cell in enumerate(row)
         ]
         parts.append(f"<tr{flagged}>{''.join(cells)}</tr>")
-    parts.append("</tbody></table>")
+    parts.append("</tbody></table></div>")
     return "".join(parts)
 
 
@@ -174,7 +174,10 @@ caption { caption-side: top; text-align: left; color: var(--muted); font-size: 1
 th, td { border: 1px solid var(--line); padding: 4px 8px; text-align: right; vertical-align: top; }
 th[scope="row"], td:first-child, thead th:first-child { text-align: left; }
 thead th { background: var(--head); }
-table.facts td, table.facts th, table.text td { text-align: left; }
+div.table { max-width: 100%; overflow-x: auto; }
+thead th { white-space: nowrap; }
+table.facts td, table.facts th, table.text td, table.text th { text-align: left; }
+table.text td { overflow-wrap: anywhere; }
 table.facts td { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace;
   word-break: break-all; }
 table.confusion td { text-align: center; min-width: 110px; }
