@@ -24,7 +24,10 @@ GRAPH_CONFIG: Any = {"displaylogo": False, "responsive": True}
 
 
 def graph(component_id: str, height: int = 420) -> dcc.Graph:
-    return dcc.Graph(id=component_id, config=GRAPH_CONFIG, style={"height": f"{height}px"})
+    """A chart; the modebar's camera saves it as champion-<id>.png (assets/svg_download.js
+    adds a second button saving it as SVG)."""
+    config: Any = {**GRAPH_CONFIG, "toImageButtonOptions": {"filename": f"champion-{component_id}"}}
+    return dcc.Graph(id=component_id, config=config, style={"height": f"{height}px"})
 
 
 def download_button(table: str, lang: str) -> html.Div:
