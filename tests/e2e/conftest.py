@@ -7,6 +7,7 @@ driver           function: that browser on a blank tab; on failure a screenshot,
 served_app       function: factory, served_app(app) -> ServedApp (.url), stopped after the test.
 served_app_session  session: the same factory, stopped at the end of the session (to share
                  one slow-to-build app, e.g. the demo dashboard, between tests).
+dashboard_url    session: the Titanic demo dashboard served once for every test using it.
 """
 
 from __future__ import annotations
@@ -109,3 +110,23 @@ def served_app_session() -> Iterator[ServeApp]:
     yield serve
     for served in reversed(started):
         served.stop()
+
+
+@pytest.fixture(scope="session")
+def dashboard_url(served_app_session: Any, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The Titanic demo dashboard (three versions), served until the session ends."""
+    from champion.dashboard.app import create_app
+    from champion.dashboard.config import DashboardConfig
+    from champion.demo import prepare_demo
+
+    setup = prepare_demo(tmp_path_factory.mktemp("e2e-demo"))
+    config = DashboardConfig(
+        tracking_uri=setup.tracking_uri,
+        model_name=setup.model_name,
+        data_source=setup.data_source,
+        recipe=setup.recipe,
+        cache_dir=setup.cache_dir,
+        n_boot=200,
+    )
+    url: str = served_app_session(create_app(config)).url
+    return url.rstrip("/")

@@ -6,34 +6,15 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
 
 from champion.dashboard import ids
-from champion.dashboard.app import create_app
-from champion.dashboard.config import DashboardConfig
-from champion.demo import prepare_demo
 
 from .browser import wait_for, wait_for_dash, wait_for_text
 
 TIMEOUT = 40.0
-
-
-@pytest.fixture(scope="session")
-def dashboard_url(served_app_session: Any, tmp_path_factory: pytest.TempPathFactory) -> str:
-    setup = prepare_demo(tmp_path_factory.mktemp("e2e-demo"))
-    config = DashboardConfig(
-        tracking_uri=setup.tracking_uri,
-        model_name=setup.model_name,
-        data_source=setup.data_source,
-        recipe=setup.recipe,
-        cache_dir=setup.cache_dir,
-        n_boot=200,
-    )
-    url: str = served_app_session(create_app(config)).url
-    return url.rstrip("/")
 
 
 def until(condition: Callable[[], Any], what: str, timeout: float = TIMEOUT) -> Any:
