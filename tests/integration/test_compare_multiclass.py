@@ -6,6 +6,7 @@ learnt a class compared on the union with a note, and gates on multiclass metric
 from __future__ import annotations
 
 import json
+import time
 import warnings
 from pathlib import Path
 from typing import Any
@@ -195,19 +196,29 @@ def test_the_promotion_gate_judges_multiclass_metrics(store: dict[str, Any]) -> 
     assert outcome["reason"].endswith("significantly worse")
 
 
-def test_the_dashboard_refuses_a_multiclass_test_set_with_what_to_do(
-    store: dict[str, Any],
-) -> None:
+def test_the_dashboard_serves_a_users_multiclass_model(store: dict[str, Any]) -> None:
+    """A user's own registered 3-class model (not the demo) gets the multiclass pages; a
+    version that never learnt a class is compared on the union with the note on the page."""
+    from champion.dashboard.app import create_app
     from champion.dashboard.config import DashboardConfig
-    from champion.dashboard.testset import open_test_set
-    from champion.errors import DataError
+    from champion.dashboard.pages import mc_overview
 
     config = DashboardConfig(
         tracking_uri=store["uri"], model_name=MODEL, data_source=str(store["data"]),
-        target="species", cache_dir=store["cache"],
+        target="species", cache_dir=store["cache"], n_boot=50,
     )  # fmt: skip
-    with pytest.raises(DataError, match=r"has 3 classes .* champion compare MODEL_URI"):
-        open_test_set(config)
+    app = create_app(config)
+    with app.server.test_request_context():
+        deadline = time.monotonic() + 120
+        notices: Any = None
+        while time.monotonic() < deadline:  # versions not scored yet are scored in the background
+            notices, verdict, table, _ = mc_overview.update(["1", "3"], "en", None)
+            if verdict:  # both versions scored and compared
+                break
+            time.sleep(0.2)
+    assert table is not None
+    assert "ROC AUC (one-vs-rest, macro)" in " ".join(map(str, verdict))
+    assert "never" in str(notices) or "probability 0" in str(notices)
 
 
 def test_mlflow_evaluate_agrees_on_every_metric_both_report(store: dict[str, Any]) -> None:
