@@ -22,7 +22,10 @@ if TYPE_CHECKING:
     from selenium.webdriver.remote.webdriver import WebDriver
 
 TIMEOUT = 30.0
-FIGURES = 7  # metrics, ROC, PR, calibration, gain, metrics by threshold, slices
+# two classes: metrics, ROC, PR, calibration, gain, metrics by threshold, slices; three: metrics,
+# F1 by class, two confusion matrices and their change, macro ROC and PR, slices
+FIGURES = {"binary": 7, "multiclass": 8}
+CLASSES = ("adelie", "chinstrap", "gentoo")
 
 
 @pytest.fixture(scope="module")
@@ -44,11 +47,30 @@ def predictions(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def write_report(predictions: Path, out: Path, lang: str) -> None:
+@pytest.fixture(scope="module")
+def class_predictions(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    rng = np.random.default_rng(12)
+    n = 450
+    y = rng.integers(0, 3, n)
+    frame = pd.DataFrame({"species": np.array(CLASSES)[y], "group": rng.choice(["a", "b"], n)})
+    for name, strength in (("base", 1.2), ("new", 2.0)):
+        logits = rng.normal(0, 1, (n, 3))
+        logits[np.arange(n), y] += strength
+        p = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+        for k, label in enumerate(CLASSES):
+            frame[f"{name}_{label}"] = p[:, k]
+    path = tmp_path_factory.mktemp("report-e2e-mc") / "classes.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+def write_report(predictions: Path, out: Path, lang: str, multiclass: bool = False) -> None:
+    target, suffix, gate = ("species", "_*", "f1_macro") if multiclass else ("label", "", "roc_auc")
     command = [
-        "report", "--predictions", str(predictions), "--target", "label",
-        "--score", "base=base", "--score", "<b>new</b> & co=new", "--n-boot", "200",
-        "--gate", "roc_auc:not-worse", "--slice", "group", "--lang", lang, "--output", str(out),
+        "report", "--predictions", str(predictions), "--target", target,
+        "--score", f"base=base{suffix}", "--score", f"<b>new</b> & co=new{suffix}",
+        "--n-boot", "200", "--gate", f"{gate}:not-worse", "--slice", "group", "--lang", lang,
+        "--output", str(out),
     ]  # fmt: skip
     result = CliRunner().invoke(cli, command)
     assert result.exit_code == 0, result.output
@@ -107,12 +129,20 @@ def wait_for_figures(driver: WebDriver, count: int) -> list[int]:
     )
 
 
-@pytest.mark.parametrize("lang", ["en", "ja"])
+@pytest.mark.parametrize(
+    ("kind", "lang"), [("binary", "en"), ("binary", "ja"), ("multiclass", "en")]
+)
 def test_the_report_draws_every_figure_offline_under_its_policy(
-    driver: WebDriver, predictions: Path, tmp_path: Path, lang: str
+    driver: WebDriver,
+    predictions: Path,
+    class_predictions: Path,
+    tmp_path: Path,
+    kind: str,
+    lang: str,
 ) -> None:
     out = tmp_path / "decision.html"
-    write_report(predictions, out, lang)
+    multiclass = kind == "multiclass"
+    write_report(class_predictions if multiclass else predictions, out, lang, multiclass)
     text = out.read_text(encoding="utf-8")
 
     page = Page()
@@ -130,14 +160,14 @@ def test_the_report_draws_every_figure_offline_under_its_policy(
     try:
         driver.get(out.as_uri())
         assert driver.execute_script("return navigator.onLine") is False
-        traces = wait_for_figures(driver, FIGURES)
+        traces = wait_for_figures(driver, FIGURES[kind])
         assert all(n > 0 for n in traces), traces
         assert driver.execute_script("return typeof Plotly.newPlot") == "function"
         title = "判断記録" if lang == "ja" else "Decision record"
         assert driver.find_element("css selector", "h1").text == title
         # user text is text: the model's name shows as typed, nothing of it became markup
         legend = driver.execute_script(
-            "return Array.from(document.querySelectorAll('#figure-2 .legendtext'))"
+            "return Array.from(document.querySelectorAll('.figure .legendtext'))"
             ".map(e => e.textContent)"
         )
         assert any("<b>new</b> & co" in entry for entry in legend), legend
@@ -157,7 +187,7 @@ def test_the_policy_blocks_a_script_it_does_not_list(
     out = tmp_path / "decision.html"
     write_report(predictions, out, "en")
     driver.get(out.as_uri())
-    wait_for_figures(driver, FIGURES)
+    wait_for_figures(driver, FIGURES["binary"])
     driver.execute_script(
         "const s = document.createElement('script'); s.textContent = 'window.injected = 1';"
         "document.body.appendChild(s);"

@@ -12,7 +12,7 @@ from click.testing import CliRunner, Result
 from mlflow import MlflowClient
 
 from champion.cli.main import champion as cli
-from champion.demo import DemoSetup
+from champion.demo import DemoSetup, prepare_demo
 
 pytestmark = pytest.mark.cli
 UI = "http://mlflow.example:5000"
@@ -67,3 +67,31 @@ def test_the_html_names_each_version_and_run_as_text(demo_setup: DemoSetup, tmp_
     assert f"{UI}/#/runs/{run_id}" in text
     assert f'href="{UI}' not in text
     assert f"{demo_setup.model_name} の @champion はバージョン" in text
+
+
+@pytest.fixture(scope="module")
+def penguins(tmp_path_factory: pytest.TempPathFactory) -> DemoSetup:
+    return prepare_demo(tmp_path_factory.mktemp("report-penguins"), dataset="penguins")
+
+
+def test_a_multiclass_record_of_registered_versions(penguins: DemoSetup, tmp_path: Path) -> None:
+    out = tmp_path / "record.json"
+    result = run(penguins, out, "--gate", "roc_auc_ovr_macro:not-worse", "--slice", "island")
+    assert result.exit_code in (0, 1), result.output
+    record = json.loads(out.read_text())
+    first, second = (penguins.uri(kind) for kind in ("initial", "new"))
+    assert record["baseline"] == first  # the @champion version
+    assert record["classes"] == ["Adelie", "Chinstrap", "Gentoo"]
+    assert record["champion"]["version"] == penguins.versions["initial"]
+    assert record["models"][second]["identity"]["version"] == penguins.versions["new"]
+    assert record["slices"]["metric"] == "roc_auc_ovr_macro"
+    agreement = record["disagreements"][second]
+    mcnemar = record["comparisons"][second]["mcnemar"]
+    assert agreement["baseline_only_correct"] == mcnemar["b"]
+    assert agreement["challenger_only_correct"] == mcnemar["c"]
+    html = tmp_path / "record.html"
+    assert run(penguins, html).exit_code == 0
+    text = html.read_text()
+    assert 'id="classes"' in text
+    # bars, F1 by class, two confusion matrices and their change, macro ROC and PR
+    assert text.count('<script type="application/json" data-figure=') == 7

@@ -117,7 +117,7 @@ def test_a_refusing_gate_exits_1_after_writing_the_file(predictions: Path, tmp_p
         (["--baseline", "other"], "--baseline 'other' is not one of the models"),
         (["--gate", "roc_auc:better"], "cannot read the gate rule"),
         (["--slice", "nope"], "no column 'nope' in the test set"),
-        (["--score", "v1=v1_*"], "two-class comparisons for now"),
+        (["--score", "v1=v1_*"], "a comparison is multiclass"),
     ],
 )
 def test_bad_input_exits_2_and_writes_nothing(

@@ -2,20 +2,20 @@
 or JSON) with the verdict, the gate, every number, the test set and the models' versions.
 
 The models and options are those of ``champion compare`` (registered models scored on --data,
-or the score columns of --predictions); the record adds the registry's facts, the worst slice
-of the columns given with --slice, and the time. The file is written before the exit code says
-whether the gate passed (1 when it refused), so a CI step can publish it either way.
+or the score columns of --predictions, two classes or more; see ``report_inputs``); the record
+adds the registry's facts, the worst slice of the columns given with --slice, and the time. The
+file is written before the exit code says whether the gate passed (1 when it refused), so a CI
+step can publish it either way.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
-from champion.cli.compare_cmd import in_context, parse_scores, scored_dict
 from champion.cli.compare_gate import gate_lines, gate_options, judge, raise_if_refused
-from champion.cli.progress import scoring_progress
+from champion.cli.report_inputs import Slicing, from_predictions, from_registry
 from champion.errors import DataError
 from champion.options import (
     DataOptions,
@@ -26,16 +26,7 @@ from champion.options import (
 )
 
 if TYPE_CHECKING:
-    from champion.data import EvalDataset
-    from champion.evaluation import Comparison
-    from champion.reports.record import ModelInfo, SliceFinding
     from champion.workspace import Statistics
-
-MULTICLASS_LATER = (
-    "champion report writes decision records of two-class comparisons for now; for a "
-    "classifier of three or more classes use champion compare --format markdown (or json) "
-    "with the same options."
-)
 
 
 def _ui_address(mlflow_ui: str | None, tracking_uri: str | None) -> str | None:
@@ -45,88 +36,6 @@ def _ui_address(mlflow_ui: str | None, tracking_uri: str | None) -> str | None:
         tracking_uri if (tracking_uri or "").startswith(("http://", "https://")) else None
     )
     return chosen.rstrip("/") if chosen else None
-
-
-def _predictions(
-    path: str,
-    score_options: tuple[str, ...],
-    baseline: str | None,
-    data: DataOptions,
-    stats: Statistics,
-) -> tuple[Comparison, EvalDataset, dict[str, str], dict[str, Any]]:
-    """The comparison of a predictions table's score columns (as ``compare --predictions``),
-    the table as a test set (every column but the target as a feature, so the fingerprint
-    covers the scores and --slice may name any column), the score columns and the scores."""
-    from champion.data import column, load_dataset, values_of
-    from champion.evaluation import compare
-
-    if not data.target:
-        raise DataError("--predictions needs --target COL, the column of the true labels.")
-    if not score_options:
-        raise DataError("--predictions needs --score NAME=COL for each model (at least one).")
-    columns = parse_scores(score_options)
-    if any("*" in col for col in columns.values()):
-        raise DataError(MULTICLASS_LATER)
-    chosen = next(iter(columns)) if baseline is None else baseline
-    if chosen not in columns:
-        raise DataError(
-            f"--baseline {chosen!r} is not one of the models given with --score: "
-            f"{', '.join(columns)}."
-        )
-    dataset = load_dataset(path, target=data.target, pos_label=data.pos_label, limits=data.limits())
-    if dataset.classes is not None:
-        raise DataError(MULTICLASS_LATER)
-    scores = {name: values_of(column(dataset.frame, col, "score")) for name, col in columns.items()}
-    try:
-        cmp = compare(
-            dataset.labels,
-            scores,
-            baseline=chosen,
-            pos_label=dataset.pos_label,
-            threshold=stats.threshold,
-            confidence=stats.confidence,
-            n_boot=stats.n_boot,
-            random_state=stats.seed,
-            ci=stats.ci,
-        )
-    except DataError as err:
-        raise DataError(in_context(str(err), path, data.target, columns)) from err
-    return cmp, dataset, columns, scores
-
-
-def _registered(
-    model_uris: tuple[str, ...],
-    baseline: str | None,
-    data: DataOptions,
-    stats: Statistics,
-    scoring: ScoringOptions,
-    slicing: tuple[tuple[str, ...], str, int],
-    ui: str | None,
-    quiet: bool,
-) -> tuple[Comparison, EvalDataset, dict[str, Any]]:
-    """The comparison of registered models scored on --data, and the record's other fields:
-    models, registered_model, champion, slices, scored."""
-    from champion.reports.collect import find_slices, registered_models, workspace_slicer
-
-    dataset = data.load(scoring.tracking_uri)
-    if dataset.classes is not None:
-        raise DataError(MULTICLASS_LATER)
-    columns, metric, bins = slicing
-    with scoring_progress(not quiet) as progress:
-        workspace = scoring.workspace(progress)
-        cmp, scored = workspace.compare(list(model_uris), dataset, stats, baseline)
-        models, model, champion = registered_models(workspace, scored, ui)
-        ordered = {label: scored[label] for label in cmp.models}
-        run = workspace_slicer(workspace, ordered, cmp.baseline, dataset, metric, bins, stats)
-        slices = find_slices(columns, bins, run)
-    more = {
-        "models": models,
-        "registered_model": model,
-        "champion": champion,
-        "slices": slices,
-        "scored": {uri: scored_dict(s) for uri, s in scored.items()},
-    }
-    return cmp, dataset, more
 
 
 @click.command(short_help="Write a comparison as a decision record (HTML, Markdown, JSON).")
@@ -143,7 +52,8 @@ def _registered(
     "score_options",
     multiple=True,
     metavar="NAME=COL",
-    help="With --predictions: a model's name and its score column; repeat for each model.",
+    help="With --predictions: a model's name and its score column (NAME=PREFIX* for its class "
+    "probability columns, three or more classes); repeat for each model.",
 )
 @click.option(
     "--baseline",
@@ -185,7 +95,8 @@ def _registered(
 @click.option(
     "--slice-metric",
     metavar="METRIC",
-    help="The metric judged on slices [the first --gate rule's, else roc_auc].",
+    help="The metric judged on slices [the first --gate rule's, else roc_auc; accuracy with "
+    "three or more classes].",
 )
 @click.option(
     "--bins",
@@ -229,36 +140,21 @@ def report(
     """Compare registered models (models:/NAME@ALIAS, models:/NAME/VERSION, ...) scored on one
     test set, or the score columns of a predictions table, as champion compare does, and write
     the decision record to FILE: the verdict, each challenger's gate verdict with its reasons,
-    every metric with its interval and paired test, the curves, the threshold view, the worst
-    slice, the disagreements, the test set's fingerprint and class balance, each model's
-    version, run and MLflow link, who holds @champion, and the time (UTC). HTML is one
-    self-contained file (no network); Markdown fits a pull-request comment. Exit codes: 0 the
-    gate passed (or no gate), 1 the gate refused (the file is written first), 2 bad input."""
-    from champion.reports.collect import (
-        dataset_info,
-        find_slices,
-        new_record,
-        prediction_models,
-        predictions_slicer,
-    )
-    from champion.reports.collect import (
-        slice_metric as default_slice_metric,
-    )
+    every metric with its interval and paired test, the curves, the threshold view (two
+    classes) or the classes and their confusion matrices (more), the worst slice, the
+    disagreements, the test set's fingerprint and class balance, each model's version, run and
+    MLflow link, who holds @champion, and the time (UTC). HTML is one self-contained file (no
+    network); Markdown fits a pull-request comment. Exit codes: 0 the gate passed (or no gate),
+    1 the gate refused (the file is written first), 2 bad input."""
+    from champion.reports.collect import dataset_info, new_record
     from champion.reports.write import format_of, html_sibling, render, write_atomic
 
     chosen_format = format_of(output, file_format)
-    metric = slice_metric or default_slice_metric(gate_rules)
-    more: dict[str, Any]
+    slicing = Slicing(slice_columns, slice_metric, bins, tuple(gate_rules))
     if predictions:
         if model_uris:
             raise DataError("give either MODEL_URIs (with --data) or --predictions, not both.")
-        cmp, dataset, columns, scores = _predictions(
-            predictions, score_options, baseline, data, stats
-        )
-        run = predictions_slicer(dataset, scores, cmp.baseline, metric, bins, stats)
-        found: SliceFinding | None = find_slices(slice_columns, bins, run)
-        models: dict[str, ModelInfo] = prediction_models(columns)
-        more = {"models": models, "slices": found}
+        found = from_predictions(predictions, score_options, baseline, data, stats, slicing)
     else:
         if not model_uris:
             raise DataError(
@@ -266,19 +162,19 @@ def report(
                 "--data, or give --predictions FILE with --score NAME=COL."
             )
         ui = _ui_address(mlflow_ui, scoring.tracking_uri)
-        slicing = (slice_columns, metric, bins)
-        cmp, dataset, more = _registered(
-            model_uris, baseline, data, stats, scoring, slicing, ui, quiet
-        )
+        found = from_registry(model_uris, baseline, data, stats, scoring, slicing, ui, quiet)
+    cmp = found.comparison
     verdicts = judge(cmp, gate_rules, adjust) if gate_rules else None
+    fields = dict(found.fields)
+    models = fields.pop("models")
     record = new_record(
         cmp,
-        dataset_info(dataset),
-        more.pop("models"),
+        dataset_info(found.dataset),
+        models,
         verdicts,
         gate_rules=tuple(gate_rules),
         adjust=adjust,
-        **more,
+        **fields,
     )
     link = html_name or (html_sibling(output) if chosen_format == "markdown" else None)
     written = write_atomic(output, render(record, chosen_format, lang, link))

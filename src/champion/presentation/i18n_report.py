@@ -64,6 +64,10 @@ EN: dict[str, str] = {
     "report.no_bootstrap": "bootstrap off",
     "report.md_artifact": "The full report (charts, slices, disagreements, every number): `{name}`",
     "report.md_truncated": "… {count} more lines left out: a GitHub comment holds at most {limit} characters.",
+    "report.classes": "Classes",
+    "report.settings_line_mc": "the most probable class is predicted · confidence {level} · {resamples} · intervals: {ci}",
+    "report.disagreeing_mc": "Only one of {challenger} and {baseline} is right on {count} of {rows} rows ({share}); McNemar {p} ({test}).",
+    "report.decision_mc": "{k} classes: each model predicts its most probable class; there is no threshold to move.",
 }
 
 JA: dict[str, str] = {
@@ -125,4 +129,8 @@ JA: dict[str, str] = {
     "report.no_bootstrap": "ブートストラップなし",
     "report.md_artifact": "完全なレポート（グラフ、スライス、不一致、すべての数値）: `{name}`",
     "report.md_truncated": "… 残り {count} 行を省略しました（GitHub のコメントは最大 {limit} 文字）。",
+    "report.classes": "クラス",
+    "report.settings_line_mc": "最も確率の高いクラスを予測 · 信頼水準 {level} · {resamples} · 区間: {ci}",
+    "report.disagreeing_mc": "{challenger} と {baseline} の一方だけが正解した行は {rows} 行中 {count} 行（{share}）。McNemar {p}（{test}）。",
+    "report.decision_mc": "{k} クラス: 各モデルは最も確率の高いクラスを予測します。動かすしきい値はありません。",
 }

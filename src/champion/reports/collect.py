@@ -15,14 +15,24 @@ from champion import __version__
 from champion.data import EvalDataset
 from champion.data.slicing import slice_dataset
 from champion.errors import DataError
-from champion.evaluation import Comparison, GateVerdict, SliceTable, slice_metrics
+from champion.evaluation import Agreement, Comparison, GateVerdict, SliceTable, slice_metrics
 from champion.evaluation.metrics import SPECS
+from champion.evaluation.multiclass import MulticlassComparison, class_curves
+from champion.evaluation.multiclass.report import MULTICLASS_METRIC_NAMES
+from champion.evaluation.multiclass.slices import multiclass_slice_metrics
 from champion.models.refs import CHAMPION_ALIAS
 from champion.presentation.table_views import run_cell
-from champion.reports.record import DatasetInfo, DecisionRecord, ModelInfo, SliceFinding
+from champion.reports.record import (
+    ClassCurves,
+    DatasetInfo,
+    DecisionRecord,
+    ModelInfo,
+    SliceFinding,
+)
 from champion.workspace import ScoredModel, Statistics, Workspace
 
 DEFAULT_SLICE_METRIC = "roc_auc"
+DEFAULT_MULTICLASS_SLICE_METRIC = "accuracy"  # defined on the smallest slices (the dashboard's)
 SLICE_RESAMPLES = 200  # per slice, as the composer's slice tables (ROC AUC needs none: DeLong)
 
 #: a column -> its slice table (the models, baseline, metric and bins already chosen)
@@ -86,14 +96,76 @@ def registered_models(
     return infos, model, champion
 
 
-def slice_metric(rules: Sequence[str]) -> str:
-    """The metric slices are judged on by default: the first gate rule's (when it is one of the
-    slice tables' metrics), else ROC AUC."""
+def slice_metric(rules: Sequence[str], multiclass: bool = False) -> str:
+    """The metric slices are judged on by default: the first gate rule's (when slice tables
+    know it), else ROC AUC (two classes) or accuracy (more)."""
+    known = set(MULTICLASS_METRIC_NAMES) if multiclass else set(SPECS)
     for rule in rules:
         metric = rule.partition(":")[0].strip()
-        if metric in SPECS:
+        if metric in known:
             return metric
-    return DEFAULT_SLICE_METRIC
+    return DEFAULT_MULTICLASS_SLICE_METRIC if multiclass else DEFAULT_SLICE_METRIC
+
+
+def class_agreements(
+    labels: Any, probabilities: Mapping[str, Any], classes: Sequence[Any], baseline: str
+) -> dict[str, Agreement]:
+    """Each challenger's agreement with the baseline on the rows' classes (the argmax of
+    probabilities (n, K) in the order of classes): both right, only one right, both wrong."""
+    index_of = {str(label): i for i, label in enumerate(classes)}
+    index_of.update({label: i for i, label in enumerate(classes)})
+    truth = np.array([index_of.get(v, index_of.get(str(v), -1)) for v in labels], np.intp)
+    right = {name: np.argmax(p, axis=1) == truth for name, p in probabilities.items()}
+    base = right[baseline]
+    return {
+        name: Agreement(
+            int(np.count_nonzero(base & other)),
+            int(np.count_nonzero(base & ~other)),
+            int(np.count_nonzero(other & ~base)),
+            int(np.count_nonzero(~base & ~other)),
+        )
+        for name, other in right.items()
+        if name != baseline
+    }
+
+
+def own_class_curves(
+    labels: Any, versions: Mapping[str, tuple[Any, Sequence[Any]]], labels_only: Sequence[str]
+) -> dict[str, ClassCurves]:
+    """Each model's one-vs-rest curves of its own classes (probabilities (n, K_v), classes);
+    none for a model that predicts labels only."""
+    return {
+        name: {} if name in labels_only else class_curves(list(labels), proba, list(classes))
+        for name, (proba, classes) in versions.items()
+    }
+
+
+def multiclass_predictions_slicer(
+    dataset: EvalDataset,
+    versions: Mapping[str, tuple[Any, Sequence[Any]]],
+    baseline: str,
+    metric: str,
+    bins: int,
+    stats: Statistics,
+) -> Slicer:
+    """The slice tables of stored multiclass predictions (name -> probabilities, classes)."""
+
+    def run(column: str) -> SliceTable:
+        sliced = slice_dataset(dataset, column, bins)
+        return multiclass_slice_metrics(
+            dataset.labels,
+            versions,
+            sliced.codes,
+            sliced.labels,
+            metric=metric,
+            baseline=baseline,
+            confidence=stats.confidence,
+            n_boot=min(stats.n_boot, SLICE_RESAMPLES),
+            random_state=stats.seed,
+            ci=stats.ci,
+        )
+
+    return run
 
 
 def predictions_slicer(
@@ -176,14 +248,15 @@ def find_slices(columns: Sequence[str], bins: int, run: Slicer) -> SliceFinding 
 
 
 def new_record(
-    comparison: Comparison,
+    comparison: Comparison | MulticlassComparison,
     dataset: DatasetInfo,
     models: Mapping[str, ModelInfo],
     gate: Mapping[str, GateVerdict] | None = None,
     **more: Any,
 ) -> DecisionRecord:
     """A DecisionRecord written now (UTC) by this version of champion; more: the record's other
-    fields (gate_rules, adjust, registered_model, champion, slices, scored, notes)."""
+    fields (gate_rules, adjust, registered_model, champion, slices, scored, notes, curves,
+    agreements)."""
     ordered = {label: models.get(label, ModelInfo(label)) for label in comparison.models}
     return DecisionRecord(
         comparison=comparison,

@@ -13,8 +13,8 @@ from __future__ import annotations
 import base64
 import hashlib
 from collections.abc import Iterator
-from typing import Any
 
+from champion.evaluation import Comparison
 from champion.presentation import (
     calibration_figure,
     gain_figure,
@@ -27,13 +27,15 @@ from champion.presentation import (
 from champion.presentation.figures_slices import slices_figure
 from champion.presentation.table_views import agreement_view, metrics_view, slices_view
 from champion.presentation.tables import notes
+from champion.reports.html_multiclass import multiclass_sections
 from champion.reports.html_parts import (
     STYLE,
+    Figures,
     confusion_table,
     esc,
     facts_table,
-    figure_json,
     rows_table,
+    section,
     view_table,
 )
 from champion.reports.record import DecisionRecord
@@ -91,33 +93,12 @@ def plotly_js() -> str:
     return source.replace("</script", "<\\/script")
 
 
-class _Figures:
-    """The figures of a page: each a placeholder <div> and a JSON block, numbered in order."""
-
-    def __init__(self, user_texts: list[str]) -> None:
-        self.user_texts = user_texts
-        self.count = 0
-
-    def __call__(self, figure: Any, name: str) -> str:
-        self.count += 1
-        ident = f"figure-{self.count}"
-        data = figure_json(figure, self.user_texts)
-        return (
-            f'<div class="figure" id="{ident}" data-name="{esc(name)}"></div>'
-            f'<script type="application/json" data-figure="{ident}">{data}</script>'
-        )
-
-
 def _user_texts(record: DecisionRecord) -> list[str]:
     """Texts from outside champion that figures may show."""
-    texts = [*record.comparison.models]
+    texts = [*record.comparison.models, *(str(label) for label, _ in record.dataset.class_balance)]
     if record.slices is not None:
         texts += [record.slices.column, *(row.label for row in record.slices.table.rows)]
     return texts
-
-
-def _section(title: str, *body: str, ident: str) -> str:
-    return f'<section id="{ident}"><h2>{esc(title)}</h2>{"".join(body)}</section>'
 
 
 def _paragraphs(lines: list[str], class_: str | None = None) -> str:
@@ -143,37 +124,41 @@ def _gate(record: DecisionRecord, lang: str) -> Iterator[str]:
         yield rows_table(header, rows, class_="text")
 
 
-def _metrics(record: DecisionRecord, lang: str, figure: _Figures) -> Iterator[str]:
+def _binary_sections(record: DecisionRecord, lang: str, figure: Figures) -> list[str]:
+    """Metrics, Curves and the threshold view of a two-class record."""
     cmp = record.comparison
+    if not isinstance(cmp, Comparison):
+        raise TypeError("_binary_sections draws a Comparison")
+    reports, cut = cmp.models, cmp.baseline_report.threshold
     level = f"{cmp.baseline_report.confidence * 100:g}%"
-    yield f'<p class="muted">{esc(t("report.metrics_caption", lang, level=level))}</p>'
-    yield view_table(metrics_view(cmp, lang))
-    yield figure(metrics_bar(cmp, lang=lang), "metrics")
+    metrics = [
+        f'<p class="muted">{esc(t("report.metrics_caption", lang, level=level))}</p>',
+        view_table(metrics_view(cmp, lang)),
+        figure(metrics_bar(cmp, lang=lang), "metrics"),
+    ]
+    curves = [
+        '<div class="grid">',
+        figure(roc_figure(reports, cut, lang), "roc"),
+        figure(pr_figure(reports, cut, lang), "pr"),
+        figure(calibration_figure(reports, lang), "calibration"),
+        figure(gain_figure(reports, cut, lang), "gain"),
+        "</div>",
+    ]
+    threshold = [
+        f"<p>{esc(t('report.threshold_note', lang, threshold=f'{cut:g}'))}</p>",
+        '<div class="cards">',
+        *(confusion_table(r.confusion, name, cut, lang) for name, r in reports.items()),
+        "</div>",
+        figure(threshold_metrics_figure(reports, threshold=cut, lang=lang), "threshold"),
+    ]
+    return [
+        section(t("report.metrics", lang), *metrics, ident="metrics"),
+        section(t("report.curves", lang), *curves, ident="curves"),
+        section(t("report.threshold", lang, threshold=f"{cut:g}"), *threshold, ident="threshold"),
+    ]
 
 
-def _curves(record: DecisionRecord, lang: str, figure: _Figures) -> Iterator[str]:
-    reports, cut = record.comparison.models, record.threshold
-    yield '<div class="grid">'
-    yield figure(roc_figure(reports, cut, lang), "roc")
-    yield figure(pr_figure(reports, cut, lang), "pr")
-    yield figure(calibration_figure(reports, lang), "calibration")
-    yield figure(gain_figure(reports, cut, lang), "gain")
-    yield "</div>"
-
-
-def _threshold(record: DecisionRecord, lang: str, figure: _Figures) -> Iterator[str]:
-    cut = record.threshold
-    yield f"<p>{esc(t('report.threshold_note', lang, threshold=f'{cut:g}'))}</p>"
-    yield '<div class="cards">'
-    for name, report in record.comparison.models.items():
-        yield confusion_table(report.confusion, name, cut, lang)
-    yield "</div>"
-    yield figure(
-        threshold_metrics_figure(record.comparison.models, threshold=cut, lang=lang), "threshold"
-    )
-
-
-def _slices(record: DecisionRecord, lang: str, figure: _Figures) -> Iterator[str]:
+def _slices(record: DecisionRecord, lang: str, figure: Figures) -> Iterator[str]:
     found = record.slices
     if found is None:
         yield f'<p class="muted">{esc(t("report.no_slices", lang))}</p>'
@@ -202,7 +187,7 @@ def _test_set(record: DecisionRecord, lang: str) -> Iterator[str]:
         (t("report.rows", lang), f"{d.rows:,}"),
         (t("report.target", lang), d.summary.get("target")),
         (t("report.recipe", lang), d.summary.get("recipe")),
-        (t("report.pos_label", lang), repr(d.pos_label)),
+        (t("report.pos_label", lang), None if d.pos_label is None else repr(d.pos_label)),
     ]
     yield facts_table(facts)
     header = (t("report.label", lang), t("report.count", lang), t("report.share", lang))
@@ -238,7 +223,8 @@ def _models(record: DecisionRecord, lang: str) -> Iterator[str]:
 
 def _notes(record: DecisionRecord, lang: str) -> Iterator[str]:
     yield f"<p>{esc(settings_line(record, lang))}</p>"
-    remarks = [*notes(record.comparison), *record.notes]
+    cmp = record.comparison
+    remarks = [*(notes(cmp) if isinstance(cmp, Comparison) else ()), *record.notes]
     if remarks:
         yield f"<h3>{esc(t('ui.notes', lang))}</h3><ul>"
         yield "".join(f"<li>{esc(remark)}</li>" for remark in remarks)
@@ -247,7 +233,7 @@ def _notes(record: DecisionRecord, lang: str) -> Iterator[str]:
 
 def render_html(record: DecisionRecord, lang: str = "en") -> str:
     """The whole page (UTF-8 text) of record in lang ("en" or "ja")."""
-    figure = _Figures(_user_texts(record))
+    figure = Figures(_user_texts(record))
     passed = record.passed
     state = "none" if passed is None else "passed" if passed else "failed"
     status = (
@@ -256,19 +242,17 @@ def render_html(record: DecisionRecord, lang: str = "en") -> str:
         + ("—" if passed is None else t("act.passed" if passed else "act.failed", lang))
     )
     sections = [
-        _section(t("report.verdict", lang), _paragraphs(verdict_lines(record, lang), "lead"),
+        section(t("report.verdict", lang), _paragraphs(verdict_lines(record, lang), "lead"),
                  ident="verdict"),
-        _section(t("report.gate", lang), *_gate(record, lang), ident="gate"),
-        _section(t("report.metrics", lang), *_metrics(record, lang, figure), ident="metrics"),
-        _section(t("report.curves", lang), *_curves(record, lang, figure), ident="curves"),
-        _section(t("report.threshold", lang, threshold=f"{record.threshold:g}"),
-                 *_threshold(record, lang, figure), ident="threshold"),
-        _section(t("report.slices", lang), *_slices(record, lang, figure), ident="slices"),
-        _section(t("report.disagreements", lang), *_disagreements(record, lang),
+        section(t("report.gate", lang), *_gate(record, lang), ident="gate"),
+        *(multiclass_sections(record, lang, figure) if record.multiclass
+          else _binary_sections(record, lang, figure)),
+        section(t("report.slices", lang), *_slices(record, lang, figure), ident="slices"),
+        section(t("report.disagreements", lang), *_disagreements(record, lang),
                  ident="disagreements"),
-        _section(t("report.test_set", lang), *_test_set(record, lang), ident="test-set"),
-        _section(t("report.models", lang), *_models(record, lang), ident="models"),
-        _section(t("report.settings", lang), *_notes(record, lang), ident="settings"),
+        section(t("report.test_set", lang), *_test_set(record, lang), ident="test-set"),
+        section(t("report.models", lang), *_models(record, lang), ident="models"),
+        section(t("report.settings", lang), *_notes(record, lang), ident="settings"),
     ]  # fmt: skip
     scripts = [plotly_js(), DRAW]
     policy = content_security_policy(scripts)

@@ -150,6 +150,27 @@ def figure_json(figure: Any, user_texts: Iterable[str]) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
+class Figures:
+    """The figures of a page: each a placeholder <div> and a JSON block, numbered in order."""
+
+    def __init__(self, user_texts: list[str]) -> None:
+        self.user_texts = user_texts
+        self.count = 0
+
+    def __call__(self, figure: Any, name: str) -> str:
+        self.count += 1
+        ident = f"figure-{self.count}"
+        data = figure_json(figure, self.user_texts)
+        return (
+            f'<div class="figure" id="{ident}" data-name="{esc(name)}"></div>'
+            f'<script type="application/json" data-figure="{ident}">{data}</script>'
+        )
+
+
+def section(title: str, *body: str, ident: str) -> str:
+    return f'<section id="{ident}"><h2>{esc(title)}</h2>{"".join(body)}</section>'
+
+
 STYLE = """
 :root { --text: #222; --muted: #5f6368; --line: #dcdcdc; --better: #1a7f37; --worse: #b3261e;
   --notable: #8a5a00; --flag: #fdecea; --head: #f6f7f9; }

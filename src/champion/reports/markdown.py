@@ -5,14 +5,17 @@ a comment): past it the tables are cut with a note, the verdict and the gate are
 
 from __future__ import annotations
 
+from champion.evaluation.multiclass import MulticlassComparison
 from champion.presentation import t
 from champion.presentation.gate_text import gate_markdown
+from champion.presentation.multiclass_tables import multiclass_markdown
 from champion.presentation.table_views import TableView, slices_view
 from champion.presentation.tables import comparison_markdown, md_table, md_text
 from champion.reports.record import DecisionRecord
 from champion.reports.text import (
     champion_line,
     created_line,
+    disagreement_line,
     gate_summary,
     share,
     slice_sentences,
@@ -53,7 +56,7 @@ def _test_set(record: DecisionRecord, lang: str) -> list[str]:
         (t("report.rows", lang), f"{d.rows:,}"),
         (t("report.target", lang), f"`{d.summary.get('target')}`"),
         (t("report.recipe", lang), d.summary.get("recipe")),
-        (t("report.pos_label", lang), f"`{d.pos_label!r}`"),
+        (t("report.pos_label", lang), None if d.pos_label is None else f"`{d.pos_label!r}`"),
         (t("report.class_balance", lang), balance),
     ]
     lines = ["", f"## {t('report.test_set', lang)}", ""]
@@ -87,10 +90,19 @@ def _models(record: DecisionRecord, lang: str) -> list[str]:
     return lines + md_table(header, rows, "lllll")
 
 
-def _comparison(record: DecisionRecord) -> list[str]:
-    """compare's Markdown report, its headings one level down (under the record's title)."""
-    text = comparison_markdown(record.comparison).rstrip("\n")
-    return [""] + [f"#{line}" if line.startswith("#") else line for line in text.split("\n")]
+def _comparison(record: DecisionRecord, lang: str) -> list[str]:
+    """compare's Markdown report, its headings one level down (under the record's title);
+    with three or more classes then each challenger's agreement with the baseline."""
+    cmp = record.comparison
+    if isinstance(cmp, MulticlassComparison):
+        text = multiclass_markdown(cmp, record.notes).rstrip("\n")
+        found = record.disagreements
+        agreement = [f"- {disagreement_line(record, d, lang)}" for d in found]
+        heading = ["", f"## {t('report.disagreements', lang)}", ""] if found else []
+    else:
+        text, heading, agreement = comparison_markdown(cmp).rstrip("\n"), [], []
+    lines = [f"#{line}" if line.startswith("#") else line for line in text.split("\n")]
+    return ["", *lines, *heading, *agreement]
 
 
 def _slices(record: DecisionRecord, lang: str) -> list[str]:
@@ -145,7 +157,7 @@ def render_markdown(
     body = [
         *_test_set(record, lang),
         *_models(record, lang),
-        *_comparison(record),
+        *_comparison(record, lang),
         *_slices(record, lang),
     ]
     return fit(_head(record, lang), body, _tail(record, lang, html_name), lang, limit)

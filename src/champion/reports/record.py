@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from champion.evaluation import Agreement, Comparison, GateVerdict, SliceTable
+from champion.evaluation import Agreement, Comparison, GateVerdict, ModelComparison, SliceTable
+from champion.evaluation.multiclass import MulticlassComparison, MulticlassModelComparison
 from champion.evaluation.report import json_label
 from champion.presentation.gate_text import gate_dict
 
@@ -150,21 +151,29 @@ class Disagreement:
         }
 
 
+#: one model's one-vs-rest curves of a multiclass test set: class (text) -> {"roc", "pr"} (JSON)
+ClassCurves = Mapping[str, Mapping[str, Any]]
+
+
 @dataclass(frozen=True)
 class DecisionRecord:
     """One comparison written down for the decision it supports.
 
-    comparison: every model against the baseline; gate: each challenger's verdict (None when no
-    rule was given), with the rules as written and the adjustment asked for; dataset: the test
-    set; models: label -> ModelInfo, in the comparison's order; registered_model and champion:
-    the registered model compared and the version holding @champion when the record was
-    written (None when nobody does or the models are not registered versions); slices: the
-    slice table where a challenger loses most (None when no column was given); created_at: when
-    (UTC); tool: champion's version; scored: what ``compare --format json`` says of each
-    registered model it scored (None for stored predictions).
+    comparison: every model against the baseline (two classes: a Comparison at a threshold;
+    three or more: a MulticlassComparison, whose models predict their most probable class);
+    gate: each challenger's verdict (None when no rule was given), with the rules as written
+    and the adjustment asked for; dataset: the test set; models: label -> ModelInfo, in the
+    comparison's order; registered_model and champion: the registered model compared and the
+    version holding @champion when the record was written (None when nobody does or the models
+    are not registered versions); slices: the slice table where a challenger loses most (None
+    when no column was given); created_at: when (UTC); tool: champion's version; scored: what
+    ``compare --format json`` says of each registered model it scored (None for stored
+    predictions); notes: what lining up the classes of multiclass models changed. Multiclass
+    only: curves, each model's one-vs-rest curves of its classes; agreements, each
+    challenger's agreement with the baseline on the rows' classes.
     """
 
-    comparison: Comparison
+    comparison: Comparison | MulticlassComparison
     gate: Mapping[str, GateVerdict] | None
     dataset: DatasetInfo
     models: Mapping[str, ModelInfo]
@@ -177,14 +186,53 @@ class DecisionRecord:
     slices: SliceFinding | None = None
     scored: Mapping[str, Mapping[str, Any]] | None = None
     notes: tuple[str, ...] = field(default=())
+    curves: Mapping[str, ClassCurves] | None = None
+    agreements: Mapping[str, Agreement] | None = None
 
     @property
     def baseline(self) -> str:
         return self.comparison.baseline
 
     @property
-    def threshold(self) -> float:
+    def multiclass(self) -> bool:
+        return isinstance(self.comparison, MulticlassComparison)
+
+    @property
+    def threshold(self) -> float | None:
+        """The threshold of a two-class comparison; None for multiclass (the argmax)."""
+        if isinstance(self.comparison, MulticlassComparison):
+            return None
         return self.comparison.baseline_report.threshold
+
+    @property
+    def rows(self) -> int:
+        return self._header()[0]
+
+    def _header(self) -> tuple[int, float, int, str]:
+        """(rows, confidence, bootstrap resamples, how intervals were found)."""
+        cmp = self.comparison
+        if isinstance(cmp, MulticlassComparison):
+            e = cmp.baseline_evaluation
+            return e.report.n, e.confidence, e.n_boot, e.ci
+        r = cmp.baseline_report
+        return r.n, r.confidence, r.n_boot, r.ci
+
+    @property
+    def confidence(self) -> float:
+        return self._header()[1]
+
+    @property
+    def n_boot(self) -> int:
+        return self._header()[2]
+
+    @property
+    def ci(self) -> str:
+        return self._header()[3]
+
+    @property
+    def comparisons(self) -> Mapping[str, ModelComparison | MulticlassModelComparison]:
+        """Each challenger's paired comparison with the baseline (either kind)."""
+        return self.comparison.comparisons
 
     @property
     def challengers(self) -> tuple[str, ...]:
@@ -197,11 +245,17 @@ class DecisionRecord:
 
     @property
     def disagreements(self) -> tuple[Disagreement, ...]:
-        """Each challenger's agreement with the baseline at the threshold."""
-        return tuple(
-            Disagreement(name, c.agreement, c.mcnemar.p_value, c.mcnemar.exact)
-            for name, c in self.comparison.comparisons.items()
-        )
+        """Each challenger's agreement with the baseline: at the threshold (two classes), on
+        the predicted classes (more; from agreements)."""
+        cmp, found = self.comparison, []
+        for name, c in cmp.comparisons.items():
+            if isinstance(cmp, Comparison):
+                agreement: Agreement | None = cmp.comparisons[name].agreement
+            else:
+                agreement = (self.agreements or {}).get(name)
+            if agreement is not None:
+                found.append(Disagreement(name, agreement, c.mcnemar.p_value, c.mcnemar.exact))
+        return tuple(found)
 
     def to_dict(self) -> dict[str, Any]:
         """compare's JSON (header, "models", "baseline", "comparisons", "adjustment"), each

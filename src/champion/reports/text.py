@@ -3,13 +3,17 @@ form escapes them its own way)."""
 
 from __future__ import annotations
 
+from champion.evaluation.multiclass import MulticlassComparison
 from champion.evaluation.slices import MIN_SLICE_CLASS, MIN_SLICE_ROWS, SliceTable
 from champion.presentation import metric_label, t
 from champion.presentation.i18n import verdict_sentence
+from champion.presentation.multiclass_views import worst_class_lines
 from champion.presentation.tables import fmt_p, fmt_percent
 from champion.reports.record import DecisionRecord, Disagreement, SliceFinding
 
-VERDICT_METRIC = "roc_auc"  # the metric of the verdict sentence, as on the dashboard's Overview
+# the metric of the verdict sentence, as on the dashboard's Overview (two classes, more)
+VERDICT_METRIC = "roc_auc"
+MULTICLASS_VERDICT_METRIC = "roc_auc_ovr_macro"
 
 
 def share(count: float, total: float) -> str:
@@ -55,23 +59,27 @@ def champion_line(record: DecisionRecord, lang: str) -> str:
 
 def verdict_metrics(record: DecisionRecord) -> list[str]:
     """ROC AUC, then each other metric a gate rule names (in the rules' order)."""
-    wanted = [VERDICT_METRIC, *(rule.partition(":")[0].strip() for rule in record.gate_rules)]
-    known = {m for c in record.comparison.comparisons.values() for m in c.deltas}
+    first = MULTICLASS_VERDICT_METRIC if record.multiclass else VERDICT_METRIC
+    wanted = [first, *(rule.partition(":")[0].strip() for rule in record.gate_rules)]
+    known = {m for c in record.comparisons.values() for m in c.deltas}
     return [m for m in dict.fromkeys(wanted) if m in known]
 
 
 def verdict_lines(record: DecisionRecord, lang: str) -> list[str]:
-    """One verdict sentence per challenger and metric (see ``verdict_metrics``); a comparison
-    of one model says what it was evaluated on."""
+    """One verdict sentence per challenger and metric (see ``verdict_metrics``), with three or
+    more classes then the class it loses most F1 on (or none); a comparison of one model says
+    what it was evaluated on."""
     cmp = record.comparison
     if not cmp.comparisons:
         return [title_line(record, lang)]
-    base, rows = baseline_name(record, lang), cmp.baseline_report.n
-    return [
-        verdict_sentence(c.deltas[metric], name, base, rows, lang)
-        for name, c in cmp.comparisons.items()
-        for metric in verdict_metrics(record)
-    ]
+    base, metrics = baseline_name(record, lang), verdict_metrics(record)
+    worst = worst_class_lines(cmp, lang, base) if isinstance(cmp, MulticlassComparison) else []
+    deltas = {name: c.deltas for name, c in record.comparisons.items()}
+    lines = []
+    for i, (name, d) in enumerate(deltas.items()):
+        lines += [verdict_sentence(d[m], name, base, record.rows, lang) for m in metrics]
+        lines += worst[i : i + 1]
+    return lines
 
 
 def gate_summary(record: DecisionRecord, lang: str) -> str:
@@ -136,7 +144,7 @@ def slice_sentences(table: SliceTable, lang: str) -> list[str]:
 def disagreement_line(record: DecisionRecord, found: Disagreement, lang: str) -> str:
     count = found.agreement.disagreeing
     return t(
-        "report.disagreeing",
+        "report.disagreeing_mc" if record.multiclass else "report.disagreeing",
         lang,
         challenger=found.challenger,
         baseline=record.baseline,
@@ -149,17 +157,14 @@ def disagreement_line(record: DecisionRecord, found: Disagreement, lang: str) ->
 
 
 def settings_line(record: DecisionRecord, lang: str) -> str:
-    report = record.comparison.baseline_report
     resamples = (
-        t("report.resamples", lang, n_boot=f"{report.n_boot:,}")
-        if report.n_boot
+        t("report.resamples", lang, n_boot=f"{record.n_boot:,}")
+        if record.n_boot
         else t("report.no_bootstrap", lang)
     )
-    return t(
-        "report.settings_line",
-        lang,
-        threshold=f"{record.threshold:g}",
-        level=fmt_percent(report.confidence),
-        resamples=resamples,
-        ci=report.ci,
-    )
+    level, ci = fmt_percent(record.confidence), record.ci
+    if record.threshold is None:
+        return t("report.settings_line_mc", lang, level=level, resamples=resamples, ci=ci)
+    threshold = f"{record.threshold:g}"
+    return t("report.settings_line", lang, threshold=threshold, level=level, resamples=resamples,
+             ci=ci)  # fmt: skip
