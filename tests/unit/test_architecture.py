@@ -46,6 +46,7 @@ FORBIDDEN_INTERNAL = {
     "models": {"actions", "workspace", "presentation", "dashboard", "cli", "reports"},
     "actions": {"workspace", "presentation", "dashboard", "cli", "reports"},
     "workspace": {"actions", "presentation", "dashboard", "cli", "reports"},
+    "reports": {"actions", "dashboard", "cli"},
 }
 NOBODY_IMPORTS = {"dashboard", "cli"}  # only their own package (and __main__) may
 
