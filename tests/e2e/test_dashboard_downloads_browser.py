@@ -100,3 +100,25 @@ def test_a_chart_saves_as_svg_beside_the_png_camera(
     file = until(lambda: saved(downloads, ".svg"), "an SVG file in the download folder")
     assert file.name == f"champion-{ids.METRICS_BAR}.svg"
     assert file.read_text(encoding="utf-8").lstrip().startswith("<svg")
+
+
+def test_download_report_saves_the_decision_record_that_opens_offline(
+    driver: WebDriver, dashboard_url: str, downloads: Path
+) -> None:
+    driver.get(dashboard_url)
+    wait_for_dash(driver, TIMEOUT)
+    wait_for_text(driver, f"#{ids.OVERVIEW_TABLE}", "ROC AUC", TIMEOUT)
+    wait_for_text(driver, f"#{ids.REPORT_BUTTON}", "Download report", TIMEOUT).click()
+    file = until(lambda: saved(downloads, ".html"), "an HTML report in the download folder")
+    assert file.name == "champion-titanic-survival-report-v1-v2.html"
+    text = file.read_text(encoding="utf-8")
+    assert "version 2 vs champion (version 1)" in text
+    # the saved file opens from disk with every figure drawn
+    driver.get(file.as_uri())
+    until(
+        lambda: driver.execute_script(
+            "const p = [...document.querySelectorAll('.js-plotly-plot')];"
+            "return p.length > 3 && p.every(g => g.data && g.data.length > 0);"
+        ),
+        "every figure of the saved report drawn",
+    )

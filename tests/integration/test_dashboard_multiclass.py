@@ -31,6 +31,7 @@ from champion.dashboard.pages import (
     registry,
     slices,
 )
+from champion.dashboard.report_download import decision_record, download_report
 from champion.dashboard.shell import MULTICLASS, pages, translate_shell
 from champion.demo import DemoSetup, prepare_demo
 from champion.workspace import Statistics
@@ -250,3 +251,17 @@ def test_promote_and_roll_back_from_the_dashboard_with_the_multiclass_gate(
     assert "roc_auc_ovr_macro" in str(latest.gate)
     ops.apply(ops.preview_rollback(), "undo", "tester", force=False).raise_for_outcome()
     assert ops.current() == "1"
+
+
+def test_the_report_of_a_multiclass_selection(mc_ctx: None) -> None:
+    sent, note = download_report(1, ["1", "2", "3"], 0.5, "en")
+    assert note == ""
+    html = sent["content"]
+    assert "roc_auc_ovr_macro:not-worse" in html
+    for species in ("Adelie", "Chinstrap", "Gentoo"):
+        assert species in html
+    record = decision_record(backend(), ["1", "2", "3"], 0.5, "en")
+    assert record is not None
+    assert record.multiclass
+    assert set(record.agreements or {}) == {"version 2", "version 3"}
+    assert set(record.curves or {}) == {"version 1", "version 2", "version 3"}

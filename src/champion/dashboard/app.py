@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import dash
 
-from champion.dashboard import auth, limits, security, shell
+from champion.dashboard import auth, limits, report_download, security, shell
 from champion.dashboard.backend import DashboardBackend
 from champion.dashboard.config import DashboardConfig
 from champion.dashboard.context import BACKEND_KEY, OPERATIONS_KEY
@@ -178,6 +178,7 @@ def create_app(config: DashboardConfig, backend: DashboardBackend | None = None)
     mode = MULTICLASS if served.dataset.classes is not None else BINARY
     app.layout = shell.layout(config.lang, mode)
     shell.register(app, mode)
+    report_download.register(app)
     modules = {id(m): m for _, _, *kinds in PAGES for m in kinds if m is not None}
     for module in modules.values():
         module.register(app)

@@ -151,6 +151,11 @@ MC_METRICS_ROWS = "mc-metrics-rows"
 MC_CLASS_ROWS = "mc-class-rows"
 MC_DECISION_ROWS = "mc-decision-rows"
 
+# the decision record of the selection ("Download report", in the shell)
+REPORT_BUTTON = "report-button"
+REPORT_DOWNLOAD = "report-download"
+REPORT_NOTE = "report-note"
+
 # CSV downloads: a button and a dcc.Download by each table, named by the table's key below
 # (see csv_button, csv_download)
 CSV_BUTTON = "csv-button"

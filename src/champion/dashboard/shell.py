@@ -14,6 +14,7 @@ from champion.dashboard import auth, ids
 from champion.dashboard.backend import Activity
 from champion.dashboard.components import alert
 from champion.dashboard.context import backend
+from champion.dashboard.report_download import report_button
 from champion.errors import ChampionError
 from champion.presentation.i18n import t
 from champion.workspace import DEFAULT_THRESHOLD, version_label
@@ -90,6 +91,7 @@ def layout(lang: str, mode: str = BINARY) -> html.Div:
                                 width="auto",
                             ),
                             dbc.Col(dcc.Dropdown(id=ids.MODEL_PICKER, multi=True, clearable=False)),
+                            dbc.Col(report_button(lang), width="auto"),
                         ],
                         align="center",
                         className="mb-2",

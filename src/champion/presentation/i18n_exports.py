@@ -2,6 +2,8 @@
 history) in English and Japanese, merged into :mod:`champion.presentation.i18n`'s table (look
 them up with ``t``)."""
 
+# ruff: noqa: E501  (a table of display texts, one line each)
+
 from __future__ import annotations
 
 EN: dict[str, str] = {
@@ -19,6 +21,10 @@ EN: dict[str, str] = {
     "export.gate": "Gate",
     "export.reason": "Reason",
     "export.note": "Note",
+    # the decision record of the selection (the same HTML as champion report)
+    "export.report": "Download report",
+    "export.report_hint": "The decision record of the selected versions as one HTML file that opens offline: verdict, default gate, every metric and figure",
+    "export.report_wait": "The report is ready once the selected versions are scored and compared.",
 }
 
 JA: dict[str, str] = {
@@ -35,4 +41,7 @@ JA: dict[str, str] = {
     "export.gate": "ゲート",
     "export.reason": "理由",
     "export.note": "備考",
+    "export.report": "レポートをダウンロード",
+    "export.report_hint": "選択中のバージョンの判定記録を、オフラインで開ける 1 つの HTML ファイルで保存します（判定、既定のゲート、すべての指標と図）",
+    "export.report_wait": "選択したバージョンの採点と比較が終わるとレポートを作成できます。",
 }
