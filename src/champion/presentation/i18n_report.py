@@ -8,6 +8,7 @@ from __future__ import annotations
 EN: dict[str, str] = {
     "report.title": "Decision record",
     "report.subtitle": "{challengers} vs {baseline} on {rows} rows",
+    "report.subtitle_one": "{model} on {rows} rows",
     "report.created": "Written {time} (UTC) by champion {tool}",
     "report.verdict": "Verdict",
     "report.gate": "Gate",
@@ -73,6 +74,7 @@ EN: dict[str, str] = {
 JA: dict[str, str] = {
     "report.title": "判断記録",
     "report.subtitle": "{challengers} vs {baseline}（{rows} 行）",
+    "report.subtitle_one": "{model}（{rows} 行）",
     "report.created": "{time}（UTC）に champion {tool} で作成",
     "report.verdict": "判定",
     "report.gate": "ゲート",

@@ -93,7 +93,7 @@ def plotly_js() -> str:
     return source.replace("</script", "<\\/script")
 
 
-def _user_texts(record: DecisionRecord) -> list[str]:
+def user_texts(record: DecisionRecord) -> list[str]:
     """Texts from outside champion that figures may show."""
     texts = [*record.comparison.models, *(str(label) for label, _ in record.dataset.class_balance)]
     if record.slices is not None:
@@ -233,7 +233,7 @@ def _notes(record: DecisionRecord, lang: str) -> Iterator[str]:
 
 def render_html(record: DecisionRecord, lang: str = "en") -> str:
     """The whole page (UTF-8 text) of record in lang ("en" or "ja")."""
-    figure = Figures(_user_texts(record))
+    figure = Figures(user_texts(record))
     passed = record.passed
     state = "none" if passed is None else "passed" if passed else "failed"
     status = (

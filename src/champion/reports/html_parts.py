@@ -130,6 +130,17 @@ def _inert(value: Any, texts: Sequence[tuple[str, str]]) -> Any:
     return value
 
 
+def inert_texts(data: dict[str, Any], user_texts: Iterable[str]) -> dict[str, Any]:
+    """A figure's data (``to_plotly_json()``) with every user text holding < > or & written as
+    entities, which plotly.js shows as the characters they stand for, never as its tags."""
+    texts = sorted(
+        {(s, html.escape(s, quote=False)) for s in user_texts if any(ch in s for ch in "<>&")},
+        key=lambda pair: -len(pair[0]),
+    )
+    found: dict[str, Any] = _inert(data, texts) if texts else data
+    return found
+
+
 def figure_json(figure: Any, user_texts: Iterable[str]) -> str:
     """A plotly figure as JSON to embed in a <script type="application/json"> block.
 
@@ -137,13 +148,7 @@ def figure_json(figure: Any, user_texts: Iterable[str]) -> str:
     names, columns, slice labels) that holds < > or & is written as entities, which plotly shows
     as the characters they stand for. < > & are then escaped as \\u003c \\u003e \\u0026, so
     nothing in the JSON can close the block."""
-    texts = sorted(
-        {(s, html.escape(s, quote=False)) for s in user_texts if any(ch in s for ch in "<>&")},
-        key=lambda pair: -len(pair[0]),
-    )
-    data = figure.to_plotly_json()
-    if texts:
-        data = _inert(data, texts)
+    data = inert_texts(figure.to_plotly_json(), user_texts)
     from plotly.io.json import to_json_plotly  # NaN as null, numpy arrays as lists
 
     text: str = to_json_plotly({"data": data.get("data", []), "layout": data.get("layout", {})})

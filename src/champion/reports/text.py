@@ -31,14 +31,14 @@ def baseline_name(record: DecisionRecord, lang: str) -> str:
 
 
 def title_line(record: DecisionRecord, lang: str) -> str:
-    challengers = ", ".join(record.challengers) or record.baseline
-    return t(
-        "report.subtitle",
-        lang,
-        challengers=challengers,
-        baseline=baseline_name(record, lang),
-        rows=f"{record.dataset.rows:,}",
-    )
+    """The record's subtitle: "CHALLENGERS vs BASELINE on N rows", or "MODEL on N rows" for a
+    record of one model (an evaluation)."""
+    rows = f"{record.dataset.rows:,}"
+    if not record.challengers:
+        return t("report.subtitle_one", lang, model=baseline_name(record, lang), rows=rows)
+    challengers = ", ".join(record.challengers)
+    baseline = baseline_name(record, lang)
+    return t("report.subtitle", lang, challengers=challengers, baseline=baseline, rows=rows)
 
 
 def created_line(record: DecisionRecord, lang: str) -> str:
