@@ -1,16 +1,21 @@
 """What ``evaluate --log`` and ``report --log`` hand to MLflow from a decision record: the
 figures by name (the HTML record's builders, every model overlaid, user texts inert), the HTML
-of one model, the file as written with the record's JSON, and the run's name, tags and params."""
+of one model, the file as written with the record's JSON, and the run's name, tags and params.
+``report --log`` without a tracking server stops before any work."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pytest
+from click.testing import CliRunner
 
 import champion
+from champion.cli.main import champion as cli
 from champion.evaluation import Comparison, evaluate_gates, parse_rules
 from champion.evaluation.multiclass import compare_multiclass
 from champion.evaluation.multiclass.curves import class_curves
@@ -194,3 +199,26 @@ def test_report_run_of_one_model_and_of_multiclass() -> None:
     assert mc.params["task"] == "multiclass"
     assert "threshold" not in mc.params
     assert set(mc.artifacts.texts) == {"champion/report.html", "champion/record.json"}
+
+
+def test_without_plotly_the_report_run_has_no_figures(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("champion.reports.logged.figures_available", lambda: False)
+    run = report_run(binary_record(("a", "b")), "json", "{}")
+    assert run.artifacts.figures == {}
+    assert set(run.artifacts.texts) == {"champion/report.json", "champion/record.json"}
+
+
+@pytest.mark.cli
+def test_report_log_needs_a_tracking_server_before_any_work(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    frame = pd.DataFrame({"y": [0, 1, 0, 1], "a": [0.1, 0.8, 0.3, 0.6]})
+    frame.to_csv(tmp_path / "p.csv", index=False)
+    out = tmp_path / "r.json"
+    command = ["report", "--predictions", str(tmp_path / "p.csv"), "--target", "y",
+               "--score", "a=a", "--output", str(out), "--log"]  # fmt: skip
+    result = CliRunner().invoke(cli, command)
+    assert result.exit_code == 2, result.output
+    assert "no tracking server given" in result.output
+    assert not out.exists()

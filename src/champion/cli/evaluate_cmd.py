@@ -24,7 +24,9 @@ from champion.presentation import comparison_markdown
 
 if TYPE_CHECKING:
     from champion.data import EvalDataset
-    from champion.workspace import Statistics
+    from champion.evaluation.multiclass import MulticlassComparison
+    from champion.models.tracking import RunArtifacts
+    from champion.workspace import ScoredModel, Statistics, Workspace
 
 
 @click.command(short_help="Evaluate one model on a test set; --log records it in MLflow.")
@@ -47,7 +49,9 @@ def evaluate(
     """Score (or read cached scores of) MODEL_URI on the test set and print every metric with
     its confidence interval. With --log, write a run to the experiment "champion-evaluations":
     metrics and their CI bounds (roc_auc, roc_auc_ci_low, ...), curve data as a JSON artifact,
-    the test set as a dataset input and tags naming the model version."""
+    the figures (champion/figures/*.html, interactive in the MLflow UI), the model's decision
+    record (champion/report.html), the test set as a dataset input and tags naming the model
+    version."""
     from champion.workspace.records import evaluation_record
 
     dataset = data.load(scoring.tracking_uri)
@@ -57,13 +61,16 @@ def evaluate(
     with scoring_progress(out.progress) as progress:
         workspace = scoring.workspace(progress)
         report, scored = workspace.evaluate(model_uri, dataset, stats)
+    single = Comparison(baseline=model_uri, models={model_uri: report}, comparisons={})
     run_id = None
     if log_run:
         from champion.models.tracking import log_evaluation
 
         record = evaluation_record(report, scored, dataset)
-        run_id = log_evaluation(workspace.registry.tracking_uri, scored.resolved, record)
-    single = Comparison(baseline=model_uri, models={model_uri: report}, comparisons={})
+        artifacts = _artifacts(workspace, single, scored, dataset)
+        run_id = log_evaluation(
+            workspace.registry.tracking_uri, scored.resolved, record, artifacts=artifacts
+        )
     info = dataset.summary()
     if out.format == "json":
         echo_json({**report.to_dict(), "dataset": info, "run_id": run_id})
@@ -99,7 +106,33 @@ def evaluate_multiclass(
         from champion.models.tracking import log_evaluation
 
         record = multiclass_record(found[0].models[model_uri], scored, dataset)
-        extra["run_id"] = log_evaluation(workspace.registry.tracking_uri, scored.resolved, record)
+        artifacts = _artifacts(workspace, found[0], scored, dataset, found[1])
+        extra["run_id"] = log_evaluation(
+            workspace.registry.tracking_uri, scored.resolved, record, artifacts=artifacts
+        )
     show_multiclass(found, None, out.format, extra, {model_uri: scored})
     if extra["run_id"] and out.format != "json":
         click.echo(f"logged evaluation run {extra['run_id']}")
+
+
+def _artifacts(
+    workspace: Workspace,
+    cmp: Comparison | MulticlassComparison,
+    scored: ScoredModel,
+    dataset: EvalDataset,
+    notes: tuple[str, ...] = (),
+) -> RunArtifacts:
+    """The figures and the HTML decision record of the one model, for its evaluation run
+    (none, with a note, without plotly)."""
+    from champion.cli.report_inputs import evaluated_record
+    from champion.models.tracking import RunArtifacts
+    from champion.reports.logged import evaluation_artifacts, figures_available
+
+    if not figures_available():
+        click.echo(
+            "note: the figures and champion/report.html are not logged: they need plotly (pip "
+            "install 'champion[dashboard]').",
+            err=True,
+        )
+        return RunArtifacts()
+    return evaluation_artifacts(evaluated_record(workspace, cmp, scored, dataset, notes))

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import click
 
 from champion.cli.compare_gate import gate_lines, gate_options, judge, raise_if_refused
-from champion.cli.report_inputs import Slicing, from_predictions, from_registry
+from champion.cli.report_inputs import Slicing, from_predictions, from_registry, ui_address
 from champion.errors import DataError
 from champion.options import (
     DataOptions,
@@ -26,16 +26,8 @@ from champion.options import (
 )
 
 if TYPE_CHECKING:
+    from champion.reports import DecisionRecord
     from champion.workspace import Statistics
-
-
-def _ui_address(mlflow_ui: str | None, tracking_uri: str | None) -> str | None:
-    """Where the MLflow UI is: --mlflow-ui, else the tracking URI when it is a server (the
-    dashboard's rule)."""
-    chosen = mlflow_ui or (
-        tracking_uri if (tracking_uri or "").startswith(("http://", "https://")) else None
-    )
-    return chosen.rstrip("/") if chosen else None
 
 
 @click.command(short_help="Write a comparison as a decision record (HTML, Markdown, JSON).")
@@ -116,6 +108,13 @@ def _ui_address(mlflow_ui: str | None, tracking_uri: str | None) -> str | None:
     metavar="URL",
     help="MLflow UI for the runs' addresses [the tracking URI when it is http(s)].",
 )
+@click.option(
+    "--log",
+    "log_run",
+    is_flag=True,
+    help='Also log the record to MLflow, as a run of the experiment "champion-reports": the '
+    "file as written, the record's JSON and its figures (prints the run's id).",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
 def report(
     model_uris: tuple[str, ...],
@@ -135,6 +134,7 @@ def report(
     bins: int,
     html_name: str | None,
     mlflow_ui: str | None,
+    log_run: bool,
     quiet: bool,
 ) -> None:
     """Compare registered models (models:/NAME@ALIAS, models:/NAME/VERSION, ...) scored on one
@@ -144,12 +144,17 @@ def report(
     classes) or the classes and their confusion matrices (more), the worst slice, the
     disagreements, the test set's fingerprint and class balance, each model's version, run and
     MLflow link, who holds @champion, and the time (UTC). HTML is one self-contained file (no
-    network); Markdown fits a pull-request comment. Exit codes: 0 the gate passed (or no gate),
-    1 the gate refused (the file is written first), 2 bad input."""
+    network); Markdown fits a pull-request comment. With --log, the record also goes to MLflow
+    as a run of the experiment "champion-reports" (the tracking server of --tracking-uri):
+    champion/report.<ext> as written, champion/record.json and the figures under
+    champion/figures/. Exit codes: 0 the gate passed (or no gate), 1 the gate refused (the file
+    is written, and logged, first), 2 bad input."""
+    from champion.options import require_tracking_uri
     from champion.reports.collect import dataset_info, new_record
     from champion.reports.write import format_of, html_sibling, render, write_atomic
 
     chosen_format = format_of(output, file_format)
+    tracking_uri = require_tracking_uri(scoring.tracking_uri) if log_run else None
     slicing = Slicing(slice_columns, slice_metric, bins, tuple(gate_rules))
     if predictions:
         if model_uris:
@@ -161,7 +166,7 @@ def report(
                 "name the models to compare (e.g. models:/titanic/1 models:/titanic/2) with "
                 "--data, or give --predictions FILE with --score NAME=COL."
             )
-        ui = _ui_address(mlflow_ui, scoring.tracking_uri)
+        ui = ui_address(mlflow_ui, scoring.tracking_uri)
         found = from_registry(model_uris, baseline, data, stats, scoring, slicing, ui, quiet)
     cmp = found.comparison
     verdicts = judge(cmp, gate_rules, adjust) if gate_rules else None
@@ -177,10 +182,32 @@ def report(
         **fields,
     )
     link = html_name or (html_sibling(output) if chosen_format == "markdown" else None)
-    written = write_atomic(output, render(record, chosen_format, lang, link))
+    text = render(record, chosen_format, lang, link)
+    written = write_atomic(output, text)
     state = "no gate" if verdicts is None else "gate passed" if record.passed else "gate refused"
     click.echo(f"wrote {written} ({chosen_format}, {state})")
+    if tracking_uri is not None:
+        _log(record, chosen_format, text, lang, tracking_uri, ui_address(mlflow_ui, tracking_uri))
     if verdicts is not None:
         for line in gate_lines(verdicts, cmp.baseline):
             click.echo(line)
         raise_if_refused(verdicts)
+
+
+def _log(
+    record: DecisionRecord, fmt: str, text: str, lang: str, tracking_uri: str, ui: str | None
+) -> None:
+    """Log the record as a run and say which (its page in the MLflow UI when known)."""
+    from champion.models.tracking import log_report
+    from champion.reports.collect import run_url
+    from champion.reports.logged import figures_available, report_run
+
+    if not figures_available():
+        click.echo(
+            "note: the figures are not logged: they need plotly (pip install "
+            "'champion[dashboard]').",
+            err=True,
+        )
+    run_id = log_report(tracking_uri, report_run(record, fmt, text, lang))
+    address = run_url(run_id, ui)
+    click.echo(f"logged report run {run_id}" + (f" ({address})" if address else ""))

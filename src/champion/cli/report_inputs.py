@@ -18,7 +18,17 @@ if TYPE_CHECKING:
     from champion.data import EvalDataset
     from champion.evaluation import Comparison
     from champion.evaluation.multiclass import MulticlassComparison
-    from champion.workspace import Statistics
+    from champion.reports import DecisionRecord
+    from champion.workspace import ScoredModel, Statistics, Workspace
+
+
+def ui_address(mlflow_ui: str | None, tracking_uri: str | None) -> str | None:
+    """Where the MLflow UI is: --mlflow-ui, else the tracking URI when it is a server (the
+    dashboard's rule)."""
+    chosen = mlflow_ui or (
+        tracking_uri if (tracking_uri or "").startswith(("http://", "https://")) else None
+    )
+    return chosen.rstrip("/") if chosen else None
 
 
 @dataclass(frozen=True)
@@ -215,3 +225,34 @@ def from_registry(
         "scored": {uri: scored_dict(s) for uri, s in scored.items()},
     }
     return Gathered(cmp, dataset, fields)
+
+
+def evaluated_record(
+    workspace: Workspace,
+    cmp: Comparison | MulticlassComparison,
+    scored: ScoredModel,
+    dataset: EvalDataset,
+    notes: tuple[str, ...] = (),
+) -> DecisionRecord:
+    """The decision record of one evaluated model (``evaluate --log``'s champion/report.html),
+    gathered as ``from_registry`` gathers it: the model's registry facts, who holds @champion
+    and, with three or more classes, its one-vs-rest curves; no gate, no slices."""
+    from champion.evaluation.multiclass import MulticlassComparison
+    from champion.reports.collect import dataset_info, new_record, registered_models
+    from champion.workspace.multiclass import curves_of
+
+    label = cmp.baseline
+    ui = ui_address(None, workspace.registry.tracking_uri)
+    models, model, champion = registered_models(workspace, {label: scored}, ui)
+    fields: dict[str, Any] = {
+        "registered_model": model,
+        "champion": champion,
+        "scored": {label: scored_dict(scored)},
+    }
+    if isinstance(cmp, MulticlassComparison):
+        fields |= {
+            "notes": notes,
+            "curves": {label: curves_of(workspace.analyses, scored, dataset)},
+            "agreements": {},
+        }
+    return new_record(cmp, dataset_info(dataset), models, None, **fields)
