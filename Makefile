@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
 DEMO_STAMP := $(VENV)/.installed-demo
 
-.PHONY: demo test lint typecheck unit dist browser postgres bench clean
+.PHONY: demo test lint typecheck unit dist browser postgres java bench clean
 
 # the version is read from src/champion/__init__.py when installing: a new one reinstalls
 $(STAMP): pyproject.toml src/champion/__init__.py
@@ -43,9 +43,14 @@ browser:
 postgres:
 	bash scripts/install-postgres.sh
 
+# A Java 17+ runtime for the Spark tests (tests/spark: pyspark 4 starts a local JVM), from
+# Debian's default-jre-headless (apt-get, as root; a no-op when java >= 17 is on PATH).
+java:
+	bash scripts/install-java.sh
+
 # The suite as on a fresh machine (COLUMNS unset: rich lays out for 80 columns, whatever the
 # terminal make runs in), then the command-line tests again on a 40-column terminal.
-unit: $(STAMP) browser postgres
+unit: $(STAMP) browser postgres java
 	env -u COLUMNS -u LINES $(BIN)/pytest
 	env COLUMNS=40 $(BIN)/pytest -m cli tests/unit
 
