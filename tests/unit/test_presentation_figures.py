@@ -157,6 +157,16 @@ def test_model_colours() -> None:
     assert "#F0E442" not in {model_colour(f"model {c}") for c in "abcdefghijklmnopqrstuvwxyz"}
 
 
+def test_a_hashed_colour_gives_way_to_a_version_of_the_same_figure() -> None:
+    alias, version = "models:/titanic-survival@champion", "models:/titanic-survival/2"
+    assert model_colour(alias) == model_colour(version) == PALETTE[1]  # alone, they collide
+    shown = model_colours([alias, version])
+    assert shown[version] == PALETTE[1]  # a version keeps its colour
+    assert shown[alias] == PALETTE[0]  # the first colour nobody has
+    many = model_colours([f"model {c}" for c in "abcdefg"])
+    assert len(set(many.values())) == 7  # up to the palette's size, no two alike
+
+
 def test_metrics_bar_error_bars_are_the_intervals(cmp: Comparison) -> None:
     metrics = ("accuracy", "precision", "f1", "roc_auc")
     fig = metrics_bar(cmp, metrics=metrics)

@@ -73,14 +73,26 @@ def model_colour(name: str) -> str:
 
 
 def model_colours(names: Sequence[str]) -> dict[str, str]:
-    """{name: colour} for each name; each colour depends on that name alone (see model_colour)."""
-    return {name: model_colour(name) for name in names}
+    """{name: colour} for each name: model_colour's, so a version keeps its colour whatever else
+    is shown; a name without a version number ("models:/m@champion", "initial") whose hashed
+    colour another model of names already has takes the first colour nobody has, so no two
+    models of one figure look alike (with at most 8 models)."""
+    return colours_for(names, None)
 
 
 def colours_for(names: Sequence[str], colours: Mapping[str, str] | None) -> dict[str, str]:
-    """The given colours, completed with model_colour for any name they leave out."""
+    """The given colours, completed as model_colours does for any name they leave out."""
     given = colours or {}
-    return {name: given.get(name) or model_colour(name) for name in names}
+    found = {name: given[name] for name in names if given.get(name)}
+    # versions first: their colours are fixed; hashed names give way when they collide
+    versioned = [n for n in names if n not in found and version_number(n) is not None]
+    found |= {name: model_colour(name) for name in versioned}
+    for name in (n for n in names if n not in found):
+        colour = model_colour(name)
+        if colour in found.values():
+            colour = next((c for c in PALETTE if c not in found.values()), colour)
+        found[name] = colour
+    return {name: found[name] for name in names}
 
 
 _AXIS: dict[str, Any] = {
