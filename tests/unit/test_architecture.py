@@ -18,6 +18,7 @@ STDLIB = set(sys.stdlib_module_names)
 # top-level packages each layer may import, besides the standard library and champion itself
 ALLOWED_THIRD_PARTY = {
     "evaluation": {"numpy", "scipy"},
+    "spark": {"numpy", "pandas", "pyarrow", "pyspark"},
 }
 # champion sub-packages a layer must never import
 FORBIDDEN_INTERNAL = {
@@ -31,6 +32,7 @@ FORBIDDEN_INTERNAL = {
         "cli",
         "reports",
         "actions",
+        "spark",
     },
     "data": {
         "models",
@@ -41,12 +43,24 @@ FORBIDDEN_INTERNAL = {
         "cli",
         "reports",
         "actions",
+        "spark",
     },
-    "presentation": {"dashboard", "cli", "reports", "actions"},
-    "models": {"actions", "workspace", "presentation", "dashboard", "cli", "reports"},
-    "actions": {"workspace", "presentation", "dashboard", "cli", "reports"},
+    "presentation": {"dashboard", "cli", "reports", "actions", "spark"},
+    "models": {"actions", "workspace", "presentation", "dashboard", "cli", "reports", "spark"},
+    "actions": {"workspace", "presentation", "dashboard", "cli", "reports", "spark"},
     "workspace": {"actions", "presentation", "dashboard", "cli", "reports"},
-    "reports": {"actions", "dashboard", "cli"},
+    "reports": {"actions", "dashboard", "cli", "spark"},
+    # the Spark engine stands on the in-memory one (evaluation, data) and nothing else
+    "spark": {
+        "models",
+        "workspace",
+        "cache",
+        "presentation",
+        "dashboard",
+        "cli",
+        "reports",
+        "actions",
+    },
 }
 NOBODY_IMPORTS = {"dashboard", "cli"}  # only their own package (and __main__) may
 
@@ -87,6 +101,8 @@ def test_layer_imports(path: Path) -> None:
             assert top in ALLOWED_THIRD_PARTY[layer], f"{path.name} ({layer}) imports {name}"
         if top == "mlflow":
             assert layer == "models", f"only champion.models may import mlflow ({path.name})"
+        if top in ("pyspark", "py4j"):
+            assert layer == "spark", f"only champion.spark may import pyspark ({path.name})"
 
 
 def module_name(path: Path) -> str:

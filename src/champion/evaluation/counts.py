@@ -123,6 +123,40 @@ def count_by_threshold(y: BoolArray, score: FloatArray, weight: FloatArray | Non
     return _count_weighted(y, score, weight)
 
 
+def counts_from_groups(
+    scores: FloatArray, positive: FloatArray, negative: FloatArray, weighted: bool = False
+) -> BinaryCounts:
+    """Build the kernel from a table already grouped by distinct score (as a database or a
+    cluster computes it: GROUP BY score, summing the weight of positives and of negatives).
+
+    scores: (D,) float64, the distinct scores, in any order (each at most once);
+    positive, negative: (D,) float64, the weight (the row count, unweighted) of positives and of
+    negatives scoring exactly scores[k]; weighted: whether those are non-unit sample weights.
+    The result equals count_by_threshold on the rows the table was grouped from (up to the order
+    in which weighted sums were added). Raises ValueError on mismatched shapes, repeated or
+    non-finite scores, or negative weights.
+    """
+    scores = np.asarray(scores, dtype=np.float64)
+    positive = np.asarray(positive, dtype=np.float64)
+    negative = np.asarray(negative, dtype=np.float64)
+    if scores.ndim != 1 or positive.shape != scores.shape or negative.shape != scores.shape:
+        raise ValueError("scores, positive and negative must be (D,) arrays of the same length")
+    if not np.all(np.isfinite(scores)):
+        raise ValueError("every distinct score must be finite")
+    if np.any(positive < 0) or np.any(negative < 0):
+        raise ValueError("the weight of a group cannot be negative")
+    order = np.argsort(scores, kind="stable")[::-1]
+    ordered = scores[order]
+    if ordered.size > 1 and np.any(ordered[1:] == ordered[:-1]):
+        raise ValueError("each distinct score must appear once")
+    return BinaryCounts(
+        thresholds=_with_start(np.inf, ordered),
+        tps=_with_start(0.0, np.cumsum(positive[order])),
+        fps=_with_start(0.0, np.cumsum(negative[order])),
+        weighted=weighted,
+    )
+
+
 def _with_start(first: float, values: FloatArray) -> FloatArray:
     out = np.empty(values.size + 1)
     out[0] = first

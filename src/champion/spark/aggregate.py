@@ -1,0 +1,284 @@
+"""Exact evaluation of one model's scores held in a Spark DataFrame.
+
+The cluster makes two passes over the rows: one checks them (missing labels or scores, a label
+that is not binary, bad weights) and counts them; one groups them by distinct score, summing
+the weight of positives and of negatives (GROUP BY score). The driver receives that table only,
+D distinct scores x 3 float64 (24 bytes a score, whatever the number of rows), sorts it and
+builds the engine's kernel (champion.evaluation.counts.counts_from_groups), from which every
+curve, threshold metric, ROC AUC, average precision, log loss, Brier score, calibration bin and
+interval follows as in memory. The bound: D <= n, and D is at most the number of distinct
+float64 scores a model emits (a model rounded to 4 digits has D <= 10,001); 10 million distinct
+scores take 240 MB on the driver.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from champion.errors import DataError
+from champion.evaluation.counts import BinaryCounts, counts_from_groups
+from champion.evaluation.curves import pr_curve, roc_curve
+from champion.evaluation.estimates import MetricEstimate, estimate_metrics, optional, point_values
+from champion.evaluation.influence import normal_interval
+from champion.evaluation.inputs import FloatArray, confidence_level, threshold_value
+from champion.evaluation.report import EvaluationReport
+from champion.spark.grouped import delta_standard_errors
+from champion.spark.session import require_pyspark
+
+if TYPE_CHECKING:
+    from pyspark.sql import Column, DataFrame
+
+# the interval methods evaluate(ci="analytic") uses for unweighted rows, besides DeLong and Wilson
+_DELTA = ("f1", "balanced_accuracy", "mcc", "average_precision", "log_loss", "brier")
+_NEGATIVE_LOOKING = {"0", "false", "no", "negative"}
+
+
+@dataclass(frozen=True)
+class ScoreTable:
+    """What the driver holds of a Spark test set: the kernel built from the per-score table
+    (counts: D distinct scores, the weight of positives and of negatives at each) and the row
+    counts the report states (n rows, positives of them, scores outside [0, 1])."""
+
+    counts: BinaryCounts
+    n: int
+    positives: int
+    outside: int
+
+    @property
+    def driver_bytes(self) -> int:
+        """Bytes of the collected table: D scores x 3 float64."""
+        return int(self.counts.scores.size) * 3 * 8
+
+
+def _column_type(df: DataFrame, column: str, what: str) -> Any:
+    if column not in df.columns:
+        listed = ", ".join(df.columns[:20])
+        raise DataError(f"{what} column {column!r} is not in the DataFrame (columns: {listed}).")
+    return df.schema[column].dataType
+
+
+def _is_positive(df: DataFrame, label_col: str, pos_label: Any) -> Column:
+    """label == pos_label, compared as text when the label column holds strings (as the
+    in-memory engine compares string labels)."""
+    from pyspark.sql import functions as F
+    from pyspark.sql.types import StringType
+
+    label = F.col(label_col)
+    if isinstance(df.schema[label_col].dataType, StringType):
+        return label == F.lit(str(pos_label))
+    return label == F.lit(pos_label)
+
+
+def _looks_negative(label: Any) -> bool:
+    if isinstance(label, bool):
+        return not label
+    if isinstance(label, int | float):
+        return float(label) == 0.0
+    return str(label).strip().lower() in _NEGATIVE_LOOKING
+
+
+def score_table(
+    df: DataFrame,
+    label_col: str,
+    score_col: str,
+    pos_label: Any = 1,
+    weight_col: str | None = None,
+) -> ScoreTable:
+    """Check the rows on the cluster and group them by distinct score; see the module docstring.
+
+    Raises DataError (as champion.evaluation's validation does) for a missing column, an empty
+    DataFrame, missing labels, missing or non-finite scores, a label column with more than two
+    values, a pos_label that does not occur, and missing, non-finite or negative weights.
+    """
+    require_pyspark()
+    from pyspark.sql import functions as F
+    from pyspark.sql.types import NumericType
+
+    _column_type(df, label_col, "the label")
+    for column, what in ((score_col, "the score"), (weight_col, "the weight")):
+        if column is None:
+            continue
+        kind = _column_type(df, column, what)
+        if not isinstance(kind, NumericType):
+            shown = kind.simpleString()
+            raise DataError(f"{what} column {column!r} must be numeric; it is {shown}.")
+    label = F.col(label_col)
+    score = F.col(score_col).cast("double")
+    positive = _is_positive(df, label_col, pos_label)
+    one = F.lit(1)
+
+    def rows(condition: Column) -> Column:
+        return F.sum(F.when(condition, one).otherwise(F.lit(0)))
+
+    def non_finite(column: Column) -> Column:
+        return column.isNull() | F.isnan(column) | (F.abs(column) == F.lit(math.inf))
+
+    checks = [
+        F.count(one).alias("n"),
+        rows(positive).alias("positives"),
+        rows(label.isNull()).alias("missing_labels"),
+        rows(non_finite(score)).alias("bad_scores"),
+        rows((score < 0.0) | (score > 1.0)).alias("outside"),
+        F.min(F.when(~positive, label)).alias("other_min"),
+        F.max(F.when(~positive, label)).alias("other_max"),
+    ]
+    weight = None
+    if weight_col is not None:
+        weight = F.col(weight_col).cast("double")
+        checks += [
+            rows(non_finite(weight)).alias("bad_weights"),
+            rows(weight < 0.0).alias("negative_weights"),
+            rows(weight != 1.0).alias("non_unit"),
+            F.sum(weight).alias("weight_sum"),
+        ]
+    found = df.agg(*checks).collect()[0].asDict()
+    n = int(found["n"])
+    if n == 0:
+        raise DataError("the DataFrame has no rows: there is nothing to evaluate.")
+    if found["missing_labels"]:
+        raise DataError(
+            f"{label_col!r} has {found['missing_labels']} missing labels; drop those rows or fill "
+            "them before evaluating."
+        )
+    if found["bad_scores"]:
+        raise DataError(
+            f"{score_col!r} has {found['bad_scores']} missing, NaN or infinite scores; every row "
+            "needs a finite score. Fix the scoring or drop those rows."
+        )
+    positives = int(found["positives"] or 0)
+    if found["other_min"] != found["other_max"]:
+        raise DataError(
+            f"{label_col!r} is not binary: besides pos_label={pos_label!r} it holds "
+            f"{found['other_min']!r}, {found['other_max']!r} and perhaps more. Map the labels to "
+            "two classes and pass pos_label= to say which one is positive."
+        )
+    if positives == 0 and not _looks_negative(found["other_min"]):
+        raise DataError(
+            f"pos_label={pos_label!r} does not occur in {label_col!r}, whose label is "
+            f"{found['other_min']!r}. Pass pos_label= with the label of the positive class."
+        )
+    weighted = False
+    if weight is not None:
+        if found["bad_weights"]:
+            raise DataError(
+                f"{weight_col!r} has {found['bad_weights']} missing, NaN or infinite weights."
+            )
+        if found["negative_weights"]:
+            raise DataError(
+                f"{weight_col!r} has {found['negative_weights']} negative weights; weights must "
+                "be >= 0."
+            )
+        if not (found["weight_sum"] or 0.0) > 0.0:
+            raise DataError(f"{weight_col!r} sums to zero: at least one row must carry weight.")
+        # unit weights are no weights: keep the exact unweighted methods (DeLong, Wilson)
+        weighted = bool(found["non_unit"])
+    each = weight if weighted and weight is not None else F.lit(1.0)
+    grouped = df.groupBy(score.alias("score")).agg(
+        F.sum(F.when(positive, each).otherwise(F.lit(0.0))).alias("positive"),
+        F.sum(F.when(positive, F.lit(0.0)).otherwise(each)).alias("negative"),
+    )
+    table = grouped.toArrow()
+    counts = counts_from_groups(
+        _floats(table.column("score")),
+        _floats(table.column("positive")),
+        _floats(table.column("negative")),
+        weighted=weighted,
+    )
+    return ScoreTable(counts, n, positives, int(found["outside"] or 0))
+
+
+def _floats(column: Any) -> FloatArray:
+    return np.asarray(column.to_numpy(), dtype=np.float64)
+
+
+def evaluate_spark(
+    df: DataFrame,
+    label_col: str,
+    score_col: str,
+    pos_label: Any = 1,
+    weight_col: str | None = None,
+    threshold: float = 0.5,
+    confidence: float = 0.95,
+    name: str = "model",
+) -> EvaluationReport:
+    """Evaluate one model's scores in a Spark DataFrame exactly: the EvaluationReport that
+    champion.evaluation.evaluate gives for the same rows (so every view draws it unchanged).
+
+    df holds a label column (pos_label marks the positive class; string labels are compared as
+    text), a numeric score column and optionally a weight column. The cluster does the work;
+    the driver holds D distinct scores x 3 float64 (see the module docstring), flat in the
+    number of rows.
+
+    Intervals, unweighted rows: DeLong for ROC AUC, Wilson for accuracy, precision, recall and
+    specificity, and the delta method for the rest, as evaluate(..., ci="analytic") gives them.
+    DeLong's placements are constant within a distinct score s_k: a positive there outscores
+    V10_k = (N_{<s_k} + N_k / 2) / N of the negatives, a negative is outscored by
+    V01_k = (P_{>s_k} + P_k / 2) / P of the positives; so AUC = sum_k P_k V10_k / P and
+    S10 = sum_k P_k (V10_k - AUC)^2 / (P - 1), S01 = sum_k N_k (V01_k - AUC)^2 / (N - 1),
+    var = S10 / P + S01 / N, all from the grouped table (champion.evaluation.delong reads them
+    from the same kernel). The delta-method influences are likewise constant per (score,
+    label) cell (champion.spark.grouped). Weighted rows: intervals need the bootstrap, which
+    this engine does not run yet, so they are null with a note (evaluate(..., n_boot=0)).
+    """
+    t = threshold_value(threshold)
+    level = confidence_level(confidence)
+    table = score_table(df, label_col, score_col, pos_label, weight_col)
+    return report_from_table(table, name, t, level, pos_label)
+
+
+def report_from_table(
+    table: ScoreTable, name: str, threshold: float, confidence: float, pos_label: Any
+) -> EvaluationReport:
+    """The EvaluationReport of a grouped test set (see evaluate_spark)."""
+    counts = table.counts
+    probabilities = table.outside == 0
+    confusion = counts.confusion_at(threshold)
+    roc = roc_curve(counts)
+    pr = pr_curve(counts, roc)
+    values, notes = point_values(counts, confusion, roc, pr, probabilities)
+    estimates, remarks = estimate_metrics(counts, confusion, values, notes, confidence, None)
+    metrics: dict[str, MetricEstimate] = dict(estimates)
+    if counts.weighted:
+        mode = "bootstrap"
+        remarks.append(
+            "weighted rows: their intervals need the bootstrap, which the Spark engine does not "
+            "run yet, so they are null (the in-memory engine resamples weighted rows)"
+        )
+    else:
+        mode = "analytic"
+        errors = delta_standard_errors(counts, threshold, probabilities)
+        for metric in _DELTA:
+            value = values[metric]
+            low = high = math.nan
+            if metric in errors and not math.isnan(value):
+                low, high = normal_interval(value, errors[metric], confidence, metric)
+            metrics[metric] = MetricEstimate(
+                metric, optional(value), optional(low), optional(high), "delta", notes.get(metric)
+            )
+    if table.outside:
+        remarks.append(
+            f"{table.outside} scores lie outside [0, 1]: log loss, Brier score and calibration "
+            "need probabilities; ranking metrics and curves are unaffected"
+        )
+    return EvaluationReport(
+        name=name,
+        n=table.n,
+        positives=table.positives,
+        threshold=threshold,
+        confidence=confidence,
+        pos_label=pos_label,
+        n_boot=0,
+        random_state=None,
+        metrics=metrics,
+        confusion=confusion,
+        counts=counts,
+        roc=roc,
+        pr=pr,
+        scores_outside_unit_interval=table.outside,
+        notes=tuple(remarks),
+        ci=mode,
+    )
