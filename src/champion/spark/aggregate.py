@@ -150,16 +150,18 @@ def score_table(
             "needs a finite score. Fix the scoring or drop those rows."
         )
     positives = int(found["positives"] or 0)
-    if found["other_min"] != found["other_max"]:
+    low, high = found["other_min"], found["other_max"]
+    if positives == 0 and (low != high or not _looks_negative(low)):
+        shown = f"{low!r}" if low == high else f"{low!r} and {high!r}"
         raise DataError(
-            f"{label_col!r} is not binary: besides pos_label={pos_label!r} it holds "
-            f"{found['other_min']!r}, {found['other_max']!r} and perhaps more. Map the labels to "
-            "two classes and pass pos_label= to say which one is positive."
+            f"pos_label={pos_label!r} does not occur in {label_col!r}, whose labels include "
+            f"{shown}. Pass pos_label= with the label of the positive class."
         )
-    if positives == 0 and not _looks_negative(found["other_min"]):
+    if low != high:
         raise DataError(
-            f"pos_label={pos_label!r} does not occur in {label_col!r}, whose label is "
-            f"{found['other_min']!r}. Pass pos_label= with the label of the positive class."
+            f"{label_col!r} is not binary: besides pos_label={pos_label!r} it holds {low!r}, "
+            f"{high!r} and perhaps more. Map the labels to two classes and pass pos_label= to "
+            "say which one is positive."
         )
     weighted = False
     if weight is not None:
