@@ -20,7 +20,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "src" / "champion"
-EXTRAS = {"dashboard", "demo", "postgres", "s3", "server", "dev"}
+EXTRAS = {"dashboard", "demo", "postgres", "s3", "server", "spark", "dev"}
 ENTRY_POINTS = {
     "[console_scripts]": "champion = champion.cli.main:main",
     "[champion.commands]": "serve = champion.dashboard.commands:serve",
