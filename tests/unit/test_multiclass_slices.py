@@ -69,3 +69,17 @@ def test_small_slices_are_shown_not_judged_and_bad_input_is_refused() -> None:
         multiclass_slice_metrics(y, versions, codes, ["s0"], metric="roc_auc", baseline="base")
     with pytest.raises(DataError, match="baseline 'x'"):
         multiclass_slice_metrics(y, versions, codes, ["s0"], metric="accuracy", baseline="x")
+
+
+def test_the_sentences_name_the_rule_of_multiclass_slices() -> None:
+    from champion.presentation.slice_text import slice_sentences
+
+    y, versions, codes = _models(n=60)
+    table = multiclass_slice_metrics(
+        y, versions, codes, ["s0", "s1", "s2"], metric="accuracy", baseline="base", n_boot=20
+    )
+    (sentence,) = slice_sentences(table, "en")
+    assert "slices under 30 rows are not judged" in sentence
+    assert "of a class" not in sentence  # the binary rule does not apply
+    (ja,) = slice_sentences(table, "ja")
+    assert "30 行未満のスライスは判定しません" in ja

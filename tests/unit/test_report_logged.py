@@ -107,6 +107,10 @@ def test_one_model_figures_and_its_html_record() -> None:
     assert html.startswith("<!DOCTYPE html>")
     assert "models:/titanic/2 on 400 rows" in html
     assert " vs " not in html.split("<title>")[1].split("</title>")[0]
+    # slices and disagreements are about challengers: a record of one model has neither
+    assert '<section id="slices">' not in html
+    assert '<section id="disagreements">' not in html
+    assert '<section id="metrics">' in html
 
 
 def test_multiclass_figures() -> None:

@@ -25,6 +25,7 @@ from champion.presentation import (
     threshold_metrics_figure,
 )
 from champion.presentation.figures_slices import slices_figure
+from champion.presentation.slice_text import slice_sentences
 from champion.presentation.table_views import agreement_view, metrics_view, slices_view
 from champion.presentation.tables import notes
 from champion.reports.html_multiclass import multiclass_sections
@@ -47,7 +48,6 @@ from champion.reports.text import (
     gate_summary,
     settings_line,
     share,
-    slice_sentences,
     slices_line,
     title_line,
     verdict_lines,
@@ -179,6 +179,19 @@ def _disagreements(record: DecisionRecord, lang: str) -> Iterator[str]:
         yield view_table(view)
 
 
+def _paired_sections(record: DecisionRecord, lang: str, figure: Figures) -> list[str]:
+    """Slices and disagreements: about challengers, so none for a record of one model (the
+    one ``evaluate --log`` writes)."""
+    if not record.comparison.comparisons:
+        return []
+    return [
+        section(t("report.slices", lang), *_slices(record, lang, figure), ident="slices"),
+        section(
+            t("report.disagreements", lang), *_disagreements(record, lang), ident="disagreements"
+        ),
+    ]
+
+
 def _test_set(record: DecisionRecord, lang: str) -> Iterator[str]:
     d = record.dataset
     facts = [
@@ -247,9 +260,7 @@ def render_html(record: DecisionRecord, lang: str = "en") -> str:
         section(t("report.gate", lang), *_gate(record, lang), ident="gate"),
         *(multiclass_sections(record, lang, figure) if record.multiclass
           else _binary_sections(record, lang, figure)),
-        section(t("report.slices", lang), *_slices(record, lang, figure), ident="slices"),
-        section(t("report.disagreements", lang), *_disagreements(record, lang),
-                 ident="disagreements"),
+        *_paired_sections(record, lang, figure),
         section(t("report.test_set", lang), *_test_set(record, lang), ident="test-set"),
         section(t("report.models", lang), *_models(record, lang), ident="models"),
         section(t("report.settings", lang), *_notes(record, lang), ident="settings"),

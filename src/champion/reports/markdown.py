@@ -9,6 +9,7 @@ from champion.evaluation.multiclass import MulticlassComparison
 from champion.presentation import t
 from champion.presentation.gate_text import gate_markdown
 from champion.presentation.multiclass_tables import multiclass_markdown
+from champion.presentation.slice_text import slice_sentences
 from champion.presentation.table_views import TableView, slices_view
 from champion.presentation.tables import comparison_markdown, md_table, md_text
 from champion.reports.record import DecisionRecord
@@ -18,7 +19,6 @@ from champion.reports.text import (
     disagreement_line,
     gate_summary,
     share,
-    slice_sentences,
     slices_line,
     title_line,
     verdict_lines,

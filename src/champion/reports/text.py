@@ -4,7 +4,6 @@ form escapes them its own way)."""
 from __future__ import annotations
 
 from champion.evaluation.multiclass import MulticlassComparison
-from champion.evaluation.slices import MIN_SLICE_CLASS, MIN_SLICE_ROWS, SliceTable
 from champion.presentation import metric_label, t
 from champion.presentation.i18n import verdict_sentence
 from champion.presentation.multiclass_views import worst_class_lines
@@ -117,28 +116,6 @@ def slices_line(found: SliceFinding, lang: str) -> str:
         bins=found.bins,
         columns=", ".join(found.columns),
     )
-
-
-def slice_sentences(table: SliceTable, lang: str) -> list[str]:
-    """One sentence per challenger: the slice where it is significantly worse by the most, or
-    that no slice is (after Holm's adjustment across the slices judged); the dashboard's Slices
-    page says the same."""
-    lines = []
-    metric = metric_label(table.metric, lang)
-    for name, worst in table.worst.items():
-        if worst.label is None or worst.delta is None:
-            lines.append(
-                t("ui.no_loss", lang, model=name, baseline=table.baseline, metric=metric,
-                  judged=worst.judged, min_rows=MIN_SLICE_ROWS, min_class=MIN_SLICE_CLASS)
-            )  # fmt: skip
-            continue
-        rows = next(row.n for row in table.rows if row.label == worst.label)
-        p = "—" if worst.p_holm is None else f"{worst.p_holm:.3g}"
-        lines.append(
-            t("ui.loses_most", lang, model=name, slice=worst.label, metric=metric,
-              delta=f"{worst.delta:+.4f}", rows=rows, p=p, judged=worst.judged)
-        )  # fmt: skip
-    return lines
 
 
 def disagreement_line(record: DecisionRecord, found: Disagreement, lang: str) -> str:

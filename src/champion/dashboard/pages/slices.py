@@ -30,9 +30,9 @@ from champion.dashboard.context import backend
 from champion.errors import ChampionError
 from champion.evaluation import METRICS, SliceTable
 from champion.evaluation.multiclass import MULTICLASS_METRICS
-from champion.evaluation.slices import MIN_SLICE_CLASS, MIN_SLICE_ROWS
-from champion.presentation import metric_label, t
+from champion.presentation import t
 from champion.presentation.figures_slices import slices_figure
+from champion.presentation.slice_text import slice_sentences
 from champion.presentation.table_views import slices_view
 
 
@@ -96,21 +96,8 @@ def summary(table: SliceTable, lang: str) -> list[Any]:
     """One sentence per challenger: the slice where it is significantly worse by the most, or
     that no slice is (after Holm's adjustment across the slices judged)."""
     lines: list[Any] = []
-    metric = metric_label(table.metric, lang)
-    for name, worst in table.worst.items():
-        if worst.label is None or worst.delta is None:
-            lines.append(
-                t("ui.no_loss", lang, model=name, baseline=table.baseline, metric=metric,
-                  judged=worst.judged, min_rows=MIN_SLICE_ROWS, min_class=MIN_SLICE_CLASS)
-            )  # fmt: skip
-        else:
-            rows = next(row.n for row in table.rows if row.label == worst.label)
-            p = "—" if worst.p_holm is None else f"{worst.p_holm:.3g}"
-            lines.append(
-                t("ui.loses_most", lang, model=name, slice=worst.label, metric=metric,
-                  delta=f"{worst.delta:+.4f}", rows=rows, p=p, judged=worst.judged)
-            )  # fmt: skip
-        lines.append(html.Br())
+    for sentence in slice_sentences(table, lang):
+        lines += [sentence, html.Br()]
     return lines[:-1]
 
 
