@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 from rich.console import Console
@@ -130,27 +131,37 @@ def compare_predictions(
         raise DataError(message) from err
 
 
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def models_options(command: F) -> F:
+    """--predictions FILE, --score NAME=COL (repeatable) and --baseline: which models a
+    comparison is of, besides the MODEL_URI arguments (compare, report)."""
+    command = click.option(
+        "--baseline",
+        metavar="URI|@ALIAS|NAME",
+        help="The model the others are compared with [the @champion version, else the first].",
+    )(command)
+    command = click.option(
+        "--score",
+        "score_options",
+        multiple=True,
+        metavar="NAME=COL",
+        help="With --predictions: a model's name and its score column (NAME=PREFIX* for its "
+        "class probability columns, three or more classes); repeat for each model.",
+    )(command)
+    return click.option(
+        "--predictions",
+        "predictions",
+        metavar="FILE",
+        help="Instead of MODEL_URIs: a table of labels and stored scores (.csv/.parquet).",
+    )(command)
+
+
 @click.command(short_help="Compare models on the same rows, with paired tests.")
 @click.argument("model_uris", nargs=-1, metavar="[MODEL_URI]...")
 @data_options
-@click.option(
-    "--predictions",
-    "predictions",
-    metavar="FILE",
-    help="Instead of MODEL_URIs: a table of labels and stored scores (.csv/.parquet).",
-)
-@click.option(
-    "--score",
-    "score_options",
-    multiple=True,
-    metavar="NAME=COL",
-    help="With --predictions: a model's name and its score column; repeat for each model.",
-)
-@click.option(
-    "--baseline",
-    metavar="URI|@ALIAS|NAME",
-    help="The model the others are compared with [the @champion version, else the first].",
-)
+@models_options
 @gate_options
 @operating_options
 @statistics_options

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from champion.cli.compare_cmd import models_options
 from champion.cli.compare_gate import gate_lines, gate_options, judge, raise_if_refused
 from champion.cli.report_inputs import Slicing, from_predictions, from_registry, ui_address
 from champion.errors import DataError
@@ -33,25 +34,7 @@ if TYPE_CHECKING:
 @click.command(short_help="Write a comparison as a decision record (HTML, Markdown, JSON).")
 @click.argument("model_uris", nargs=-1, metavar="[MODEL_URI]...")
 @data_options
-@click.option(
-    "--predictions",
-    "predictions",
-    metavar="FILE",
-    help="Instead of MODEL_URIs: a table of labels and stored scores (.csv/.parquet).",
-)
-@click.option(
-    "--score",
-    "score_options",
-    multiple=True,
-    metavar="NAME=COL",
-    help="With --predictions: a model's name and its score column (NAME=PREFIX* for its class "
-    "probability columns, three or more classes); repeat for each model.",
-)
-@click.option(
-    "--baseline",
-    metavar="URI|@ALIAS|NAME",
-    help="The model the others are compared with [the @champion version, else the first].",
-)
+@models_options
 @gate_options
 @statistics_options
 @scoring_options
