@@ -19,6 +19,17 @@ class Agreement:
     challenger_only: int
     both_wrong: int
 
+    @classmethod
+    def of(cls, base_right: BoolArray, chal_right: BoolArray) -> Agreement:
+        """The table of which rows (n,) each model gets right (two classes at a threshold, or
+        the predicted class of a multiclass model)."""
+        return cls(
+            both_correct=int(np.count_nonzero(base_right & chal_right)),
+            baseline_only=int(np.count_nonzero(base_right & ~chal_right)),
+            challenger_only=int(np.count_nonzero(~base_right & chal_right)),
+            both_wrong=int(np.count_nonzero(~base_right & ~chal_right)),
+        )
+
     @property
     def disagreeing(self) -> int:
         """Rows where exactly one model is right: with two classes, where they predict
@@ -41,10 +52,4 @@ def paired_agreement(
     and the indices (k,) of the rows where they predict different classes, in row order."""
     base_right = (baseline >= threshold) == y
     chal_right = (challenger >= threshold) == y
-    table = Agreement(
-        both_correct=int(np.count_nonzero(base_right & chal_right)),
-        baseline_only=int(np.count_nonzero(base_right & ~chal_right)),
-        challenger_only=int(np.count_nonzero(~base_right & chal_right)),
-        both_wrong=int(np.count_nonzero(~base_right & ~chal_right)),
-    )
-    return table, np.flatnonzero(base_right != chal_right)
+    return Agreement.of(base_right, chal_right), np.flatnonzero(base_right != chal_right)

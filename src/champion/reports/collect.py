@@ -116,14 +116,8 @@ def class_agreements(
     index_of.update({label: i for i, label in enumerate(classes)})
     truth = np.array([index_of.get(v, index_of.get(str(v), -1)) for v in labels], np.intp)
     right = {name: np.argmax(p, axis=1) == truth for name, p in probabilities.items()}
-    base = right[baseline]
     return {
-        name: Agreement(
-            int(np.count_nonzero(base & other)),
-            int(np.count_nonzero(base & ~other)),
-            int(np.count_nonzero(other & ~base)),
-            int(np.count_nonzero(~base & ~other)),
-        )
+        name: Agreement.of(right[baseline], other)
         for name, other in right.items()
         if name != baseline
     }

@@ -234,13 +234,7 @@ def class_disagreements(
     truth = np.fromiter((index_of[v] for v in dataset.labels), dtype=np.intp, count=dataset.n)
     p_base, p_chal = aligned.probabilities[base_label], aligned.probabilities[challenger_label]
     pred_base, pred_chal = p_base.argmax(axis=1), p_chal.argmax(axis=1)
-    right_b, right_c = pred_base == truth, pred_chal == truth
-    agreement = Agreement(
-        int(np.count_nonzero(right_b & right_c)),
-        int(np.count_nonzero(right_b & ~right_c)),
-        int(np.count_nonzero(right_c & ~right_b)),
-        int(np.count_nonzero(~right_b & ~right_c)),
-    )
+    agreement = Agreement.of(pred_base == truth, pred_chal == truth)
     index = np.flatnonzero(pred_base != pred_chal)
     gap = np.abs(p_chal[index, truth[index]] - p_base[index, truth[index]])
     # a stable sort keeps row order among equal gaps, so the table is reproducible
