@@ -12,7 +12,7 @@ from champion.evaluation.agreement import Agreement, paired_agreement
 from champion.evaluation.bootstrap import percentile_interval, two_sided_p
 from champion.evaluation.delong import DelongTest, paired_delong
 from champion.evaluation.estimates import optional
-from champion.evaluation.influence import Influences, paired_difference
+from champion.evaluation.influence import Influences, paired_interval, standard_error
 from champion.evaluation.inputs import (
     BoolArray,
     FloatArray,
@@ -185,23 +185,31 @@ def _verdict(spec: MetricSpec, delta: float, p_value: float, alpha: float) -> tu
     return verdict, f"{spec.label}: {verdict} by {abs(delta):.4f}, p = {p_value:.3g} < {alpha:g}"
 
 
-def _compare_one(
+@dataclass(frozen=True)
+class PairedTests:
+    """What one challenger's differences from the baseline are judged with, besides the two
+    reports: the agreement table, the paired DeLong and McNemar tests, and either the paired
+    bootstrap's differences (metric -> (B,)) or the standard error of each difference from the
+    rows' influence values (metric -> se), or neither (no intervals)."""
+
+    agreement: Agreement
+    delong: DelongTest
+    mcnemar: McNemarTest
+    weighted: bool
+    resampled: Mapping[str, FloatArray] | None = None
+    standard_errors: Mapping[str, float] | None = None
+
+
+def model_comparison(
     name: str,
     baseline: str,
     reports: Mapping[str, EvaluationReport],
-    data: tuple[BoolArray, Mapping[str, FloatArray], bool],
-    distributions: tuple[dict[str, FloatArray], dict[str, FloatArray]] | None,
+    tests: PairedTests,
     confidence: float,
-    influences: tuple[Influences, Influences] | None = None,
 ) -> ModelComparison:
-    y, scores, weighted = data
+    """The challenger name against baseline: every metric's difference with its interval,
+    p-value and verdict (DeLong for ROC AUC and McNemar's p for accuracy on unweighted rows)."""
     base, chal = reports[baseline], reports[name]
-    agreement, _ = paired_agreement(y, scores[baseline], scores[name], base.threshold)
-    test_mcnemar = mcnemar(agreement.baseline_only, agreement.challenger_only)
-    groups = None if influences is None else (influences[0].group, influences[1].group)
-    test_delong = paired_delong(
-        (base.counts, scores[baseline]), (chal.counts, scores[name]), y, confidence, groups
-    )
     alpha = 1.0 - confidence
     deltas: dict[str, MetricDelta] = {}
     for spec in METRICS:
@@ -211,21 +219,21 @@ def _compare_one(
         resampled: FloatArray | None = None
         # a model whose scores are not probabilities has no log loss / Brier resamples
         method = "bootstrap"
-        if distributions is not None and all(spec.name in d for d in distributions):
-            resampled = distributions[1][spec.name] - distributions[0][spec.name]
+        if tests.resampled is not None and spec.name in tests.resampled:
+            resampled = tests.resampled[spec.name]
             interval = percentile_interval(resampled, confidence)
             low, high, p_value = interval.low, interval.high, two_sided_p(resampled)
-        elif influences is not None:
+        elif tests.standard_errors is not None:
             method = "delta"
-            if all(spec.name in i.psi for i in influences):
-                psi_base, psi_chal = (i.psi[spec.name] for i in influences)
-                low, high, p_value = paired_difference(psi_base, psi_chal, delta, confidence)
+            if spec.name in tests.standard_errors:
+                error = tests.standard_errors[spec.name]
+                low, high, p_value = paired_interval(delta, error, confidence)
                 se = (high - low) / (2.0 * z_quantile(confidence))
-        if spec.name == "roc_auc" and not weighted:
-            method, resampled, se = "delong", None, test_delong.se
-            low, high, p_value = test_delong.ci_low, test_delong.ci_high, test_delong.p_value
-        elif spec.name == "accuracy" and not weighted:
-            method, p_value = "mcnemar", test_mcnemar.p_value
+        if spec.name == "roc_auc" and not tests.weighted:
+            method, resampled, se = "delong", None, tests.delong.se
+            low, high, p_value = tests.delong.ci_low, tests.delong.ci_high, tests.delong.p_value
+        elif spec.name == "accuracy" and not tests.weighted:
+            method, p_value = "mcnemar", tests.mcnemar.p_value
         if math.isnan(delta):
             low = high = p_value = se = math.nan
             resampled = None
@@ -242,7 +250,36 @@ def _compare_one(
             optional(se),
             resampled,
         )
-    return ModelComparison(name, baseline, deltas, agreement, test_delong, test_mcnemar)
+    return ModelComparison(name, baseline, deltas, tests.agreement, tests.delong, tests.mcnemar)
+
+
+def _compare_one(
+    name: str,
+    baseline: str,
+    reports: Mapping[str, EvaluationReport],
+    data: tuple[BoolArray, Mapping[str, FloatArray], bool],
+    distributions: tuple[dict[str, FloatArray], dict[str, FloatArray]] | None,
+    confidence: float,
+    influences: tuple[Influences, Influences] | None = None,
+) -> ModelComparison:
+    y, scores, weighted = data
+    base = reports[baseline]
+    agreement, _ = paired_agreement(y, scores[baseline], scores[name], base.threshold)
+    groups = None if influences is None else (influences[0].group, influences[1].group)
+    test_delong = paired_delong(
+        (base.counts, scores[baseline]), (reports[name].counts, scores[name]), y, confidence, groups
+    )
+    resampled = None
+    if distributions is not None:
+        common = set(distributions[0]) & set(distributions[1])
+        resampled = {m: distributions[1][m] - distributions[0][m] for m in common}
+    errors = None
+    if influences is not None:
+        psi_base, psi_chal = influences[0].psi, influences[1].psi
+        errors = {m: standard_error(psi_chal[m] - psi_base[m]) for m in psi_base.keys() & psi_chal}
+    test_mcnemar = mcnemar(agreement.baseline_only, agreement.challenger_only)
+    tests = PairedTests(agreement, test_delong, test_mcnemar, weighted, resampled, errors)
+    return model_comparison(name, baseline, reports, tests, confidence)
 
 
 def compare(

@@ -83,6 +83,12 @@ class DelongTest:
     note: str | None = None
 
 
+def undefined_delong() -> DelongTest:
+    """The paired DeLong test where a class has fewer than two rows."""
+    note = "undefined: the paired DeLong test needs at least two rows of each class"
+    return DelongTest(math.nan, math.nan, math.nan, math.nan, math.nan, math.nan, note)
+
+
 def paired_delong(
     baseline: tuple[BinaryCounts, FloatArray],
     challenger: tuple[BinaryCounts, FloatArray],
@@ -97,8 +103,7 @@ def paired_delong(
     """
     positives, negatives = int(np.count_nonzero(y)), int(np.count_nonzero(~y))
     if positives < 2 or negatives < 2:
-        note = "undefined: the paired DeLong test needs at least two rows of each class"
-        return DelongTest(math.nan, math.nan, math.nan, math.nan, math.nan, math.nan, note)
+        return undefined_delong()
     known = groups or (None, None)
     b10, b01 = row_placements(baseline[0], y, baseline[1], known[0])
     c10, c01 = row_placements(challenger[0], y, challenger[1], known[1])
@@ -106,6 +111,12 @@ def paired_delong(
     delta = float(d10.mean())
     # var(c - b) = var_c + var_b - 2 cov(c, b), from the differences of placements directly
     variance = float(d10.var(ddof=1)) / positives + float(d01.var(ddof=1)) / negatives
+    return delong_test(delta, variance, confidence)
+
+
+def delong_test(delta: float, variance: float, confidence: float) -> DelongTest:
+    """The paired DeLong test of a difference of AUCs delta with the variance of the mean
+    difference of placements (var(d10) / P + var(d01) / N); see paired_delong."""
     se = math.sqrt(max(variance, 0.0))
     if se == 0.0:
         if delta == 0.0:

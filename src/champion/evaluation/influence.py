@@ -164,7 +164,12 @@ def paired_difference(
 ) -> tuple[float, float, float]:
     """(low, high, two-sided p) of the paired difference challenger - base from the rows'
     influence values (each (n,)): the difference of influences is the difference's influence."""
-    se = standard_error(challenger - base)
+    return paired_interval(delta, standard_error(challenger - base), confidence)
+
+
+def paired_interval(delta: float, se: float, confidence: float) -> tuple[float, float, float]:
+    """(low, high, two-sided p) of a paired difference delta with standard error se (normal;
+    p = 1 when both are 0)."""
     if not (math.isfinite(delta) and math.isfinite(se)) or se == 0.0:
         return math.nan, math.nan, (1.0 if se == 0.0 and delta == 0.0 else math.nan)
     z = z_quantile(confidence)

@@ -61,7 +61,7 @@ def _column_type(df: DataFrame, column: str, what: str) -> Any:
     return df.schema[column].dataType
 
 
-def _is_positive(df: DataFrame, label_col: str, pos_label: Any) -> Column:
+def is_positive(df: DataFrame, label_col: str, pos_label: Any) -> Column:
     """label == pos_label, compared as text when the label column holds strings (as the
     in-memory engine compares string labels)."""
     from pyspark.sql import functions as F
@@ -108,7 +108,7 @@ def score_table(
             raise DataError(f"{what} column {column!r} must be numeric; it is {shown}.")
     label = F.col(label_col)
     score = F.col(score_col).cast("double")
-    positive = _is_positive(df, label_col, pos_label)
+    positive = is_positive(df, label_col, pos_label)
     one = F.lit(1)
 
     def rows(condition: Column) -> Column:
@@ -233,15 +233,26 @@ def evaluate_spark(
 
 
 def report_from_table(
-    table: ScoreTable, name: str, threshold: float, confidence: float, pos_label: Any
+    table: ScoreTable,
+    name: str,
+    threshold: float,
+    confidence: float,
+    pos_label: Any,
+    labels_only: bool = False,
 ) -> EvaluationReport:
-    """The EvaluationReport of a grouped test set (see evaluate_spark)."""
+    """The EvaluationReport of a grouped test set (see evaluate_spark); labels_only: the
+    scores are predicted labels (1.0 / 0.0), as evaluate(..., labels_only=True) takes them."""
     counts = table.counts
-    probabilities = table.outside == 0
+    if labels_only and not np.all((counts.scores == 0.0) | (counts.scores == 1.0)):
+        raise DataError(
+            f"{name!r} is marked labels-only, but its values are not all 0 or 1: pass 1.0 where "
+            "it predicts the positive class and 0.0 elsewhere."
+        )
+    probabilities = table.outside == 0 and not labels_only
     confusion = counts.confusion_at(threshold)
     roc = roc_curve(counts)
     pr = pr_curve(counts, roc)
-    values, notes = point_values(counts, confusion, roc, pr, probabilities)
+    values, notes = point_values(counts, confusion, roc, pr, table.outside == 0, labels_only)
     estimates, remarks = estimate_metrics(counts, confusion, values, notes, confidence, None)
     metrics: dict[str, MetricEstimate] = dict(estimates)
     if counts.weighted:
@@ -261,7 +272,7 @@ def report_from_table(
             metrics[metric] = MetricEstimate(
                 metric, optional(value), optional(low), optional(high), "delta", notes.get(metric)
             )
-    if table.outside:
+    if table.outside and not labels_only:
         remarks.append(
             f"{table.outside} scores lie outside [0, 1]: log loss, Brier score and calibration "
             "need probabilities; ranking metrics and curves are unaffected"
@@ -282,5 +293,6 @@ def report_from_table(
         pr=pr,
         scores_outside_unit_interval=table.outside,
         notes=tuple(remarks),
+        labels_only=labels_only,
         ci=mode,
     )

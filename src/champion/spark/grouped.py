@@ -15,20 +15,23 @@ import math
 import numpy as np
 
 from champion.evaluation.counts import BinaryCounts
+from champion.evaluation.delong import group_placements
 from champion.evaluation.influence import _average_precision
 from champion.evaluation.inputs import FloatArray
 from champion.evaluation.metrics import clipped_log_losses
 
 
-class _Cells:
-    """The non-empty (group, label) cells of a kernel: counts, labels, groups, scores, (m,)."""
+class Cells:
+    """The non-empty (group, label) cells of a kernel (every one with every=True): counts,
+    labels, groups, scores, (m,)."""
 
-    def __init__(self, counts: BinaryCounts) -> None:
+    def __init__(self, counts: BinaryCounts, every: bool = False) -> None:
         d = counts.scores.size
         count = np.concatenate((counts.group_fps, counts.group_tps))
         label = np.repeat(np.array([False, True]), d)
         group = np.tile(np.arange(d, dtype=np.intp), 2)
-        keep = count > 0
+        # every: the empty cells too (rows of zero weight fall in them)
+        keep = np.ones(count.size, dtype=bool) if every else count > 0
         self.count: FloatArray = count[keep]
         self.label = label[keep]
         self.group = group[keep]
@@ -73,13 +76,13 @@ class _Cells:
         return np.asarray(sum(g * c for g, c in zip(gradient, cells, strict=True)), np.float64)
 
 
-def delta_standard_errors(
+def cell_influences(
     counts: BinaryCounts, threshold: float, probabilities: bool
-) -> dict[str, float]:
-    """Delta-method standard error of each metric champion.evaluation.influence covers (log
-    loss and Brier only when the scores are probabilities), from the kernel's groups alone;
-    equal to standard_error(influences(y, score, ...).psi[name]) on the rows."""
-    cells = _Cells(counts)
+) -> tuple[Cells, dict[str, FloatArray]]:
+    """The non-empty (group, label) cells of a kernel and every metric's influence value in
+    each cell (name -> (m,)): those champion.evaluation.influence gives each row of the cell
+    (log loss and Brier only when the scores are probabilities)."""
+    cells = Cells(counts)
     yf = cells.label.astype(np.float64)
     pf = (cells.score >= threshold).astype(np.float64)
     tp, fp = yf * pf, (1.0 - yf) * pf
@@ -102,4 +105,21 @@ def delta_standard_errors(
             ("brier", (yf - cells.score) ** 2),
         ):
             psi[name] = loss - cells.mean(loss)
+    return cells, psi
+
+
+def cell_placements(counts: BinaryCounts, cells: Cells) -> FloatArray:
+    """DeLong's placement of the rows of each cell (m,): V10 of its group for a positive cell,
+    V01 for a negative one (champion.evaluation.delong.group_placements)."""
+    v10, v01 = group_placements(counts)
+    return np.where(cells.label, v10[cells.group], v01[cells.group])
+
+
+def delta_standard_errors(
+    counts: BinaryCounts, threshold: float, probabilities: bool
+) -> dict[str, float]:
+    """Delta-method standard error of each metric champion.evaluation.influence covers (log
+    loss and Brier only when the scores are probabilities), from the kernel's groups alone;
+    equal to standard_error(influences(y, score, ...).psi[name]) on the rows."""
+    cells, psi = cell_influences(counts, threshold, probabilities)
     return {name: cells.standard_error(values) for name, values in psi.items()}
