@@ -10,6 +10,15 @@ missing.
 """
 
 from champion.spark.aggregate import ScoreTable, evaluate_spark, score_table
-from champion.spark.session import SparkUnavailable, local_session
+from champion.spark.paired import compare_frame
+from champion.spark.session import SparkUnavailable, local_session, spark_session
 
-__all__ = ["ScoreTable", "SparkUnavailable", "evaluate_spark", "local_session", "score_table"]
+__all__ = [
+    "ScoreTable",
+    "SparkUnavailable",
+    "compare_frame",
+    "evaluate_spark",
+    "local_session",
+    "score_table",
+    "spark_session",
+]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import shutil
@@ -114,3 +115,42 @@ def local_session(master: str = "local[2]", conf: Mapping[str, str] | None = Non
         raise SparkUnavailable(f"the local Spark session did not start ({exc}). {INSTALL}") from exc
     session.sparkContext.setLogLevel("WARN")
     return session
+
+
+def spark_session(
+    master: str = "local[*]", conf: Mapping[str, str] | None = None, remote: str | None = None
+) -> SparkSession:
+    """The session champion's commands run Spark jobs in: a Spark Connect session when remote
+    (sc://HOST:PORT, e.g. Databricks Connect or a Spark Connect server; "local" starts one on
+    this machine), a local one for local / local[N] / local[*] masters (see local_session), else
+    a session on the cluster manager at master (spark://, yarn, k8s://) with conf applied.
+
+    Raises SparkUnavailable when pyspark, its Connect client or Java is missing or the session
+    does not start, naming what to do.
+    """
+    require_pyspark()
+    from pyspark.sql import SparkSession
+
+    settings = {"spark.app.name": "champion", **dict(conf or {})}
+    if remote:
+        if importlib.util.find_spec("grpc") is None:  # the Connect client's transport
+            raise SparkUnavailable(
+                "--spark-remote needs Spark Connect's client (grpcio is not installed): pip "
+                "install 'champion[spark]' (it brings pyspark[connect])."
+            )
+        builder = SparkSession.builder.remote(remote)
+    elif master == "local" or master.startswith("local["):
+        return local_session(master, settings)
+    else:
+        require_java()
+        builder = SparkSession.builder.master(master)
+    for key, value in settings.items():
+        builder = builder.config(key, value)
+    try:
+        return builder.getOrCreate()
+    except Exception as exc:  # pyspark raises its own errors for a master it cannot reach
+        where = remote or master
+        raise SparkUnavailable(
+            f"no Spark session at {where} ({exc}). Check the address, and that this machine "
+            "can reach it."
+        ) from exc
