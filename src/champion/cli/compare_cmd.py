@@ -9,6 +9,7 @@ import click
 from rich.console import Console
 
 from champion.cli import multiclass_cmd as multiclass
+from champion.cli import spark_cmd
 from champion.cli.common import echo_json
 from champion.cli.compare_gate import (
     gate_dict,
@@ -29,6 +30,7 @@ from champion.cli.operating_cmd import (
 from champion.cli.progress import scoring_progress
 from champion.cli.render import print_comparison, print_scored
 from champion.data import column, parse_label, read_table, values_of
+from champion.engine_options import EngineOptions, engine_options
 from champion.errors import DataError
 from champion.evaluation import Comparison
 from champion.evaluation import compare as compare_models
@@ -166,6 +168,7 @@ def models_options(command: F) -> F:
 @operating_options
 @statistics_options
 @scoring_options
+@engine_options
 @output_group(("table", "json", "markdown"))
 def compare(
     model_uris: tuple[str, ...],
@@ -178,6 +181,7 @@ def compare(
     points: PointOptions,
     stats: Statistics,
     scoring: ScoringOptions,
+    engine: EngineOptions,
     out: OutputOptions,
 ) -> None:
     """Compare registered models (models:/NAME@ALIAS, models:/NAME/VERSION, models:/MODEL_ID,
@@ -186,7 +190,13 @@ def compare(
     command exits with 1 when one fails."""
     extra: dict[str, Any] = {}
     scored: dict[str, Any] = {}
-    if predictions:
+    matched = None
+    if engine.spark:
+        spark_cmd.refuse_points(points)
+        result, scored, extra = on_spark(
+            model_uris, predictions, score_options, baseline, data, stats, scoring, engine
+        )
+    elif predictions:
         if model_uris:
             raise DataError("give either MODEL_URIs (with --data) or --predictions, not both.")
         patterns = class_patterns(parse_scores(score_options)) if score_options else None
@@ -246,6 +256,35 @@ def compare(
             click.echo(line)
     if verdicts is not None:
         raise_if_refused(verdicts)
+
+
+def on_spark(
+    model_uris: tuple[str, ...],
+    predictions: str | None,
+    score_options: tuple[str, ...],
+    baseline: str | None,
+    data: DataOptions,
+    stats: Statistics,
+    scoring: ScoringOptions,
+    engine: EngineOptions,
+) -> tuple[Comparison, dict[str, Any], dict[str, Any]]:
+    """(comparison, scored models, what --format json adds) with --engine spark."""
+    if predictions:
+        if model_uris:
+            raise DataError("give either MODEL_URIs (with --data) or --predictions, not both.")
+        if not score_options:
+            raise DataError("--predictions needs --score NAME=COL for each model (at least one).")
+        columns = parse_scores(score_options)
+        if class_patterns(columns) is not None:
+            raise DataError("--engine spark compares binary classifiers; multiclass comes later.")
+        found = spark_cmd.compare_predictions(predictions, columns, baseline, data, stats, engine)
+        return found, {}, {}
+    if not model_uris:
+        raise DataError(
+            "name the models to compare (e.g. models:/titanic/1 models:/titanic/2) with "
+            "--data, or give --predictions FILE with --score NAME=COL."
+        )
+    return spark_cmd.compare_models(model_uris, baseline, data, stats, scoring, engine)
 
 
 def judge_gate(cmp: Any, rules: tuple[str, ...], adjust: str) -> Any:

@@ -10,6 +10,8 @@ from rich.console import Console
 from champion.cli.common import echo_json
 from champion.cli.progress import scoring_progress
 from champion.cli.render import print_comparison, print_scored
+from champion.engine_options import EngineOptions, engine_options
+from champion.errors import DataError
 from champion.evaluation import Comparison
 from champion.options import (
     DataOptions,
@@ -34,6 +36,7 @@ if TYPE_CHECKING:
 @data_options
 @statistics_options
 @scoring_options
+@engine_options
 @click.option(
     "--log", "log_run", is_flag=True, help="Log the evaluation to MLflow as a run (prints its id)."
 )
@@ -43,6 +46,7 @@ def evaluate(
     data: DataOptions,
     stats: Statistics,
     scoring: ScoringOptions,
+    engine: EngineOptions,
     log_run: bool,
     out: OutputOptions,
 ) -> None:
@@ -54,6 +58,9 @@ def evaluate(
     version."""
     from champion.workspace.records import evaluation_record
 
+    if engine.spark:
+        evaluate_on_spark(model_uri, data, stats, scoring, engine, log_run, out)
+        return
     dataset = data.load(scoring.tracking_uri)
     if dataset.classes is not None:
         evaluate_multiclass(model_uri, dataset, stats, scoring, log_run, out)
@@ -83,6 +90,36 @@ def evaluate(
         print_comparison(single, console)
     if run_id:
         click.echo(f"logged evaluation run {run_id}")
+
+
+def evaluate_on_spark(
+    model_uri: str,
+    data: DataOptions,
+    stats: Statistics,
+    scoring: ScoringOptions,
+    engine: EngineOptions,
+    log_run: bool,
+    out: OutputOptions,
+) -> None:
+    """``evaluate --engine spark``: the model scored and evaluated on the cluster."""
+    from champion.cli.spark_cmd import compare_models
+
+    if log_run:
+        raise DataError(
+            "--log is not available with --engine spark yet (it logs the test set's rows as "
+            "the run's dataset input); log a report instead: champion report MODEL_URI "
+            "--engine spark --output report.html --log."
+        )
+    found, scored, extra = compare_models((model_uri,), model_uri, data, stats, scoring, engine)
+    report = found.models[model_uri]
+    if out.format == "json":
+        echo_json({**report.to_dict(), "dataset": extra["dataset"], "run_id": None})
+    elif out.format == "markdown":
+        click.echo(comparison_markdown(found), nl=False)
+    else:
+        console = Console(highlight=False)
+        print_scored(scored, extra["dataset"], console)
+        print_comparison(found, console)
 
 
 def evaluate_multiclass(

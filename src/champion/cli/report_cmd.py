@@ -14,9 +14,17 @@ from typing import TYPE_CHECKING
 
 import click
 
+from champion.cli import spark_cmd
 from champion.cli.compare_cmd import models_options
 from champion.cli.compare_gate import gate_lines, gate_options, judge, raise_if_refused
-from champion.cli.report_inputs import Slicing, from_predictions, from_registry, ui_address
+from champion.cli.report_inputs import (
+    Gathered,
+    Slicing,
+    from_predictions,
+    from_registry,
+    ui_address,
+)
+from champion.engine_options import EngineOptions, engine_options
 from champion.errors import DataError
 from champion.options import (
     DataOptions,
@@ -38,6 +46,7 @@ if TYPE_CHECKING:
 @gate_options
 @statistics_options
 @scoring_options
+@engine_options
 @click.option(
     "--output",
     "-o",
@@ -109,6 +118,7 @@ def report(
     adjust: str,
     stats: Statistics,
     scoring: ScoringOptions,
+    engine: EngineOptions,
     output: str,
     file_format: str | None,
     lang: str,
@@ -133,13 +143,25 @@ def report(
     champion/figures/. Exit codes: 0 the gate passed (or no gate), 1 the gate refused (the file
     is written, and logged, first), 2 bad input."""
     from champion.options import require_tracking_uri
-    from champion.reports.collect import dataset_info, new_record
+    from champion.reports.collect import new_record
     from champion.reports.write import format_of, html_sibling, render, write_atomic
 
     chosen_format = format_of(output, file_format)
     tracking_uri = require_tracking_uri(scoring.tracking_uri) if log_run else None
     slicing = Slicing(slice_columns, slice_metric, bins, tuple(gate_rules))
-    if predictions:
+    if engine.spark:
+        if slice_columns:
+            raise DataError(
+                "--slice is not available with --engine spark yet; leave it out, or use the "
+                "in-memory engine for the record's slices."
+            )
+        ui = ui_address(mlflow_ui, scoring.tracking_uri)
+        found = Gathered(
+            *spark_cmd.report_inputs(
+                model_uris, predictions, score_options, baseline, data, stats, scoring, engine, ui
+            )
+        )
+    elif predictions:
         if model_uris:
             raise DataError("give either MODEL_URIs (with --data) or --predictions, not both.")
         found = from_predictions(predictions, score_options, baseline, data, stats, slicing)
@@ -157,7 +179,7 @@ def report(
     models = fields.pop("models")
     record = new_record(
         cmp,
-        dataset_info(found.dataset),
+        found.dataset,
         models,
         verdicts,
         gate_rules=tuple(gate_rules),

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from champion.evaluation import Comparison
     from champion.evaluation.multiclass import MulticlassComparison
     from champion.reports import DecisionRecord
+    from champion.reports.record import DatasetInfo
     from champion.workspace import ScoredModel, Statistics, Workspace
 
 
@@ -48,10 +49,11 @@ class Slicing:
 
 @dataclass
 class Gathered:
-    """A comparison, its test set and the record's other fields (``new_record``'s keywords)."""
+    """A comparison, its test set's summary and the record's other fields (``new_record``'s
+    keywords)."""
 
     comparison: Comparison | MulticlassComparison
-    dataset: EvalDataset
+    dataset: DatasetInfo
     fields: dict[str, Any] = field(default_factory=dict)
 
 
@@ -78,7 +80,12 @@ def from_predictions(
     fingerprint covers the scores, and --slice may name any column."""
     from champion.data import column, load_dataset, values_of
     from champion.evaluation import compare
-    from champion.reports.collect import find_slices, prediction_models, predictions_slicer
+    from champion.reports.collect import (
+        dataset_info,
+        find_slices,
+        prediction_models,
+        predictions_slicer,
+    )
 
     if not data.target:
         raise DataError("--predictions needs --target COL, the column of the true labels.")
@@ -114,7 +121,9 @@ def from_predictions(
     metric = slicing.metric_for(False)
     run = predictions_slicer(dataset, scores, cmp.baseline, metric, slicing.bins, stats)
     found = find_slices(slicing.columns, slicing.bins, run)
-    return Gathered(cmp, dataset, {"models": prediction_models(columns), "slices": found})
+    return Gathered(
+        cmp, dataset_info(dataset), {"models": prediction_models(columns), "slices": found}
+    )
 
 
 def _multiclass_predictions(
@@ -131,6 +140,7 @@ def _multiclass_predictions(
     from champion.evaluation.multiclass import align_classes, compare_multiclass
     from champion.reports.collect import (
         class_agreements,
+        dataset_info,
         find_slices,
         multiclass_predictions_slicer,
         own_class_curves,
@@ -165,7 +175,7 @@ def _multiclass_predictions(
             dataset.labels, aligned.probabilities, aligned.classes, baseline
         ),
     }
-    return Gathered(cmp, dataset, fields)
+    return Gathered(cmp, dataset_info(dataset), fields)
 
 
 def from_registry(
@@ -183,6 +193,7 @@ def from_registry(
     each model's curves and each challenger's agreement with the baseline."""
     from champion.reports.collect import (
         class_agreements,
+        dataset_info,
         find_slices,
         registered_models,
         workspace_slicer,
@@ -224,7 +235,7 @@ def from_registry(
         "slices": slices,
         "scored": {uri: scored_dict(s) for uri, s in scored.items()},
     }
-    return Gathered(cmp, dataset, fields)
+    return Gathered(cmp, dataset_info(dataset), fields)
 
 
 def evaluated_record(

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -20,7 +20,7 @@ from champion.evaluation.metrics import SPECS
 from champion.evaluation.multiclass import MulticlassComparison, class_curves
 from champion.evaluation.multiclass.report import MULTICLASS_METRIC_NAMES
 from champion.evaluation.multiclass.slices import multiclass_slice_metrics
-from champion.models.refs import CHAMPION_ALIAS
+from champion.models.refs import CHAMPION_ALIAS, ResolvedModel
 from champion.presentation.table_views import run_cell
 from champion.reports.record import (
     ClassCurves,
@@ -29,7 +29,7 @@ from champion.reports.record import (
     ModelInfo,
     SliceFinding,
 )
-from champion.workspace import ScoredModel, Statistics, Workspace
+from champion.workspace import ModelKey, ScoredModel, Statistics, Workspace
 
 DEFAULT_SLICE_METRIC = "roc_auc"
 DEFAULT_MULTICLASS_SLICE_METRIC = "accuracy"  # defined on the smallest slices (the dashboard's)
@@ -57,8 +57,30 @@ def prediction_models(columns: Mapping[str, str]) -> dict[str, ModelInfo]:
     return {name: ModelInfo(name, column=col) for name, col in columns.items()}
 
 
+class AliasReader(Protocol):
+    """What registered_models reads of a composer (Workspace, or the Spark one)."""
+
+    def aliases(self, name: str) -> Mapping[str, str]: ...
+
+
+class Scored(Protocol):
+    """What registered_models reads of a model's scores (in memory or on Spark)."""
+
+    @property
+    def key(self) -> ModelKey: ...
+
+    @property
+    def resolved(self) -> ResolvedModel: ...
+
+    @property
+    def kind(self) -> str: ...
+
+    @property
+    def from_cache(self) -> bool: ...
+
+
 def registered_models(
-    workspace: Workspace, scored: Mapping[str, ScoredModel], ui: str | None
+    workspace: AliasReader, scored: Mapping[str, Scored], ui: str | None
 ) -> tuple[dict[str, ModelInfo], str | None, str | None]:
     """Each scored model (label -> scores) as the registry describes it now, the registered
     model compared (the first one named) and the version holding @champion in it (None when

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from champion.data import parse_label
 from champion.errors import DataError
 from champion.evaluation.counts import BinaryCounts, counts_from_groups
 from champion.evaluation.curves import pr_curve, roc_curve
@@ -71,6 +72,15 @@ def is_positive(df: DataFrame, label_col: str, pos_label: Any) -> Column:
     if isinstance(df.schema[label_col].dataType, StringType):
         return label == F.lit(str(pos_label))
     return label == F.lit(pos_label)
+
+
+def typed_label(df: DataFrame, label_col: str, text: str) -> Any:
+    """The positive label given as text (--pos-label) as a value of the label column's type,
+    as champion.data.parse_label converts it for a table in memory (DataError when it cannot
+    be one; the message shows a few of the column's values)."""
+    _column_type(df, label_col, "the label")
+    sample = df.select(label_col).limit(20).toPandas()[label_col]
+    return parse_label(sample, text)
 
 
 def _looks_negative(label: Any) -> bool:
@@ -296,3 +306,11 @@ def report_from_table(
         labels_only=labels_only,
         ci=mode,
     )
+
+
+def label_balance(df: DataFrame, label_col: str) -> tuple[tuple[Any, int], ...]:
+    """(label, rows) for each label of the column, most frequent first (a decision record's
+    class balance), counted on the cluster."""
+    counted = df.groupBy(label_col).count().collect()
+    pairs = [(row[label_col], int(row["count"])) for row in counted]
+    return tuple(sorted(pairs, key=lambda pair: (-pair[1], str(pair[0]))))

@@ -3,7 +3,7 @@ command line, the dashboard and the promotion gate alike."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from champion.cache import ScoreCache
 from champion.data import EvalDataset
@@ -149,32 +149,9 @@ class Workspace:
         return result.models[uri], scored
 
     def choose_baseline(self, scored: Mapping[str, ScoredModel], baseline: str | None) -> str:
-        """The URI (a key of scored) to compare the others with: baseline as given (a URI of
-        scored, another URI naming the same version, or @ALIAS), else the version holding
-        @champion, else the first."""
-        uris = list(scored)
-        if baseline is not None and baseline in scored:
-            return baseline
-        if baseline is not None and not baseline.startswith("@"):
-            wanted: str | None = ModelKey.of_resolved(self.resolve(baseline)).uri
-        else:
-            alias = CHAMPION_ALIAS if baseline is None else baseline.removeprefix("@")
-            wanted = self._alias_holder(scored, alias)
-        match = next((u for u in uris if scored[u].key.uri == wanted), None)
-        if match is not None:
-            return match
-        if baseline is None:
-            return uris[0]
-        raise DataError(
-            f"baseline {baseline!r} is none of the compared models ({', '.join(uris)}); give one "
-            "of them, or @ALIAS for the version holding that alias."
-        )
-
-    def _alias_holder(self, scored: Mapping[str, ScoredModel], alias: str) -> str | None:
-        """The URI of the version holding alias in the first registered model of scored."""
-        name = next((s.key.name for s in scored.values() if s.key.name is not None), None)
-        version = None if name is None else self.aliases(name).get(alias)
-        return None if name is None or version is None else ModelKey.of_version(name, version).uri
+        """The URI (a key of scored) to compare the others with: see choose_baseline."""
+        keys = {uri: s.key for uri, s in scored.items()}
+        return choose_baseline(keys, baseline, self.resolve, self.aliases)
 
     def operating_points(
         self,
@@ -272,3 +249,34 @@ class Workspace:
             source=dataset.source,
             chosen_from=tuple(str(s.key.version) for s in others.values()),
         )
+
+
+def choose_baseline(
+    keys: Mapping[str, ModelKey],
+    baseline: str | None,
+    resolve: Callable[[str], ResolvedModel],
+    aliases: Callable[[str], Mapping[str, str]],
+) -> str:
+    """The URI (a key of keys: URI as given -> the model it names) to compare the others with:
+    baseline as given (a URI of keys, another URI naming the same version, or @ALIAS), else the
+    version holding @champion, else the first. resolve and aliases read the registry."""
+    uris = list(keys)
+    if baseline is not None and baseline in keys:
+        return baseline
+    if baseline is not None and not baseline.startswith("@"):
+        wanted: str | None = ModelKey.of_resolved(resolve(baseline)).uri
+    else:
+        alias = CHAMPION_ALIAS if baseline is None else baseline.removeprefix("@")
+        # the version holding alias in the first registered model compared
+        name = next((k.name for k in keys.values() if k.name is not None), None)
+        version = None if name is None else aliases(name).get(alias)
+        wanted = None if name is None or version is None else ModelKey.of_version(name, version).uri
+    match = next((u for u in uris if keys[u].uri == wanted), None)
+    if match is not None:
+        return match
+    if baseline is None:
+        return uris[0]
+    raise DataError(
+        f"baseline {baseline!r} is none of the compared models ({', '.join(uris)}); give one "
+        "of them, or @ALIAS for the version holding that alias."
+    )

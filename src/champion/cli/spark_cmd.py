@@ -1,0 +1,195 @@
+"""compare, evaluate and report with --engine spark: the test set read, the models scored and
+the statistics computed by Spark; the rest of each command is the in-memory one's."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from champion.errors import DataError
+
+if TYPE_CHECKING:
+    from champion.engine_options import EngineOptions
+    from champion.evaluation import Comparison
+    from champion.options import DataOptions, ScoringOptions
+    from champion.reports.record import DatasetInfo
+    from champion.workspace import Statistics
+    from champion.workspace.spark import SparkData, SparkWorkspace
+
+STORE_FOLDER = "spark-scores"
+
+
+def store_root(scoring: ScoringOptions, engine: EngineOptions) -> str:
+    """Where Spark keeps the models' scores (Parquet): under the shared cache prefix when one
+    is named (s3:// read as s3a://, Hadoop's S3 client), else under the local cache folder,
+    which only a single-machine (local[N]) session can share between its executors."""
+    from champion.cache import default_cache_dir
+
+    if scoring.shared_cache:
+        prefix = scoring.shared_cache.rstrip("/")
+        if prefix.startswith("s3://"):
+            prefix = "s3a://" + prefix.removeprefix("s3://")
+        return f"{prefix}/{STORE_FOLDER}"
+    on_cluster = engine.remote is not None or not engine.master.startswith("local")
+    if on_cluster:
+        raise DataError(
+            "--engine spark on a cluster keeps the models' scores on storage every executor "
+            "reads: give --cache-dir s3://BUCKET/PREFIX (or gs://, abfs://; or set "
+            "CHAMPION_CACHE_DIR)."
+        )
+    root = scoring.cache_dir if scoring.cache_dir is not None else default_cache_dir()
+    return (Path(root) / STORE_FOLDER).resolve().as_uri()
+
+
+@contextmanager
+def spark_workspace(scoring: ScoringOptions, engine: EngineOptions) -> Iterator[SparkWorkspace]:
+    """The Spark composer over the tracking server (--no-cache: scores kept in a temporary
+    folder, gone afterwards)."""
+    from champion.models import MlflowRegistry
+    from champion.options import require_tracking_uri
+    from champion.spark.scoring import ParquetScores
+    from champion.workspace.results import ResultStore
+    from champion.workspace.spark import SparkWorkspace
+
+    registry = MlflowRegistry(require_tracking_uri(scoring.tracking_uri))
+    session = engine.session()
+    results = None if scoring.no_cache else ResultStore(scoring.cache().root)
+    with tempfile.TemporaryDirectory(prefix="champion-spark-scores-") as scratch:
+        root = Path(scratch).as_uri() if scoring.no_cache else store_root(scoring, engine)
+        store = ParquetScores(root)
+        yield SparkWorkspace(registry, session, store, scoring.policy(), results)
+
+
+def spark_data(workspace: SparkWorkspace, data: DataOptions, engine: EngineOptions) -> SparkData:
+    """The test set of --data read by Spark (a recipe needs the in-memory engine)."""
+    if data.recipe:
+        raise DataError(
+            "--recipe prepares a table in memory; with --engine spark give a Parquet test set "
+            "whose columns the models take as they are."
+        )
+    if not data.source:
+        raise DataError("give the test set with --data PATH|URI (Parquet, or a Delta table).")
+    return workspace.test_set(
+        data.source,
+        data.target,
+        data.pos_label,
+        row_id=engine.row_id,
+        features=data.features,
+    )
+
+
+def compare_models(
+    uris: tuple[str, ...],
+    baseline: str | None,
+    data: DataOptions,
+    stats: Statistics,
+    scoring: ScoringOptions,
+    engine: EngineOptions,
+) -> tuple[Comparison, dict[str, Any], dict[str, Any]]:
+    """(comparison, scored models, what --format json adds) of registered models on Spark."""
+    from champion.workspace.spark import scored_summary
+
+    with spark_workspace(scoring, engine) as workspace:
+        dataset = spark_data(workspace, data, engine)
+        result, scored = workspace.compare(list(uris), dataset, stats, baseline)
+    extra = {"dataset": dataset.summary(), "scored": scored_summary(scored)}
+    return result, dict(scored), extra
+
+
+def compare_predictions(
+    path: str,
+    score_columns: dict[str, str],
+    baseline: str | None,
+    data: DataOptions,
+    stats: Statistics,
+    engine: EngineOptions,
+) -> Comparison:
+    """The comparison of stored score columns of a Parquet table, read by Spark."""
+    from champion.spark import compare_frame
+    from champion.spark.aggregate import typed_label
+    from champion.spark.rows import read_test_set
+    from champion.workspace.spark import refuse_bootstrap
+
+    if not data.target:
+        raise DataError("--predictions needs --target COL, the column of the true labels.")
+    refuse_bootstrap(stats)
+    session = engine.session()
+    rows = read_test_set(session, path, row_id=engine.row_id)
+    return compare_frame(
+        rows.frame,
+        data.target,
+        score_columns,
+        baseline=baseline,
+        pos_label=typed_label(rows.frame, data.target, data.pos_label),
+        threshold=stats.threshold,
+        confidence=stats.confidence,
+    )
+
+
+def refuse_points(points: Any) -> None:
+    """DataError for --operating-point with --engine spark."""
+    if points.criterion is not None:
+        raise DataError(
+            "--operating-point is not available with --engine spark yet: compare at one "
+            "--threshold, or use the in-memory engine."
+        )
+
+
+def report_inputs(
+    model_uris: tuple[str, ...],
+    predictions: str | None,
+    score_options: tuple[str, ...],
+    baseline: str | None,
+    data: DataOptions,
+    stats: Statistics,
+    scoring: ScoringOptions,
+    engine: EngineOptions,
+    ui: str | None,
+) -> tuple[Comparison, DatasetInfo, dict[str, Any]]:
+    """``report --engine spark``: the comparison, the test set's summary and the record's other
+    fields (the models as the registry describes them; no slices on Spark yet)."""
+    from champion.cli.compare_cmd import parse_scores
+    from champion.reports.collect import prediction_models, registered_models
+    from champion.reports.record import DatasetInfo
+    from champion.spark.aggregate import label_balance, typed_label
+    from champion.spark.rows import read_test_set
+    from champion.workspace.spark import scored_summary
+
+    if predictions:
+        if model_uris:
+            raise DataError("give either MODEL_URIs (with --data) or --predictions, not both.")
+        columns = parse_scores(score_options)
+        cmp = compare_predictions(predictions, columns, baseline, data, stats, engine)
+        rows = read_test_set(engine.session(), predictions, row_id=engine.row_id)
+        target = str(data.target)
+        summary = {
+            "source": predictions,
+            "rows": rows.n,
+            "target": target,
+            "fingerprint": rows.fingerprint,
+            "engine": "spark",
+        }
+        label = typed_label(rows.frame, target, data.pos_label)
+        info = DatasetInfo(summary, label, label_balance(rows.frame, target))
+        return cmp, info, {"models": prediction_models(columns)}
+    if not model_uris:
+        raise DataError(
+            "name the models to compare (e.g. models:/titanic/1 models:/titanic/2) with "
+            "--data, or give --predictions FILE with --score NAME=COL."
+        )
+    with spark_workspace(scoring, engine) as workspace:
+        dataset = spark_data(workspace, data, engine)
+        cmp, scored = workspace.compare(list(model_uris), dataset, stats, baseline)
+        ordered = {label: scored[label] for label in cmp.models}
+        models, model, champion = registered_models(workspace, ordered, ui)
+        info = DatasetInfo(dataset.summary(), dataset.pos_label, dataset.class_balance())
+    fields = {
+        "models": models,
+        "registered_model": model,
+        "champion": champion,
+        "scored": scored_summary(scored),
+    }
+    return cmp, info, fields

@@ -1,0 +1,114 @@
+"""champion compare / evaluate / report --engine spark on registered versions: the in-memory
+engine's numbers, exactly, on a 1,000,000-row Parquet test set (a real sqlite MLflow store,
+real local Spark)."""
+
+from __future__ import annotations
+
+import json
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from click.testing import CliRunner, Result
+
+from champion.cli.main import champion as cli
+
+from .support import _close
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+pytestmark = [pytest.mark.spark, pytest.mark.cli]
+
+FEATURES = ["age", "fare", "income", "visits"]
+MODEL = "big-model"
+ROWS = 1_000_000
+
+
+@dataclass(frozen=True)
+class Setup:
+    tracking_uri: str
+    data: Path  # a folder of Parquet files, ROWS rows
+    cache: Path
+
+
+def _rows(n: int, seed: int) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, 4))
+    logit = 0.9 * x[:, 0] - 0.6 * x[:, 1] + 0.3 * x[:, 2] * x[:, 3] + rng.normal(size=n)
+    frame = pd.DataFrame(dict(zip(FEATURES, x.T, strict=True)))
+    frame["visits"] = np.round(frame["visits"] * 3)  # a coarse feature: ties in the scores
+    frame["y"] = (logit > 0.4).astype("int64")
+    return frame
+
+
+@pytest.fixture(scope="module")
+def setup(tmp_path_factory: pytest.TempPathFactory) -> Setup:
+    """Two versions of MODEL in a sqlite store (v1: a logistic regression on two features,
+    v2: on all four; @champion on v1) and a 1e6-row test set in four Parquet files."""
+    import mlflow
+    from mlflow.models import infer_signature
+    from sklearn.linear_model import LogisticRegression
+
+    root = tmp_path_factory.mktemp("spark-compare")
+    uri = f"sqlite:///{root / 'mlflow.db'}"
+    train = _rows(5000, seed=1)
+    client = mlflow.MlflowClient(tracking_uri=uri, registry_uri=uri)
+    experiment = client.create_experiment("big", artifact_location=(root / "art").as_uri())
+    mlflow.set_tracking_uri(uri)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for columns in (FEATURES[:2], FEATURES):
+            x = train[columns]
+            fitted = LogisticRegression(max_iter=1000).fit(x, train["y"])
+            signature = infer_signature(x, fitted.predict_proba(x)[:, 1])
+            with mlflow.start_run(experiment_id=experiment):
+                info = mlflow.sklearn.log_model(fitted, name="model", signature=signature)
+            mlflow.register_model(info.model_uri, MODEL, await_registration_for=0)
+    mlflow.set_tracking_uri(None)  # type: ignore[arg-type]
+    client.set_registered_model_alias(MODEL, "champion", "1")
+    data = root / "test-set"
+    data.mkdir()
+    test = _rows(ROWS, seed=2)
+    for i, part in enumerate(np.array_split(np.arange(ROWS), 4)):
+        table = pa.Table.from_pandas(test.iloc[part], preserve_index=False)
+        pq.write_table(table, data / f"part-{i}.parquet")
+    return Setup(uri, data, root / "cache")
+
+
+def run(setup: Setup, *args: str | Path) -> Result:
+    common = ["--tracking-uri", setup.tracking_uri, "--cache-dir", setup.cache]
+    return CliRunner().invoke(cli, [str(a) for a in (*args, *common)])
+
+
+def _json(result: Result) -> dict[str, Any]:
+    assert result.exit_code == 0, result.output
+    found: dict[str, Any] = json.loads(result.output)
+    return found
+
+
+@pytest.mark.slow
+def test_compare_on_spark_equals_memory_at_a_million_rows(
+    spark: SparkSession, setup: Setup
+) -> None:
+    args = [
+        "compare", "models:/big-model/1", "models:/big-model/2", "--data", setup.data,
+        "--target", "y", "--format", "json",
+    ]  # fmt: skip
+    on_spark = _json(run(setup, *args, "--engine", "spark", "--spark-master", "local[2]"))
+    in_memory = _json(run(setup, *args))
+    assert on_spark["n"] == in_memory["n"] == ROWS
+    assert on_spark["baseline"] == in_memory["baseline"] == "models:/big-model/1"
+    for part in ("models", "comparisons"):
+        _close(on_spark[part], in_memory[part], part)
+    scored = on_spark["scored"]["models:/big-model/2"]
+    assert scored["kind"] == "probability" and not scored["from_cache"]
+    again = _json(run(setup, *args, "--engine", "spark"))  # the Parquet scores, read back
+    assert again["scored"]["models:/big-model/2"]["from_cache"]
+    _close(again["comparisons"], on_spark["comparisons"], "again")
