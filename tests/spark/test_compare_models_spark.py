@@ -112,3 +112,40 @@ def test_compare_on_spark_equals_memory_at_a_million_rows(
     again = _json(run(setup, *args, "--engine", "spark"))  # the Parquet scores, read back
     assert again["scored"]["models:/big-model/2"]["from_cache"]
     _close(again["comparisons"], on_spark["comparisons"], "again")
+
+
+@pytest.mark.slow
+def test_evaluate_on_spark_equals_memory(spark: SparkSession, setup: Setup) -> None:
+    args = ["evaluate", "models:/big-model/2", "--data", setup.data, "--target", "y"]
+    on_spark = _json(run(setup, *args, "--format", "json", "--engine", "spark"))
+    in_memory = _json(run(setup, *args, "--format", "json"))
+    _close(on_spark["models"], in_memory["models"], "models")
+    assert on_spark["dataset"]["engine"] == "spark"
+    refused = run(setup, *args, "--engine", "spark", "--log")
+    assert refused.exit_code == 2 and "--log is not available with --engine spark" in refused.output
+
+
+@pytest.mark.slow
+def test_report_on_spark_gates_and_records(
+    spark: SparkSession, setup: Setup, tmp_path: Path
+) -> None:
+    out = tmp_path / "record.json"
+    args = [
+        "report", "models:/big-model/1", "models:/big-model/2", "--data", setup.data,
+        "--target", "y", "--gate", "roc_auc:not-worse", "--engine", "spark", "--output", out,
+    ]  # fmt: skip
+    result = run(setup, *args)
+    assert result.exit_code in (0, 1), result.output
+    record = json.loads(out.read_text())
+    compared = _json(
+        run(setup, "compare", "models:/big-model/1", "models:/big-model/2", "--data",
+            setup.data, "--target", "y", "--engine", "spark", "--format", "json")
+    )  # fmt: skip
+    assert record["dataset"]["rows"] == ROWS
+    assert sum(entry["rows"] for entry in record["dataset"]["class_balance"]) == ROWS
+    _close(record["comparisons"], compared["comparisons"], "record")
+    html = tmp_path / "record.html"
+    assert run(setup, *args[:-2], "--output", html).exit_code in (0, 1)
+    assert "big-model" in html.read_text()
+    sliced = run(setup, *args, "--slice", "visits")
+    assert sliced.exit_code == 2 and "--slice is not available with --engine spark" in sliced.output
