@@ -69,7 +69,8 @@ def test_table_output_on_spark(spark: SparkSession, predictions: Path, width: in
         "--target", "survived", "--engine", "spark", width=width,
     )  # fmt: skip
     assert result.exit_code == 0, result.output
-    assert "ROC" in result.output and "new" in result.output
+    assert "ROC" in result.output
+    assert "new" in result.output
 
 
 def test_spark_options_need_the_spark_engine(predictions: Path) -> None:

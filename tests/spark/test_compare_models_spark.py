@@ -108,7 +108,8 @@ def test_compare_on_spark_equals_memory_at_a_million_rows(
     for part in ("models", "comparisons"):
         _close(on_spark[part], in_memory[part], part)
     scored = on_spark["scored"]["models:/big-model/2"]
-    assert scored["kind"] == "probability" and not scored["from_cache"]
+    assert scored["kind"] == "probability"
+    assert not scored["from_cache"]
     again = _json(run(setup, *args, "--engine", "spark"))  # the Parquet scores, read back
     assert again["scored"]["models:/big-model/2"]["from_cache"]
     _close(again["comparisons"], on_spark["comparisons"], "again")
@@ -122,7 +123,8 @@ def test_evaluate_on_spark_equals_memory(spark: SparkSession, setup: Setup) -> N
     _close(on_spark["models"], in_memory["models"], "models")
     assert on_spark["dataset"]["engine"] == "spark"
     refused = run(setup, *args, "--engine", "spark", "--log")
-    assert refused.exit_code == 2 and "--log is not available with --engine spark" in refused.output
+    assert refused.exit_code == 2
+    assert "--log is not available with --engine spark" in refused.output
 
 
 @pytest.mark.slow
@@ -148,4 +150,5 @@ def test_report_on_spark_gates_and_records(
     assert run(setup, *args[:-2], "--output", html).exit_code in (0, 1)
     assert "big-model" in html.read_text()
     sliced = run(setup, *args, "--slice", "visits")
-    assert sliced.exit_code == 2 and "--slice is not available with --engine spark" in sliced.output
+    assert sliced.exit_code == 2
+    assert "--slice is not available with --engine spark" in sliced.output

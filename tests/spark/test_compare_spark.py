@@ -81,7 +81,8 @@ def test_identical_models_have_no_difference(spark: SparkSession) -> None:
     df = frame(spark, y=data["y"], a=data["good"], b=data["good"])
     got = compare_frame(df, "y", {"a": "a", "b": "b"})
     pair = got.comparisons["b"]
-    assert pair.delong.p_value == 1.0 and pair.delong.delta == 0.0
+    assert pair.delong.p_value == 1.0
+    assert pair.delong.delta == 0.0
     assert pair.agreement.disagreeing == 0
     assert all(d.verdict == "no significant difference" for d in pair.deltas.values())
 
@@ -103,7 +104,8 @@ def test_weighted_rows_exact_points_null_intervals(spark: SparkSession) -> None:
     _close(pair.delong.delta, memory.delong.delta, "delong")
     for metric, delta in memory.deltas.items():
         _close(pair.deltas[metric].delta, delta.delta, metric)
-        assert pair.deltas[metric].ci_low is None and delta.ci_low is None
+        assert pair.deltas[metric].ci_low is None
+        assert delta.ci_low is None
 
 
 def test_bad_input_is_refused(spark: SparkSession) -> None:
