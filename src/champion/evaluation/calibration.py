@@ -123,21 +123,44 @@ def calibration(
     positive = counts.tps[above]
     positive = positive[:-1] - positive[1:]
     sums = _score_sums(counts, above, moments=not counts.weighted)
+    bins = BinSums(edges, count, positive, sums)
+    return calibration_from_bins(bins, counts.total, counts.weighted, strategy, confidence)
+
+
+@dataclass(frozen=True)
+class BinSums:
+    """What reliability bins are computed from: edges (B+1,), and per bin (B,) the weight of
+    rows, of positives, and sums (3, B): of scores, of the positives' scores, of squared scores
+    (zeros for weighted rows)."""
+
+    edges: FloatArray
+    count: FloatArray
+    positive: FloatArray
+    sums: FloatArray
+
+
+def calibration_from_bins(
+    bins: BinSums, total: float, weighted: bool, strategy: str, confidence: float
+) -> Calibration:
+    """The Calibration of bins summed elsewhere (the kernel's groups, or a cluster's rows) over
+    total rows (their weight)."""
+    edges, count, positive, sums = bins.edges, bins.count, bins.positive, bins.sums
+    n_bins = edges.size - 1
     mean_predicted = np.full(n_bins, np.nan)
     fraction_positive = np.full(n_bins, np.nan)
-    filled = count > 1e-12 * counts.total  # differences of weighted sums may leave dust
+    filled = count > 1e-12 * total  # differences of weighted sums may leave dust
     mean_predicted[filled] = sums[0][filled] / count[filled]
     fraction_positive[filled] = positive[filled] / count[filled]
     gaps = np.abs(fraction_positive[filled] - mean_predicted[filled])
-    ece = float(dot(count[filled], gaps) / counts.total)
-    if counts.weighted:  # weighted sums are not counts of trials: no binomial interval
+    ece = float(dot(count[filled], gaps) / total)
+    if weighted:  # weighted sums are not counts of trials: no binomial interval
         low = high = np.full(n_bins, np.nan)
         error = unavailable("weighted rows")
     else:
         low, high = wilson_bounds(
             np.round(positive), np.where(filled, np.round(count), 0.0), confidence
         )
-        error = _error(positive, sums, filled, counts.total, confidence)
+        error = _error(positive, sums, filled, total, confidence)
     return Calibration(
         edges=edges,
         count=count,

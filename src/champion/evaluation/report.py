@@ -68,6 +68,9 @@ class EvaluationReport:
     notes: tuple[str, ...] = ()
     labels_only: bool = False
     ci: str = "bootstrap"  # how intervals were found: "analytic" or "bootstrap" (see CI_MODES)
+    # the ten-bin calibration when counts is a reduced kernel (a subset of the thresholds, see
+    # champion.spark.reduced) and the bins were summed from every score elsewhere
+    summed_calibration: Calibration | None = None
 
     @property
     def negatives(self) -> int:
@@ -94,6 +97,8 @@ class EvaluationReport:
     @cached_property
     def calibration(self) -> Calibration | None:
         """Ten equal-width reliability bins, or None when the scores are not probabilities."""
+        if self.summed_calibration is not None:
+            return self.summed_calibration
         return self.calibration_bins() if self.probabilities else None
 
     def calibration_bins(self, n_bins: int = 10, strategy: str = "uniform") -> Calibration:

@@ -13,6 +13,7 @@ scores take 240 MB on the driver.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -23,11 +24,13 @@ from champion.data import parse_label
 from champion.errors import DataError
 from champion.evaluation.counts import BinaryCounts, counts_from_groups
 from champion.evaluation.curves import pr_curve, roc_curve
+from champion.evaluation.delong import delong_interval
 from champion.evaluation.estimates import MetricEstimate, estimate_metrics, optional, point_values
 from champion.evaluation.influence import normal_interval
 from champion.evaluation.inputs import FloatArray, confidence_level, threshold_value
 from champion.evaluation.report import EvaluationReport
 from champion.spark.grouped import delta_standard_errors
+from champion.spark.reduced import DRIVER_SCORES, ClusterSums, reduce_table
 from champion.spark.session import require_pyspark
 
 if TYPE_CHECKING:
@@ -48,11 +51,19 @@ class ScoreTable:
     n: int
     positives: int
     outside: int
+    # set when the table had more distinct scores than the driver takes: counts is then the
+    # reduced kernel and these the exact sums (champion.spark.reduced)
+    sums: ClusterSums | None = None
 
     @property
     def driver_bytes(self) -> int:
-        """Bytes of the collected table: D scores x 3 float64."""
+        """Bytes of the collected table: D (or the reduced kernel's) scores x 3 float64."""
         return int(self.counts.scores.size) * 3 * 8
+
+    @property
+    def distinct(self) -> int:
+        """D, the number of distinct scores."""
+        return self.sums.distinct if self.sums is not None else int(self.counts.scores.size)
 
 
 def _column_type(df: DataFrame, column: str, what: str) -> Any:
@@ -97,8 +108,15 @@ def score_table(
     score_col: str,
     pos_label: Any = 1,
     weight_col: str | None = None,
+    *,
+    threshold: float = 0.5,
+    confidence: float = 0.95,
+    max_driver_scores: int = DRIVER_SCORES,
 ) -> ScoreTable:
     """Check the rows on the cluster and group them by distinct score; see the module docstring.
+    With more than max_driver_scores distinct scores the table stays on the cluster and is
+    reduced there (champion.spark.reduced; threshold and confidence are those the report will
+    have: the threshold is kept exact, the calibration intervals use the confidence).
 
     Raises DataError (as champion.evaluation's validation does) for a missing column, an empty
     DataFrame, missing labels, missing or non-finite scores, a label column with more than two
@@ -133,6 +151,7 @@ def score_table(
         rows(label.isNull()).alias("missing_labels"),
         rows(non_finite(score)).alias("bad_scores"),
         rows((score < 0.0) | (score > 1.0)).alias("outside"),
+        F.approx_count_distinct(score, 0.05).alias("distinct"),
         F.min(F.when(~positive, label)).alias("other_min"),
         F.max(F.when(~positive, label)).alias("other_max"),
     ]
@@ -193,6 +212,18 @@ def score_table(
         F.sum(F.when(positive, each).otherwise(F.lit(0.0))).alias("positive"),
         F.sum(F.when(positive, F.lit(0.0)).otherwise(each)).alias("negative"),
     )
+    outside = int(found["outside"] or 0)
+    if int(found["distinct"] or 0) > 0.9 * max_driver_scores:  # an estimate, within ~5%
+        grouped = grouped.cache()
+        distinct = grouped.count()
+        if distinct > max_driver_scores:
+            try:
+                reduced, sums = reduce_table(
+                    grouped, distinct, threshold, outside == 0, weighted, confidence
+                )
+            finally:
+                grouped.unpersist()
+            return ScoreTable(reduced, n, positives, outside, sums)
     table = grouped.toArrow()
     counts = counts_from_groups(
         _floats(table.column("score")),
@@ -200,7 +231,7 @@ def score_table(
         _floats(table.column("negative")),
         weighted=weighted,
     )
-    return ScoreTable(counts, n, positives, int(found["outside"] or 0))
+    return ScoreTable(counts, n, positives, outside)
 
 
 def _floats(column: Any) -> FloatArray:
@@ -216,6 +247,7 @@ def evaluate_spark(
     threshold: float = 0.5,
     confidence: float = 0.95,
     name: str = "model",
+    max_driver_scores: int = DRIVER_SCORES,
 ) -> EvaluationReport:
     """Evaluate one model's scores in a Spark DataFrame exactly: the EvaluationReport that
     champion.evaluation.evaluate gives for the same rows (so every view draws it unchanged).
@@ -238,8 +270,15 @@ def evaluate_spark(
     """
     t = threshold_value(threshold)
     level = confidence_level(confidence)
-    table = score_table(df, label_col, score_col, pos_label, weight_col)
-    return report_from_table(table, name, t, level, pos_label)
+    table = score_table(
+        df, label_col, score_col, pos_label, weight_col, threshold=t, confidence=level,
+        max_driver_scores=max_driver_scores,
+    )  # fmt: skip
+    try:
+        return report_from_table(table, name, t, level, pos_label)
+    finally:
+        if table.sums is not None:
+            table.sums.release()
 
 
 def report_from_table(
@@ -263,8 +302,22 @@ def report_from_table(
     roc = roc_curve(counts)
     pr = pr_curve(counts, roc)
     values, notes = point_values(counts, confusion, roc, pr, table.outside == 0, labels_only)
+    sums = table.sums
+    if sums is not None:  # a reduced kernel: the ranking and probability metrics summed exactly
+        values |= {k: v for k, v in sums.values.items() if not math.isnan(values[k])}
     estimates, remarks = estimate_metrics(counts, confusion, values, notes, confidence, None)
     metrics: dict[str, MetricEstimate] = dict(estimates)
+    if sums is not None:
+        remarks.append(
+            f"{sums.distinct} distinct scores: the curves and the threshold sweep show "
+            f"{counts.scores.size} of them (exact at each, and at every threshold of the 0.01 "
+            "grid); every metric and interval is computed from all of them"
+        )
+        if not counts.weighted and "roc_auc" in metrics and not math.isnan(values["roc_auc"]):
+            low, high = delong_interval(sums.delong_variance, values["roc_auc"], confidence)
+            metrics["roc_auc"] = dataclasses.replace(
+                metrics["roc_auc"], ci_low=optional(low), ci_high=optional(high)
+            )
     if counts.weighted:
         mode = "bootstrap"
         remarks.append(
@@ -274,6 +327,8 @@ def report_from_table(
     else:
         mode = "analytic"
         errors = delta_standard_errors(counts, threshold, probabilities)
+        if sums is not None:  # exact at the threshold; the rest summed on the cluster
+            errors |= {k: v for k, v in sums.errors.items() if k in errors}
         for metric in _DELTA:
             value = values[metric]
             low = high = math.nan
@@ -305,6 +360,7 @@ def report_from_table(
         notes=tuple(remarks),
         labels_only=labels_only,
         ci=mode,
+        summed_calibration=None if sums is None else sums.calibration,
     )
 
 

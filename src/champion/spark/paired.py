@@ -30,6 +30,7 @@ from champion.evaluation.report import EvaluationReport
 from champion.evaluation.stats import mcnemar
 from champion.spark.aggregate import ScoreTable, is_positive, report_from_table, score_table
 from champion.spark.grouped import Cells, cell_influences, cell_placements
+from champion.spark.reduced import DRIVER_SCORES, THRESHOLD_METRICS, threshold_influences
 from champion.spark.session import require_pyspark
 
 if TYPE_CHECKING:
@@ -47,6 +48,7 @@ def compare_frame(
     threshold: float = 0.5,
     confidence: float = 0.95,
     labels_only: Collection[str] = (),
+    max_driver_scores: int = DRIVER_SCORES,
 ) -> Comparison:
     """Compare the models whose scores are columns of df (score_cols: model name -> column,
     the baseline first unless named) on the same rows: the Comparison that
@@ -71,16 +73,24 @@ def compare_frame(
     t, level = threshold_value(threshold), confidence_level(confidence)
     ordered = {name: score_cols[name] for name in names_in_order(names, chosen)}
     tables = {
-        name: score_table(df, label_col, column, pos_label, weight_col)
+        name: score_table(
+            df, label_col, column, pos_label, weight_col, threshold=t, confidence=level,
+            max_driver_scores=max_driver_scores,
+        )
         for name, column in ordered.items()
-    }
+    }  # fmt: skip
     reports = {
         name: report_from_table(table, name, t, level, pos_label, name in labels_only)
         for name, table in tables.items()
     }
-    if len(ordered) == 1:
-        return Comparison(chosen, reports, {})
-    sums = _paired_sums(df, label_col, pos_label, ordered, reports)
+    try:
+        if len(ordered) == 1:
+            return Comparison(chosen, reports, {})
+        sums = _paired_sums(df, label_col, pos_label, ordered, reports, tables)
+    finally:
+        for table in tables.values():
+            if table.sums is not None:
+                table.sums.release()
     comparisons = {
         name: _comparison(name, chosen, reports, tables, sums, level) for name in list(ordered)[1:]
     }
@@ -105,12 +115,38 @@ def _cell_table(report: EvaluationReport, prefix: str) -> pa.Table:
     return pa.table({f"{prefix}{name}": np.asarray(v) for name, v in columns.items()})
 
 
+def _cells(spark: Any, report: EvaluationReport, table: ScoreTable, prefix: str) -> DataFrame:
+    """A model's (score, label) cells with placements and influences, each column prefixed:
+    built on the driver from its kernel, or (a table reduced on the cluster) there."""
+    if table.sums is None:
+        built: DataFrame = spark.createDataFrame(_cell_table(report, prefix))
+        return built
+    from pyspark.sql import functions as F
+
+    cells = table.sums.cells
+    if not report.probabilities:
+        cells = cells.drop("log_loss", "brier")
+    if not report.counts.weighted:  # threshold metrics: one value per (label, predicted)
+        psi = threshold_influences(report.confusion, report.threshold)
+        predicted = F.col("score") >= F.lit(report.threshold)
+        for metric in THRESHOLD_METRICS:
+            value = F.lit(None).cast("double")
+            for (label, chosen), values in psi.items():
+                here = (F.col("y") == F.lit(label)) & (predicted == F.lit(chosen))
+                value = F.when(here, F.lit(values[metric])).otherwise(value)
+            cells = cells.withColumn(metric, value)
+    else:
+        cells = cells.drop("average_precision", "log_loss", "brier")
+    return cells.select(*[F.col(c).alias(f"{prefix}{c}") for c in cells.columns])
+
+
 def _paired_sums(
     df: DataFrame,
     label_col: str,
     pos_label: Any,
     ordered: Mapping[str, str],
     reports: Mapping[str, EvaluationReport],
+    tables: Mapping[str, ScoreTable],
 ) -> dict[str, float]:
     """One pass over the rows joined to every model's cells: the sums each pair needs, by
     name "<what>_<model index>" (see _comparison)."""
@@ -122,9 +158,9 @@ def _paired_sums(
         *[F.col(c).cast("double").alias(f"_s{i}") for i, c in enumerate(ordered.values())],
     )
     metrics: list[set[str]] = []
-    for i, report in enumerate(reports.values()):
+    for i, (name, report) in enumerate(reports.items()):
         prefix = f"_m{i}_"
-        cells = spark.createDataFrame(_cell_table(report, prefix))
+        cells = _cells(spark, report, tables[name], prefix)
         metrics.append({c.removeprefix(prefix) for c in cells.columns} - {"score", "y", "plc"})
         on = (rows[f"_s{i}"] == cells[f"{prefix}score"]) & (rows["_y"] == cells[f"{prefix}y"])
         rows = rows.join(cells, on=on, how="left")
