@@ -44,7 +44,7 @@ def _assert_same_numbers(spark_report, memory) -> None:  # type: ignore[no-untyp
     some of the in-memory kernel's, with the same cumulative counts."""
     want = memory.to_dict()["models"][memory.name]
     got = spark_report.to_dict()["models"][spark_report.name]
-    for key in ("metrics", "confusion"):
+    for key in ("metrics", "confusion", "operating_points"):
         _close(got[key], want[key], key)
     _close(spark_report.calibration.to_dict(), memory.calibration.to_dict(), "calibration")
     reduced, full = spark_report.counts, memory.counts

@@ -11,11 +11,11 @@ them, which the cluster returns, are the exact ROC AUC, average precision, log l
 score, DeLong variance, delta-method standard errors and calibration bins.
 
 The driver holds B block sums and a reduced kernel: CURVE_POINTS of the D thresholds (every
-D / CURVE_POINTS-th, and the smallest score at or above 0, 0.01, ..., 1 and the threshold), with
-their exact cumulative counts. Curves are drawn through those exact points; threshold metrics
-are exact at each kept threshold, hence at the threshold and on the 0.01 grid. Its memory is
-independent of D and of the number of rows: about CURVE_POINTS x 200 bytes (4 MB) plus 40
-bytes a block.
+D / CURVE_POINTS-th, the smallest score at or above 0, 0.01, ..., 1 and the threshold, and the
+best thresholds by Youden's J and F1), with their exact cumulative counts. Curves are drawn
+through those exact points; threshold metrics are exact at each kept threshold, hence at the
+threshold, on the 0.01 grid and at the best thresholds. Its memory is independent of D and of
+the number of rows: about CURVE_POINTS x 200 bytes (4 MB) plus 40 bytes a block.
 """
 
 from __future__ import annotations
@@ -37,10 +37,11 @@ from champion.spark.grouped import cell_influences
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame
 
-DRIVER_SCORES = 2_000_000  # distinct scores above which the table stays on the cluster
+DRIVER_SCORES = 500_000  # distinct scores above which the table stays on the cluster
 BLOCK_SCORES = 250_000  # distinct scores a block holds, about (level two sorts one block)
 CURVE_POINTS = 20_000  # thresholds the reduced kernel keeps, besides the grid
 GRID = tuple(i / 100 for i in range(101))  # thresholds kept exact (the dashboard's step)
+TOP_CANDIDATES = 32  # best thresholds (Youden's J, F1) kept, each
 CAL_EDGES = np.linspace(0.0, 1.0, 11)  # the report's ten uniform calibration bins
 THRESHOLD_METRICS = (
     "accuracy", "precision", "recall", "specificity", "f1", "mcc", "balanced_accuracy",
@@ -100,7 +101,7 @@ def reduce_table(
     positives = float(sum(b["p"] for b in blocks))
     negatives = float(sum(b["n"] for b in blocks))
     # per grid threshold, the smallest score at or above it: kept, so confusion_at is exact there
-    forced = set()
+    forced: set[float] = set()
     for i in range(len(grid)):
         found = [b[f"g{i}"] for b in blocks if b[f"g{i}"] is not None]
         if found:
@@ -121,6 +122,7 @@ def reduce_table(
         .withColumn("idx", F.col("d_above") + F.row_number().over(down) - F.lit(1))
     )
     kernel = _with_group_values(kernel, positives, negatives).cache()
+    forced |= _best_thresholds(kernel, positives, negatives)
     stride = max(1, math.ceil(distinct / CURVE_POINTS))
     keep = (F.col("idx") % F.lit(stride) == 0) | (F.col("idx") == F.lit(distinct - 1))
     if forced:
@@ -129,6 +131,24 @@ def reduce_table(
     reduced = _reduced_kernel(kept, weighted)
     sums = _sums(kernel, blocks, positives, negatives, probabilities, weighted, confidence)
     return reduced, dataclasses.replace(sums, cached=(kernel, *sums.cached))
+
+
+def _best_thresholds(kernel: DataFrame, positives: float, negatives: float) -> set[float]:
+    """The scores of the TOP_CANDIDATES groups of highest Youden's J and of highest F1, kept in
+    the reduced kernel so that its sweep finds the same best thresholds as the full one (the
+    best of a subset that holds the best is the best; a few candidates absorb rounding)."""
+    from pyspark.sql import functions as F
+
+    if positives <= 0 or negatives <= 0:
+        return set()
+    tps, fps = F.col("tps"), F.col("fps")
+    youden = tps / F.lit(positives) + (F.lit(negatives) - fps) / F.lit(negatives) - F.lit(1.0)
+    f1 = F.lit(2.0) * tps / (tps + fps + F.lit(positives))
+    found: set[float] = set()
+    for objective in (youden, f1):
+        ranked = kernel.orderBy(objective.desc(), F.col("score").desc()).select("score")
+        found |= {float(row["score"]) for row in ranked.limit(TOP_CANDIDATES).collect()}
+    return found
 
 
 def _blocks(grouped: DataFrame, distinct: int) -> DataFrame:
