@@ -1,6 +1,7 @@
 """champion compare / evaluate / report --engine spark on registered versions: the in-memory
 engine's numbers, exactly, on a 1,000,000-row Parquet test set (a real sqlite MLflow store,
-real local Spark)."""
+real local Spark). Each version has about a million distinct scores, more than the driver
+takes: these runs go through the two-level reduction (champion.spark.reduced)."""
 
 from __future__ import annotations
 
@@ -107,6 +108,9 @@ def test_compare_on_spark_equals_memory_at_a_million_rows(
     assert on_spark["baseline"] == in_memory["baseline"] == "models:/big-model/1"
     for part in ("models", "comparisons"):
         _close(on_spark[part], in_memory[part], part)
+    # about a million distinct scores each: both tables were reduced on the cluster
+    for model in on_spark["models"].values():
+        assert any("distinct scores" in note for note in model["notes"])
     scored = on_spark["scored"]["models:/big-model/2"]
     assert scored["kind"] == "probability"
     assert not scored["from_cache"]
