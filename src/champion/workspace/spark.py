@@ -8,62 +8,35 @@ and the sums of the paired tests (see champion.spark.paired).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from champion.errors import DataError
-from champion.evaluation import Comparison, EvaluationReport
+from champion.evaluation import (
+    DEFAULT_RULES,
+    Comparison,
+    EvaluationReport,
+    GateCheck,
+    GateRule,
+    evaluate_gates,
+)
+from champion.evaluation.gates import Adjust
 from champion.models.refs import ResolvedModel
 from champion.models.registry import RegistryClient
 from champion.spark import compare_frame
-from champion.spark.aggregate import label_balance, typed_label
-from champion.spark.rows import ROW_ID, SparkTestSet, read_test_set
+from champion.spark.aggregate import typed_label
+from champion.spark.rows import ROW_ID, read_test_set
 from champion.spark.scoring import ParquetScores
-from champion.workspace.keys import Statistics
+from champion.workspace.analyses import Disagreements
+from champion.workspace.keys import ModelKey, Statistics
 from champion.workspace.results import ResultStore, content_key
 from champion.workspace.scores import ScoringPolicy
-from champion.workspace.spark_scores import SparkScored, SparkScorer
+from champion.workspace.spark_data import SparkData as SparkData  # where it lived first
+from champion.workspace.spark_kept import Kept, comparison_digest
+from champion.workspace.spark_rows import disagreeing_rows
+from champion.workspace.spark_scores import SparkScored, SparkScorer, _scored
 from champion.workspace.workspace import choose_baseline
 
-
-@dataclass(frozen=True)
-class SparkData:
-    """A test set as the Spark engine reads it: its rows, the target column and the positive
-    label (typed as the column), the weight column if any, and the feature columns given
-    (None: every column but the target, the weight and the row id)."""
-
-    rows: SparkTestSet
-    target: str
-    pos_label: Any
-    weight: str | None = None
-    features: tuple[str, ...] | None = None
-
-    @property
-    def fingerprint(self) -> str:
-        return self.rows.fingerprint
-
-    def summary(self) -> dict[str, Any]:
-        """What --format json and the report say of the test set."""
-        return {
-            "source": self.rows.source,
-            "rows": self.rows.n,
-            "target": self.target,
-            "pos_label": self.pos_label,
-            "fingerprint": self.rows.fingerprint,
-            "engine": "spark",
-        }
-
-    def class_balance(self) -> tuple[tuple[Any, int], ...]:
-        """(label, rows) of each label, most frequent first, counted on the cluster."""
-        return label_balance(self.rows.frame, self.target)
-
-    def excluded(self) -> tuple[str, ...]:
-        """Columns that are not the models' features: the target, the weight and, when the
-        features are named, every other column."""
-        fixed = tuple(c for c in (self.target, self.weight) if c is not None)
-        if self.features is None:
-            return fixed
-        return fixed + tuple(c for c in self.rows.columns if c not in self.features + fixed)
+NEUTRAL = "model"  # the name a stored report is kept under; callers name it on the way out
 
 
 class SparkWorkspace:
@@ -82,6 +55,7 @@ class SparkWorkspace:
         self.session = session
         self.scorer = SparkScorer(registry, store, policy or ScoringPolicy())
         self.results = results
+        self.kept = Kept(results)
 
     def test_set(
         self,
@@ -127,6 +101,37 @@ class SparkWorkspace:
             for uri in uris
         }
 
+    def cached(self, uri: str, data: SparkData) -> SparkScored | None:
+        """The model's scores on data if the store has them (nothing is scored)."""
+        resolved = self.resolve(uri)
+        return self._stored_scores(resolved, data)
+
+    def _stored_scores(self, resolved: ResolvedModel, data: SparkData) -> SparkScored | None:
+        store, spark = self.scorer.store, self.session
+        path = store.path(data.fingerprint, self._scores_digest(resolved, data))
+        if not store.exists(spark, path):
+            return None
+        return _scored(resolved, path, store.meta(spark, path), from_cache=True)
+
+    def _scores_digest(self, resolved: ResolvedModel, data: SparkData) -> str:
+        return self.scorer.digest(resolved, data.pos_label, "binary", data.excluded())
+
+    def score(self, uri: str, data: SparkData) -> SparkScored:
+        """One model's scores on data: read from the store, else scored on the cluster once
+        however many processes ask at the same time (see Kept.scoring)."""
+        resolved = self.resolve(uri)
+
+        def run() -> SparkScored:
+            return self.scorer.score(
+                resolved, data.rows, pos_label=data.pos_label, exclude=data.excluded()
+            )
+
+        digest = content_key("spark-scoring", data.fingerprint, self._scores_digest(resolved, data))
+        subject = ModelKey.of_resolved(resolved).uri
+        return self.kept.scoring(
+            digest, subject, data, lambda: self._stored_scores(resolved, data), run
+        )
+
     def compare(
         self,
         uris: Sequence[str],
@@ -161,20 +166,47 @@ class SparkWorkspace:
 
         if self.results is None:
             return compute()
-        parts = [(label, s.path, s.kind) for label, s in scored.items()]
-        digest = content_key(
-            "spark-comparison", data.fingerprint, data.target, repr(data.pos_label),
-            data.weight, parts, baseline, stats.threshold, stats.confidence,
-        )  # fmt: skip
         found: Comparison = self.results.once(
             "spark-comparison",
-            digest,
+            comparison_digest(scored, baseline, data, stats),
             compute,
             subjects=tuple(s.key.uri for s in scored.values()),
             dataset=data.fingerprint,
             total=data.rows.n,
         )
         return found
+
+    def find_comparison(
+        self,
+        scored: Mapping[str, SparkScored],
+        baseline: str,
+        data: SparkData,
+        stats: Statistics,
+    ) -> Comparison | None:
+        """The comparison ``comparison`` keeps in the results store, or None; never computes."""
+        if self.results is None:
+            return None
+        digest = comparison_digest(scored, baseline, data, stats)
+        found: Comparison | None = self.results.get("spark-comparison", digest)
+        return found
+
+    def report(
+        self, scored: SparkScored, data: SparkData, label: str, stats: Statistics
+    ) -> EvaluationReport:
+        """The model's report on data at stats' threshold and confidence (read others with
+        .at()), named label: computed on the cluster once and kept in the results store for
+        every later run and worker (under a neutral name: every language shares it)."""
+
+        def compute() -> EvaluationReport:
+            return self._compare({NEUTRAL: scored}, NEUTRAL, data, stats).models[NEUTRAL]
+
+        return self.kept.report(scored, data, label, stats, compute)
+
+    def find_report(
+        self, scored: SparkScored, data: SparkData, label: str, stats: Statistics
+    ) -> EvaluationReport | None:
+        """The report ``report`` keeps, named label, or None; never computes."""
+        return self.kept.find_report(scored, data, label, stats)
 
     def _compare(
         self,
@@ -212,6 +244,71 @@ class SparkWorkspace:
         """One model scored (or read) and evaluated with intervals, named by its URI."""
         result, scored = self.compare([uri], data, stats, uri)
         return result.models[uri], scored[uri]
+
+    def gate(
+        self,
+        champion: SparkScored,
+        challenger: SparkScored,
+        data: SparkData,
+        stats: Statistics,
+        rules: Sequence[GateRule] = DEFAULT_RULES,
+        pair: Comparison | None = None,
+        adjust: Adjust = "auto",
+    ) -> GateCheck:
+        """The gate's verdict on challenger against champion (versions of one model) on data,
+        as ``Workspace.gate`` judges it; pair: their comparison (named by the versions' URIs,
+        as ``comparison`` names it) when the caller has it, else computed (once)."""
+        if champion.key.version is None or challenger.key.version is None:
+            raise DataError("the promotion gate compares two versions of a registered model.")
+        if champion.key == challenger.key:
+            raise DataError(
+                f"version {challenger.key.version} already holds the alias; there is nothing "
+                "to gate."
+            )
+        base, other = champion.key.uri, challenger.key.uri
+        found = pair or self.comparison({base: champion, other: challenger}, base, data, stats)
+        deltas = {"challenger": found.comparisons[other].deltas}
+        verdicts = evaluate_gates(deltas, rules, confidence=stats.confidence, adjust=adjust)
+        return GateCheck(
+            champion_version=champion.key.version,
+            challenger_version=challenger.key.version,
+            verdict=verdicts["challenger"],
+            dataset_fingerprint=data.fingerprint,
+            rows=data.rows.n,
+            source=data.rows.source,
+        )
+
+    def disagreements(
+        self,
+        base: tuple[str, SparkScored],
+        challenger: tuple[str, SparkScored],
+        data: SparkData,
+        threshold: float,
+        limit: int | None,
+    ) -> Disagreements:
+        """Where two models (label, scores) predict different classes at threshold: the
+        agreement table, the number of such rows, and the first limit of them (None: every
+        one) by descending score difference with every column of the test set, found on the
+        cluster; the first limit rows are kept in the results store once for every worker
+        (see champion.workspace.spark_rows and spark_kept)."""
+        labels, scored = (base[0], challenger[0]), (base[1], challenger[1])
+
+        def compute() -> Disagreements:
+            return disagreeing_rows(self.session, data, scored, threshold, limit)
+
+        return self.kept.rows(labels, scored, data, threshold, limit, compute)
+
+    def find_disagreements(
+        self,
+        base: tuple[str, SparkScored],
+        challenger: tuple[str, SparkScored],
+        data: SparkData,
+        threshold: float,
+        limit: int,
+    ) -> Disagreements | None:
+        """The table ``disagreements`` keeps for limit rows, or None; never computes."""
+        labels, scored = (base[0], challenger[0]), (base[1], challenger[1])
+        return self.kept.find_rows(labels, scored, data, threshold, limit)
 
     def joined(self, data: SparkData, scored: Sequence[SparkScored]) -> Any:
         """A Spark DataFrame: the target (and weight) of every row with each model's score,
