@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 import dash
 
-from champion.dashboard import auth, limits, report_download, security, shell
+from champion.dashboard import auth, limits, report_download, security, shell, spark_notes
+from champion.dashboard import multiclass as mc
 from champion.dashboard.backend import DashboardBackend
 from champion.dashboard.config import DashboardConfig
 from champion.dashboard.context import BACKEND_KEY, OPERATIONS_KEY
@@ -54,7 +55,7 @@ def page_layout(binary: Any, multiclass: Any) -> Callable[..., Any]:
 
         from champion.dashboard.context import backend
 
-        kind = multiclass if backend().dataset.classes is not None else binary
+        kind = multiclass if mc.is_multiclass(backend()) else binary
         if kind is not None:
             return kind.layout(**query)
         key = "ui.not_for_binary" if binary is None else "ui.not_for_multiclass"
@@ -128,6 +129,16 @@ class ServedUnder:
         return [body]
 
 
+def new_backend(config: DashboardConfig) -> DashboardBackend:
+    """The process's backend for config's engine: the test set in memory, or read and scored
+    by Spark (``--engine spark``, see ``spark_backend``)."""
+    if config.spark:
+        from champion.dashboard.spark_backend import SparkDashboardBackend
+
+        return SparkDashboardBackend(config)
+    return DashboardBackend(config)
+
+
 def create_app(config: DashboardConfig, backend: DashboardBackend | None = None) -> dash.Dash:
     """A Dash app serving config's registered model on config's test set.
 
@@ -156,7 +167,7 @@ def create_app(config: DashboardConfig, backend: DashboardBackend | None = None)
     if config.url_prefix != "/":  # inside ProxyFix (auth.install wraps it around this)
         app.server.wsgi_app = ServedUnder(app.server.wsgi_app, config.url_prefix)
     app.server.config[security.LANG_KEY] = config.lang
-    served = backend or DashboardBackend(config)
+    served = backend or new_backend(config)
     served.warm_all()  # reports and curve figures of scored versions, in the background
     app.server.config[BACKEND_KEY] = served
     app.server.config[OPERATIONS_KEY] = Operations(
@@ -175,10 +186,11 @@ def create_app(config: DashboardConfig, backend: DashboardBackend | None = None)
             text_key=key,  # the navigation shows t(text_key, lang)
             modes=tuple(m for m, k in ((BINARY, binary), (MULTICLASS, multiclass)) if k),
         )
-    mode = MULTICLASS if served.dataset.classes is not None else BINARY
+    mode = MULTICLASS if mc.is_multiclass(served) else BINARY
     app.layout = shell.layout(config.lang, mode)
     shell.register(app, mode)
     report_download.register(app)
+    spark_notes.register(app)
     modules = {id(m): m for _, _, *kinds in PAGES for m in kinds if m is not None}
     for module in modules.values():
         module.register(app)

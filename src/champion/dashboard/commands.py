@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 from champion.dashboard.config import DashboardConfig
+from champion.engine_options import EngineOptions, engine_options
 from champion.errors import DataError
 from champion.options import (
     DataOptions,
@@ -51,6 +52,7 @@ users_option = click.option(
 )
 @data_options
 @serving_options
+@engine_options
 @env_option(
     "--n-boot",
     env="CHAMPION_N_BOOT",
@@ -171,11 +173,16 @@ def serve(
     auth_mode: str,
     dev: bool,
     verbose: bool,
+    engine: EngineOptions,
 ) -> None:
     """Serve the dashboard comparing the versions of a registered model on a test set, with
     gunicorn (debug off). --dev uses Dash's development server and only on a loopback host.
     Read-only unless --users names the users who may log in; operators may promote and roll
-    back. Workers share scores and results through the cache folder."""
+    back. Workers share scores and results through the cache folder.
+
+    With --engine spark the test set is a Parquet folder or file (or a Delta table) read by
+    Spark, the versions are scored on the cluster and the pages read aggregates computed there;
+    each worker starts its own Spark session. Binary classifiers only (see docs/spark.md)."""
     from champion.dashboard.auth import UserStore
     from champion.dashboard.backend import DashboardBackend
     from champion.dashboard.server import (
@@ -187,7 +194,8 @@ def serve(
     from champion.dashboard.testset import publish_test_set
 
     if not data.source:
-        raise DataError("give the test set with --data PATH|URI (CSV or Parquet).")
+        kinds = "Parquet, or a Delta table" if engine.spark else "CSV or Parquet"
+        raise DataError(f"give the test set with --data PATH|URI ({kinds}).")
     config = DashboardConfig(
         tracking_uri=require_tracking_uri(scoring.tracking_uri),
         model_name=model_name,
@@ -217,17 +225,28 @@ def serve(
         session_idle_hours=session_idle_hours,
         session_max_days=session_max_days,
         mlflow_logins=auth_mode == "mlflow",
+        engine=engine,
     )
     if users_file:
         UserStore.load(users_file)  # a bad users file fails here, not in each worker
     if (users_file or config.mlflow_logins) and not dev:
         check_sessions_shared(config, workers)
     show_audit_log(config.verbose)
-    checked = DashboardBackend(config)  # a bad test set fails here, clearly
+    if config.spark:  # what can be checked before Spark starts (each worker starts its own)
+        from champion.dashboard.spark_backend import SparkDashboardBackend
+
+        checked: DashboardBackend = SparkDashboardBackend(config)
+    else:
+        checked = DashboardBackend(config)  # a bad test set fails here, clearly
     check_registry(checked, logins_decide=config.mlflow_logins)
-    if not dev:  # loaded once for the host: the workers map this copy
+    if not dev and not config.spark:  # loaded once for the host: the workers map this copy
         config = publish_test_set(config, checked.dataset)
     del checked
+    if config.spark and not dev and workers > 1:
+        click.echo(
+            f"note: each of the {workers} workers starts its own Spark session "
+            f"({engine.remote or engine.master}); --workers 1 starts one."
+        )
     click.echo(f"champion dashboard on http://{host}:{port}{config.url_prefix}")
     if dev:
         serve_development(config, host, port)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
+from champion.engine_options import EngineOptions
 from champion.errors import ChampionError, redact
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -85,7 +88,10 @@ class DashboardConfig:
     pages, callbacks, assets, /login, /logout, /health and the session cookie; "/" the root),
     normalised by ``url_prefix``; dataset_file: the test set as ``champion serve`` loaded and
     published it once for the host (an Arrow file in the cache, see ``champion.data.shared``),
-    which every worker maps instead of loading the source again (None: load data_source)."""
+    which every worker maps instead of loading the source again (None: load data_source);
+    engine: where the test set is read and the versions scored (``--engine``, the Spark
+    options): "memory", this process, or "spark", a Spark session each worker starts (see
+    ``champion.dashboard.spark_backend``)."""
 
     tracking_uri: str
     model_name: str
@@ -117,6 +123,7 @@ class DashboardConfig:
     session_max_days: float = 7.0
     dataset_file: Path | None = None  # the test set as serve published it, mapped by workers
     url_prefix: str = "/"  # the path everything is served under (--url-prefix)
+    engine: EngineOptions = field(default_factory=EngineOptions)  # --engine, the Spark options
     secret_key: str | None = field(default=None, repr=False)  # never printed in logs or errors
 
     def __post_init__(self) -> None:
@@ -136,8 +143,17 @@ class DashboardConfig:
     def __repr__(self) -> str:
         """The settings as a log line would show them: URI credentials redacted, the session
         key left out."""
-        shown = [f"{f.name}={redact(repr(getattr(self, f.name)))}" for f in fields(self) if f.repr]
+        shown = [
+            f"{f.name}={redact(repr(_shown(f.name, getattr(self, f.name))))}"
+            for f in fields(self)
+            if f.repr
+        ]
         return f"DashboardConfig({', '.join(shown)})"
+
+    @property
+    def spark(self) -> bool:
+        """Whether the test set is read and the versions scored by Spark (--engine spark)."""
+        return self.engine.spark
 
     @property
     def ui_url(self) -> str | None:
@@ -147,3 +163,11 @@ class DashboardConfig:
             self.tracking_uri if self.tracking_uri.startswith(("http://", "https://")) else None
         )
         return chosen.rstrip("/") if chosen else None
+
+
+def _shown(name: str, value: Any) -> Any:
+    """A setting as a log line shows it: the Spark settings' values left out (one may be a
+    credential, e.g. spark.hadoop.fs.s3a.secret.key)."""
+    if name == "engine" and isinstance(value, EngineOptions) and value.conf:
+        return dataclasses.replace(value, conf=tuple((key, "***") for key, _ in value.conf))
+    return value

@@ -151,6 +151,9 @@ MC_METRICS_ROWS = "mc-metrics-rows"
 MC_CLASS_ROWS = "mc-class-rows"
 MC_DECISION_ROWS = "mc-decision-rows"
 
+# what a Spark-scored test set does not offer yet, said on its page (see spark_note)
+SPARK_NOTE = "spark-note"
+
 # the decision record of the selection ("Download report", in the shell)
 REPORT_BUTTON = "report-button"
 REPORT_DOWNLOAD = "report-download"
@@ -203,3 +206,15 @@ def csv_buttons() -> dict[str, object]:
 def csv_download(table: str) -> str:
     """The dcc.Download that sends a table's CSV file (table: a CSV_ key)."""
     return f"{table}-csv-download"
+
+
+def spark_note(key: str) -> dict[str, str]:
+    """The notice of a page that a Spark-scored test set does not offer (key: its i18n key)."""
+    return {"type": SPARK_NOTE, "key": key}
+
+
+def spark_notes() -> dict[str, object]:
+    """Every such notice on the page (a pattern-matching output: they follow the language)."""
+    from dash import ALL
+
+    return {"type": SPARK_NOTE, "key": ALL}

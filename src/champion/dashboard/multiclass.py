@@ -42,8 +42,9 @@ V = TypeVar("V")
 
 
 def is_multiclass(backend: DashboardBackend) -> bool:
-    """Whether the dashboard's test set has three or more classes."""
-    return backend.dataset.classes is not None
+    """Whether the dashboard's test set has three or more classes (a Spark-scored one has two:
+    serve refuses more)."""
+    return not backend.config.spark and backend.dataset.classes is not None
 
 
 def _named(backend: DashboardBackend, ordered: Sequence[str], lang: str) -> dict[str, ScoredModel]:

@@ -19,19 +19,21 @@ from champion.dashboard import multiclass as mc
 from champion.dashboard.backend import DashboardBackend
 from champion.dashboard.components import threshold_of
 from champion.dashboard.context import backend
+from champion.dashboard.spark_backend import SparkDashboardBackend
 from champion.errors import ChampionError
 from champion.evaluation import DEFAULT_RULES, Comparison, GateVerdict, evaluate_gates
 from champion.evaluation.gates import MULTICLASS_DEFAULT_RULES
 from champion.evaluation.multiclass import MulticlassComparison
 from champion.presentation import t
 from champion.reports.collect import (
+    Scored,
     class_agreements,
     dataset_info,
     new_record,
     registered_models,
 )
 from champion.reports.html import render_html
-from champion.reports.record import DecisionRecord
+from champion.reports.record import DatasetInfo, DecisionRecord
 from champion.workspace import ScoredModel
 from champion.workspace.multiclass import aligned_classes
 
@@ -75,6 +77,18 @@ def _multiclass_fields(
     return {"comparison": cmp, "notes": notes, "curves": curves.value, "agreements": agreements}
 
 
+def _scored_and_dataset(
+    backend: DashboardBackend, versions: Sequence[str], lang: str, among: Mapping[str, Any]
+) -> tuple[Mapping[str, Scored], DatasetInfo]:
+    """The scored versions compared (labels in lang, those of among) and the test set, as the
+    record describes them: in memory, or on Spark (the versions' scores and the label balance
+    read there)."""
+    if isinstance(backend, SparkDashboardBackend):
+        ready = [v for v in versions if backend.key(v).label(lang) in among]
+        return backend.labelled_scores(ready, lang), backend.dataset_info()
+    return _scored(backend, versions, lang, among), dataset_info(backend.dataset)
+
+
 def decision_record(
     backend: DashboardBackend, versions: Sequence[str], threshold: float, lang: str
 ) -> DecisionRecord | None:
@@ -90,12 +104,12 @@ def decision_record(
     if fields is None:
         return None
     cmp = fields.pop("comparison")
-    scored = _scored(backend, versions, lang, cmp.models)
+    scored, info = _scored_and_dataset(backend, versions, lang, cmp.models)
     models, model, champion = registered_models(backend.workspace, scored, backend.config.ui_url)
     gate, rules = _default_gate(cmp)
     return new_record(
         cmp,
-        dataset_info(backend.dataset),
+        info,
         models,
         gate,
         gate_rules=rules,
@@ -112,7 +126,10 @@ def report_file(
     record = decision_record(backend, versions, threshold, lang)
     if record is None:
         return None
-    shown = "-".join(f"v{v}" for v in versions if backend.scored(v) is not None)
+    scored = (
+        backend.version_scores if isinstance(backend, SparkDashboardBackend) else backend.scored
+    )
+    shown = "-".join(f"v{v}" for v in versions if scored(v) is not None)
     name = f"champion-{backend.config.model_name}-report-{shown}.html"
     return name, render_html(record, lang)
 

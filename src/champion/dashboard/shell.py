@@ -196,6 +196,11 @@ _JOB_TEXT = {
     "multiclass": "ui.job_multiclass",
     "class-curves": "ui.job_class_curves",
     "decision": "ui.job_decision",
+    # a Spark-scored test set's work (see spark_backend)
+    "spark-start": "ui.job_spark_start",
+    "spark-scoring": "ui.job_spark_scoring",
+    "spark-report": "ui.job_spark_report",
+    "spark-rows": "ui.job_spark_rows",
 }
 
 

@@ -5,9 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from champion.errors import ChampionError
 from champion.evaluation import Comparison, EvaluationReport
 
 V = TypeVar("V")
+
+
+class Computing(ChampionError):
+    """A result being computed in the background: the page shows the message as a notice, not
+    as an error, and updates when the work is done."""
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ language, falls back to English. Texts with ``{placeholders}`` are filled with `
 from __future__ import annotations
 
 from champion.evaluation import METRICS, MetricDelta
-from champion.presentation import i18n_exports, i18n_multiclass, i18n_report
+from champion.presentation import i18n_exports, i18n_multiclass, i18n_report, i18n_spark
 from champion.presentation.tables import fmt_number, fmt_p, mark
 
 LANGUAGES: tuple[str, ...] = ("en", "ja")
@@ -422,6 +422,8 @@ _EN.update(i18n_exports.EN)
 _JA.update(i18n_exports.JA)
 _EN.update(i18n_report.EN)
 _JA.update(i18n_report.JA)
+_EN.update(i18n_spark.EN)
+_JA.update(i18n_spark.JA)
 TEXTS: dict[str, dict[str, str]] = {"en": _EN, "ja": _JA}
 """{language: {key: text}}; every language has the same keys (a test checks)."""
 

@@ -26,6 +26,8 @@ from champion.dashboard.components import (
     threshold_of,
 )
 from champion.dashboard.context import backend
+from champion.dashboard.spark_backend import SPARK_CSV_ROWS
+from champion.dashboard.views import Computing
 from champion.errors import ChampionError
 from champion.presentation import t
 from champion.presentation.exports import rows_csv
@@ -105,10 +107,14 @@ def grid(found: Disagreements) -> tuple[list[dict[str, Any]], list[dict[str, Any
 
 
 def count_text(found: Disagreements, lang: str) -> str:
-    """ "123 rows where version 1 and version 2 disagree" (and how many the grid shows)."""
+    """ "123 rows where version 1 and version 2 disagree" (and how many the grid shows; on a
+    Spark-scored test set, whether the CSV download holds them all or is refused)."""
     text = t("ui.disagreeing", lang, count=f"{found.total:,}", a=found.baseline, b=found.challenger)
     if found.total > MAX_ROWS:
         text += t("ui.grid_cap", lang, rows=f"{MAX_ROWS:,}")
+    if backend().config.spark:
+        key = "ui.spark_csv_refused" if found.total > SPARK_CSV_ROWS else "ui.spark_csv_every"
+        text += t(key, lang, limit=f"{SPARK_CSV_ROWS:,}")
     return text
 
 
@@ -146,6 +152,8 @@ def update(
             notice = pending_alert(pending, lang) or alert(t("ui.need_two", lang), "secondary")
             return notice, None, "", [], []
         found = disagreeing(ordered[0], str(challenger), threshold, lang)
+    except Computing as wait:  # the rows are found in the background (a Spark-scored test set)
+        return alert(wait, "info"), None, "", [], []
     except ChampionError as err:
         return alert(err), None, "", [], []
     table, count = agreement_table(found, lang), count_text(found, lang)

@@ -10,7 +10,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, dcc, html
 
-from champion.dashboard import ids, prepared
+from champion.dashboard import ids, prepared, spark_notes
 from champion.dashboard import multiclass as mc
 from champion.dashboard.components import (
     Export,
@@ -45,6 +45,8 @@ def slice_metrics() -> tuple[list[dict[str, str]], str]:
 
 
 def layout(**_query: str) -> html.Div:
+    if backend().config.spark:  # slice tables need the rows in memory
+        return page(spark_notes.note("ui.spark_no_slices"))
     columns = list(backend().dataset.features)
     metrics, first = slice_metrics()
     return page(
