@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -14,6 +15,7 @@ from champion.options import env_option
 
 F = TypeVar("F", bound=Callable[..., Any])
 ENGINES = ("memory", "spark")
+STORE_FOLDER = "spark-scores"  # the Parquet score store, under the cache
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,30 @@ class EngineOptions:
             raise DataError(
                 f"{', '.join(given)} only apply with --engine spark; add it, or leave them out."
             )
+
+
+def score_store_root(
+    engine: EngineOptions, shared_cache: str | None, cache_dir: Path | None
+) -> str:
+    """Where Spark keeps the models' scores (Parquet), the same place for the command line and
+    the dashboard so that each reads the other's: under the shared cache prefix when one is
+    named (s3:// read as s3a://, Hadoop's S3 client), else under the local cache folder, which
+    only a single-machine (local[N]) session shares between its executors."""
+    from champion.cache import default_cache_dir
+
+    if shared_cache:
+        prefix = shared_cache.rstrip("/")
+        if prefix.startswith("s3://"):
+            prefix = "s3a://" + prefix.removeprefix("s3://")
+        return f"{prefix}/{STORE_FOLDER}"
+    if engine.remote is not None or not engine.master.startswith("local"):
+        raise DataError(
+            "--engine spark on a cluster keeps the models' scores on storage every executor "
+            "reads: give --cache-dir s3://BUCKET/PREFIX (or gs://, abfs://; or set "
+            "CHAMPION_CACHE_DIR)."
+        )
+    root = cache_dir if cache_dir is not None else default_cache_dir()
+    return (Path(root) / STORE_FOLDER).resolve().as_uri()
 
 
 def parse_conf(texts: tuple[str, ...]) -> tuple[tuple[str, str], ...]:

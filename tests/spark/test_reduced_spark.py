@@ -10,8 +10,7 @@ import numpy as np
 import pytest
 
 from champion.evaluation import compare, evaluate
-from champion.spark import compare_frame, evaluate_spark
-from champion.spark import reduced
+from champion.spark import compare_frame, evaluate_spark, reduced
 from champion.spark.reduced import GRID
 
 from .support import _close, frame

@@ -19,29 +19,12 @@ if TYPE_CHECKING:
     from champion.workspace import Statistics
     from champion.workspace.spark import SparkData, SparkWorkspace
 
-STORE_FOLDER = "spark-scores"
-
 
 def store_root(scoring: ScoringOptions, engine: EngineOptions) -> str:
-    """Where Spark keeps the models' scores (Parquet): under the shared cache prefix when one
-    is named (s3:// read as s3a://, Hadoop's S3 client), else under the local cache folder,
-    which only a single-machine (local[N]) session can share between its executors."""
-    from champion.cache import default_cache_dir
+    """Where Spark keeps the models' scores (champion.engine_options.score_store_root)."""
+    from champion.engine_options import score_store_root
 
-    if scoring.shared_cache:
-        prefix = scoring.shared_cache.rstrip("/")
-        if prefix.startswith("s3://"):
-            prefix = "s3a://" + prefix.removeprefix("s3://")
-        return f"{prefix}/{STORE_FOLDER}"
-    on_cluster = engine.remote is not None or not engine.master.startswith("local")
-    if on_cluster:
-        raise DataError(
-            "--engine spark on a cluster keeps the models' scores on storage every executor "
-            "reads: give --cache-dir s3://BUCKET/PREFIX (or gs://, abfs://; or set "
-            "CHAMPION_CACHE_DIR)."
-        )
-    root = scoring.cache_dir if scoring.cache_dir is not None else default_cache_dir()
-    return (Path(root) / STORE_FOLDER).resolve().as_uri()
+    return score_store_root(engine, scoring.shared_cache, scoring.cache_dir)
 
 
 @contextmanager

@@ -5,11 +5,11 @@ line's place), and the session with the test set read by it (see ``spark_backend
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from champion.cache import default_cache_dir
 from champion.dashboard.config import DashboardConfig
+from champion.engine_options import score_store_root
 from champion.errors import DataError
 from champion.object_cache import open_store
 from champion.workspace import ScoringPolicy
@@ -21,7 +21,6 @@ if TYPE_CHECKING:
     from champion.workspace.spark_data import SparkData
 
 log = logging.getLogger("champion.dashboard")
-STORE_FOLDER = "spark-scores"  # the command line's folder for the Parquet scores
 
 
 def check_settings(config: DashboardConfig) -> None:
@@ -38,24 +37,9 @@ def check_settings(config: DashboardConfig) -> None:
 
 
 def score_store(config: DashboardConfig) -> str:
-    """Where Spark keeps the versions' scores (Parquet): the command line's place (see
-    champion.cli.spark_cmd.store_root), so that each reads the other's scores: under the
-    shared cache prefix when one is named (s3:// read as s3a://), else under the local cache
-    folder, which only a single-machine (local[N]) session shares with its executors."""
-    engine = config.engine
-    if config.shared_cache:
-        prefix = config.shared_cache.rstrip("/")
-        if prefix.startswith("s3://"):
-            prefix = "s3a://" + prefix.removeprefix("s3://")
-        return f"{prefix}/{STORE_FOLDER}"
-    if engine.remote is not None or not engine.master.startswith("local"):
-        raise DataError(
-            "--engine spark on a cluster keeps the models' scores on storage every executor "
-            "reads: give --cache-dir s3://BUCKET/PREFIX (or gs://, abfs://; or set "
-            "CHAMPION_CACHE_DIR)."
-        )
-    root = config.cache_dir if config.cache_dir is not None else default_cache_dir()
-    return (Path(root) / STORE_FOLDER).resolve().as_uri()
+    """Where Spark keeps the versions' scores: the command line's place (see
+    champion.engine_options.score_store_root), so that each reads the other's scores."""
+    return score_store_root(config.engine, config.shared_cache, config.cache_dir)
 
 
 def open_spark(
