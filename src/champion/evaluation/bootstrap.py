@@ -18,7 +18,9 @@ import numpy.typing as npt
 from champion.evaluation.counts import BinaryCounts
 from champion.evaluation.inputs import BoolArray, FloatArray
 from champion.evaluation.metrics import (
+    brier,
     clipped_log_losses,
+    log_loss,
     ranking_metrics_from_cumulative,
     threshold_metrics,
 )
@@ -112,6 +114,31 @@ def resampled_metrics(
     values["roc_auc"], values["average_precision"] = ranking_metrics_from_cumulative(
         cum_tps, cum_all
     )
+    return values
+
+
+def kernel_metrics(counts: BinaryCounts, threshold: float, probabilities: bool) -> dict[str, float]:
+    """Every metric resampled_metrics gives (the same names, in the same order) for one resample
+    held as a kernel rather than as row counts: its rows grouped by distinct score, each
+    weighing its weight times how often the resample drew it (as a cluster computes it; see
+    champion.evaluation.counts.counts_from_groups). Equal to resampled_metrics on the same
+    resample up to the order of floating-point sums; scores no drawn row carries may be
+    missing from the kernel, which changes nothing. NaN where undefined: a resample that drew
+    no weight leaves every metric undefined. probabilities: whether log loss and Brier score
+    apply (as prepare's)."""
+    k = counts.index_at(threshold)
+    tp, fp = counts.tps[k], counts.fps[k]
+    values = {
+        name: float(value)
+        for name, value in threshold_metrics(tp, fp, counts.positives, counts.negatives).items()
+    }
+    if probabilities:
+        drawn = counts.total > 0.0
+        values["log_loss"] = log_loss(counts) if drawn else float("nan")
+        values["brier"] = brier(counts) if drawn else float("nan")
+    # the leading "nothing predicted" entry adds a group of no weight: the sums are unchanged
+    auc, average_precision = ranking_metrics_from_cumulative(counts.tps.copy(), counts.fps.copy())
+    values["roc_auc"], values["average_precision"] = float(auc), float(average_precision)
     return values
 
 
