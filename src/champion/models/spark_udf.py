@@ -36,6 +36,11 @@ MLMODEL = "MLmodel"
 # MLflow refuses to deserialize any scikit-learn model (skops included) unless this is "true";
 # champion's own policy has accepted the model by the time a UDF is built
 _GATE = {"MLFLOW_ALLOW_PICKLE_DESERIALIZATION": "true"}
+CONNECT_HINT = (
+    " (over Spark Connect the executors load the model from the folder champion prepared on "
+    "this machine, at the same path, and Databricks Connect from outside Databricks is not "
+    'supported yet: see docs/spark.md, "Spark Connect and Databricks Connect")'
+)
 
 
 def prepare_model_copy(
@@ -94,8 +99,16 @@ def spark_scoring_udf(
     """``mlflow.pyfunc.spark_udf`` of the local model folder model_path, returning result_type
     (a Spark DDL type: "array<double>", "string", "double") per row.
 
-    env_manager="local": the executors use this interpreter's packages (nothing is installed,
+    env_manager="local": the executors use their Python's packages (nothing is installed,
     nothing downloaded; on a cluster the executors need MLflow and the model's libraries).
+    In a classic session MLflow ships the model folder to the executors itself (or reads it in
+    place on a local master). Over Spark Connect (mlflow 3.17) it cannot: each Python worker
+    loads the model from model_path, as this machine names it, so the folder must be readable
+    at that path where the executors run (a server on this machine; on a remote cluster, a
+    folder mounted at the same path on both sides). Databricks Connect from outside
+    Databricks needs an environment built beforehand (MLflow's prebuilt_env_uri), which
+    champion does not build: MLflow refuses, and so does this function.
+
     The loading policy is checked first (trusted_types, allow_pickle, as champion.models.scoring
     applies them). Raises ModelError when the policy refuses the model or MLflow cannot build
     the UDF.
@@ -117,9 +130,16 @@ def spark_scoring_udf(
                 extra_env=dict(_GATE),
             )
     except Exception as exc:  # MlflowException, and Spark's errors registering the UDF
+        hint = CONNECT_HINT if is_connect_session(spark) else ""
         raise ModelError(
-            f"MLflow cannot build a Spark UDF of model {label!r}: {type(exc).__name__}: {exc}"
+            f"MLflow cannot build a Spark UDF of model {label!r}: {type(exc).__name__}: {exc}{hint}"
         ) from None
+
+
+def is_connect_session(spark: Any) -> bool:
+    """Whether spark is a Spark Connect session (told by its class: this layer does not import
+    pyspark)."""
+    return type(spark).__module__.startswith("pyspark.sql.connect")
 
 
 @contextlib.contextmanager

@@ -54,6 +54,10 @@ _FILE = "_champion_file"
 _POSITION = "_champion_position"
 _ORDINAL = "_champion_ordinal"
 _UINT64 = 1 << 64
+_NO_TEST_SET = (
+    "there is no test set at {source!r}: the path does not exist. Give a Parquet file, a folder "
+    "of Parquet files or a Delta table folder (local or a Hadoop URI)."
+)
 # (the frame to keep, the frame the checking pass aggregates, the checking aggregates)
 _WithIds = tuple["DataFrame", "DataFrame", list["Column"]]
 
@@ -79,22 +83,74 @@ class SparkTestSet:
     fingerprint: str
 
 
+def is_connect(spark: SparkSession) -> bool:
+    """Whether spark is a Spark Connect session (SparkSession.builder.remote(...), Databricks
+    Connect): a client of a server whose JVM, and Hadoop file systems, this process cannot
+    reach; only the DataFrame API is at hand."""
+    return type(spark).__module__.startswith("pyspark.sql.connect")
+
+
 def hadoop_path(spark: SparkSession, uri: str) -> tuple[Any, Any]:
     """(Hadoop FileSystem, Path) of uri, through the JVM gateway, so that every scheme the
     session can read (file:, hdfs:, s3a:, abfss:, ...) works; DataError when the session has
-    no file system for the scheme (e.g. s3a:// without the hadoop-aws package)."""
+    no file system for the scheme (e.g. s3a:// without the hadoop-aws package). A classic
+    session only: Spark Connect has no JVM gateway (see path_exists)."""
+    if is_connect(spark):
+        raise TypeError("hadoop_path needs a classic SparkSession, not a Spark Connect one")
     jvm = spark.sparkContext._jvm
-    assert jvm is not None  # a classic session (not Spark Connect) has its JVM at hand
+    assert jvm is not None  # a classic session has its JVM at hand
     path = jvm.org.apache.hadoop.fs.Path(uri)
     try:
         fs = path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
     except Exception as exc:  # py4j wraps the JVM's IOException
-        raise DataError(
-            f"Spark cannot open {uri!r}: {spark_message(exc)}. For s3a:// add the hadoop-aws "
-            "package to the session (--spark-conf spark.jars.packages=org.apache.hadoop:"
-            "hadoop-aws:<the Hadoop version of your Spark>) and its credentials."
-        ) from None
+        # getFileSystem fails when the session has no file system for the scheme
+        raise DataError(f"Spark cannot open {uri!r}: {_no_file_system(exc, True)}") from None
     return fs, path
+
+
+def path_exists(spark: SparkSession, uri: str, source: str | None = None) -> bool:
+    """Whether uri (perhaps a glob) names a file or folder, as the session's file systems see
+    it. Classic: the Hadoop FileSystem through the JVM. Spark Connect: the server is asked to
+    plan a read of it (the binaryFile source, whose schema is fixed: nothing is read, an empty
+    folder counts), and Spark's PATH_NOT_FOUND means no. DataError (naming source, default
+    uri) when the store cannot be looked at (no file system for the scheme, no permission)."""
+    where = source or uri
+    if not is_connect(spark):
+        fs, path = hadoop_path(spark, uri)
+        return _exists(fs, path, where)
+    try:
+        spark.read.format("binaryFile").load(uri).schema  # noqa: B018 (asks the server)
+    except Exception as exc:  # AnalysisException, or the server's file-system errors
+        if error_condition(exc) == "PATH_NOT_FOUND":
+            return False
+        raise DataError(f"Spark cannot look at {where!r}: {_no_file_system(exc)}") from None
+    return True
+
+
+def error_condition(exc: BaseException) -> str | None:
+    """Spark's error condition of exc ("PATH_NOT_FOUND", ...), or None for another error."""
+    condition = getattr(exc, "getCondition", None)
+    if callable(condition):
+        try:
+            found = condition()
+        except Exception:  # an exception without a condition
+            return None
+        return str(found) if found else None
+    return None
+
+
+def _no_file_system(exc: BaseException, certain: bool = False) -> str:
+    """spark_message(exc), with what to add when the session has no file system for a scheme
+    (certain: the caller knows that is the failure; else told by Hadoop's message)."""
+    why = spark_message(exc)
+    if certain or "No FileSystem for scheme" in str(exc):
+        why += (
+            ". For s3a:// add the hadoop-aws package to the session (--spark-conf "
+            "spark.jars.packages=org.apache.hadoop:hadoop-aws:<the Hadoop version of your "
+            "Spark>; on a Spark Connect server, to the server's own configuration) and its "
+            "credentials."
+        )
+    return why
 
 
 def read_test_set(
@@ -116,15 +172,13 @@ def read_test_set(
 
     if fmt is not None and fmt not in FORMATS:
         raise DataError(f"unknown test-set format {fmt!r}; use one of: {', '.join(FORMATS)}.")
-    fs, path = hadoop_path(spark, source)
-    if not _exists(fs, path, source):
-        raise DataError(
-            f"there is no test set at {source!r}: the path does not exist. Give a Parquet file, "
-            "a folder of Parquet files or a Delta table folder (local or a Hadoop URI)."
-        )
+    # on Spark Connect the read itself says whether the path exists (see _read): a separate
+    # look would make the server list every file of the test set twice
+    if not is_connect(spark) and not path_exists(spark, source):
+        raise DataError(_NO_TEST_SET.format(source=source))
     if fmt is None:
-        _, delta_log = hadoop_path(spark, f"{source.rstrip('/')}/{DELTA_LOG}")
-        fmt = "delta" if _exists(fs, delta_log, source) else "parquet"
+        delta_log = f"{source.rstrip('/')}/{DELTA_LOG}"
+        fmt = "delta" if path_exists(spark, delta_log, source) else "parquet"
     frame = _read(spark, source, fmt)
     columns = tuple(frame.columns)
     if ROW_ID in columns:
@@ -171,7 +225,15 @@ def sample_rows(test_set: SparkTestSet, n: int = 1000) -> pd.DataFrame:
     chosen = [column(c) for c in (*test_set.columns, ROW_ID)]
     # orderBy + limit runs as one top-n per partition, not a full sort
     rows = test_set.frame.select(*chosen).orderBy(column(ROW_ID)).limit(max(0, int(n)))
-    return rows.toPandas().reset_index(drop=True)
+    return to_pandas(rows).reset_index(drop=True)
+
+
+def to_pandas(frame: DataFrame) -> pd.DataFrame:
+    """frame.toPandas() without what Spark Connect attaches to it: its plan's metrics in the
+    pandas frame's attrs, which pandas would carry into every copy and pyarrow cannot write."""
+    found = frame.toPandas()
+    found.attrs.clear()
+    return found
 
 
 def _exists(fs: Any, path: Any, source: str) -> bool:
@@ -184,25 +246,37 @@ def _exists(fs: Any, path: Any, source: str) -> bool:
 
 
 def _read(spark: SparkSession, source: str, fmt: str) -> DataFrame:
-    if fmt == "delta":
-        try:
-            return spark.read.format("delta").load(source)
-        except Exception as exc:  # DATA_SOURCE_NOT_FOUND, a missing extension, a bad log
-            why = spark_message(exc)
-            if "DATA_SOURCE_NOT_FOUND" not in str(exc) and "delta" not in why.lower():
-                raise DataError(f"Spark cannot read {source!r} as a Delta table: {why}") from None
-            raise DataError(
-                f"Spark cannot read {source!r} as a Delta table ({why}). Reading Delta needs "
-                f"the Delta Lake package in the Spark session, e.g. {DELTA_PACKAGE}, with the "
-                "delta-spark version made for your Spark."
-            ) from None
+    """The DataFrame of source, its schema known (Spark Connect plans a read lazily: asking
+    for the schema is what makes the server open the files)."""
     try:
-        return spark.read.parquet(source)
-    except Exception as exc:  # not Parquet, an empty folder, a corrupt footer
-        raise DataError(
-            f"Spark cannot read {source!r} as Parquet ({spark_message(exc)}). Give a Parquet "
-            "file or a folder of Parquet files (fmt='delta' for a Delta table)."
-        ) from None
+        if fmt == "delta":
+            frame = spark.read.format("delta").load(source)
+        else:
+            frame = spark.read.parquet(source)
+        frame.schema  # noqa: B018 (Spark Connect: plans the read now, so its errors are here)
+    except Exception as exc:  # a missing path, not Parquet, an empty folder, no Delta package
+        raise _read_error(exc, source, fmt) from None
+    return frame
+
+
+def _read_error(exc: BaseException, source: str, fmt: str) -> DataError:
+    why = spark_message(exc)
+    if error_condition(exc) == "PATH_NOT_FOUND":
+        return DataError(_NO_TEST_SET.format(source=source))
+    if fmt == "delta":
+        # DATA_SOURCE_NOT_FOUND, a missing extension, a bad log
+        if "DATA_SOURCE_NOT_FOUND" not in str(exc) and "delta" not in why.lower():
+            return DataError(f"Spark cannot read {source!r} as a Delta table: {why}")
+        return DataError(
+            f"Spark cannot read {source!r} as a Delta table ({why}). Reading Delta needs "
+            f"the Delta Lake package in the Spark session, e.g. {DELTA_PACKAGE}, with the "
+            "delta-spark version made for your Spark (over Spark Connect, in the server's "
+            "own configuration)."
+        )
+    return DataError(
+        f"Spark cannot read {source!r} as Parquet ({why}). Give a Parquet file or a folder of "
+        "Parquet files (fmt='delta' for a Delta table)."
+    )
 
 
 def _user_row_id(frame: DataFrame, row_id: str, source: str) -> _WithIds:
@@ -253,6 +327,7 @@ def _derived_row_id(
             F.regexp_replace(metadata.getField("file_path"), _SINGLE_SLASH, "$1:///").alias(_FILE),
             metadata.getField("row_index").alias(_POSITION),
         )
+        located.schema  # noqa: B018 (Spark Connect: resolves the metadata columns now)
     except Exception as exc:  # a reader without row positions (some Delta versions)
         raise DataError(
             f"Spark's {fmt} reader gives no row positions for {source!r} "
@@ -328,4 +403,5 @@ def spark_message(exc: BaseException) -> str:
     if len(lines) > 1 and lines[0].startswith("An error occurred while calling"):
         lines = lines[1:]
     line = lines[0] if lines else type(exc).__name__
+    line = re.sub(r"^\([\w$.]+\)\s*", "", line)  # Spark Connect's "(org.apache...Exception) "
     return re.sub(r"^:?\s*[\w$.]+(?:Exception|Error):\s*", "", line)[:500]

@@ -26,7 +26,15 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from champion.errors import DataError, ModelError
-from champion.spark.rows import ROW_ID, column, hadoop_path, spark_message
+from champion.spark.rows import (
+    ROW_ID,
+    column,
+    hadoop_path,
+    is_connect,
+    path_exists,
+    spark_message,
+    to_pandas,
+)
 from champion.spark.session import require_pyspark
 
 if TYPE_CHECKING:
@@ -36,7 +44,10 @@ if TYPE_CHECKING:
 SCORE = "score"
 SCORES = "scores"  # the multiclass column: one probability per class, in the model's order
 SUCCESS = "_SUCCESS"
-META = "_champion.json"  # Spark's readers skip names starting with "_": the table stays clean
+# the description: a folder, as Spark writes a one-line text dataset (a part file and its own
+# _SUCCESS); Spark's readers skip names starting with "_", so the table stays clean
+META = "_champion.json"
+_META_PART = "part-00000"
 _HEX = re.compile(r"[0-9a-f]{16,128}")
 _PYTHON_ERROR_LINES = 3
 
@@ -120,27 +131,42 @@ def scores_of_rows(scores: DataFrame, last_id: int) -> pd.DataFrame:
     require_pyspark()
     from pyspark.sql import functions as F
 
-    return scores.filter(F.col(ROW_ID) <= F.lit(int(last_id))).orderBy(ROW_ID).toPandas()
+    return to_pandas(scores.filter(F.col(ROW_ID) <= F.lit(int(last_id))).orderBy(ROW_ID))
 
 
 def read_scores(spark: SparkSession, path: str) -> DataFrame:
     """The scores table at path, (ROW_ID, "score") or (ROW_ID, "scores"); DataError when no
     complete table is there."""
     require_pyspark()
-    fs, where = hadoop_path(spark, path)
-    if not fs.exists(_child(spark, where, SUCCESS)):
+    if not complete(spark, path):
         raise DataError(f"there are no complete scores at {path!r}; score the model again.")
     return spark.read.parquet(path)
+
+
+def complete(spark: SparkSession, path: str) -> bool:
+    """Whether a complete table is at path: its _SUCCESS marker, and its description (the
+    _champion.json folder with its own _SUCCESS; a classic session also takes the single
+    _champion.json file tables had before, which Spark Connect cannot read: Spark's readers
+    skip a file whose name starts with "_" even when it is named)."""
+    if not path_exists(spark, f"{path}/{SUCCESS}"):
+        return False
+    if path_exists(spark, f"{path}/{META}/{SUCCESS}"):
+        return True
+    if is_connect(spark):
+        return False
+    fs, file = hadoop_path(spark, f"{path}/{META}")
+    return bool(fs.isFile(file))
 
 
 class ParquetScores:
     """Scores tables under root (a local folder or any Hadoop URI), one per test set and model:
     ``root/<test set fingerprint>/<model digest>/``, each with its description next to the
-    Parquet parts (``_champion.json``) and a ``_SUCCESS`` marker written last.
+    Parquet parts (``_champion.json/``, a one-line JSON text dataset: a part file and its
+    ``_SUCCESS``) and a ``_SUCCESS`` marker; readers trust a table only with both.
 
-    Writes are safe against concurrent writers of the same key and against a crash: Spark
-    writes into a unique hidden sibling; the sibling is renamed into place through the Hadoop
-    FileSystem; only then is ``_SUCCESS`` created, and readers trust a table only with it.
+    In a classic session (the JVM at hand), writes are safe against concurrent writers of the
+    same key and against a crash: Spark writes into a unique hidden sibling; the sibling is
+    renamed into place through the Hadoop FileSystem; only then is ``_SUCCESS`` created.
     Relying on Spark's own _SUCCESS alone would not do: mode("overwrite") first deletes what
     another writer may have just committed, and a reader could list a half-written folder.
     The marker is created after the rename (not carried along by it) because rename is not
@@ -148,6 +174,10 @@ class ParquetScores:
     folder could arrive before the parts. Two writers of one key write the same scores (the
     key names the test set's content and the model), so the first complete one wins and the
     other is dropped.
+
+    Over Spark Connect there is no file system to call (see _write_in_place): the table is
+    written straight to its place, Spark's _SUCCESS marks the parts, and the description,
+    written last, completes it.
     """
 
     def __init__(self, root: str) -> None:
@@ -161,25 +191,27 @@ class ParquetScores:
         return f"{self.root}/{dataset_fingerprint}/{model_digest}"
 
     def exists(self, spark: SparkSession, path: str) -> bool:
-        """Whether a complete table (its _SUCCESS marker) is at path."""
-        fs, where = hadoop_path(spark, path)
-        return bool(fs.exists(_child(spark, where, SUCCESS)))
+        """Whether a complete table (its _SUCCESS marker and its description) is at path."""
+        require_pyspark()
+        return complete(spark, path)
 
     def read(self, spark: SparkSession, path: str) -> DataFrame:
         """The table at path: (ROW_ID, "score"), or (ROW_ID, "scores") for multiclass."""
         return read_scores(spark, path)
 
     def meta(self, spark: SparkSession, path: str) -> dict[str, Any]:
-        """The description written with the table ({} when none was)."""
-        fs, where = hadoop_path(spark, path)
-        file = _child(spark, where, META)
-        if not fs.exists(file):
+        """The description written with the table ({} when there is none)."""
+        require_pyspark()
+        folder = f"{path}/{META}"
+        if not path_exists(spark, f"{folder}/{SUCCESS}"):
+            text = None if is_connect(spark) else _classic_text(spark, folder, single=True)
+        elif is_connect(spark):
+            text = "".join(str(row[0]) for row in spark.read.text(folder).collect())
+        else:
+            text = _classic_text(spark, folder, single=False)
+        if not text:
             return {}
-        jvm = spark.sparkContext._jvm
-        assert jvm is not None
-        sink = jvm.java.io.ByteArrayOutputStream()
-        jvm.org.apache.hadoop.io.IOUtils.copyBytes(fs.open(file), sink, 65536, True)
-        found = json.loads(bytes(sink.toByteArray()).decode("utf-8"))
+        found = json.loads(text)
         return dict(found) if isinstance(found, dict) else {}
 
     def write(
@@ -192,12 +224,17 @@ class ParquetScores:
     ) -> None:
         """Run frame (the scoring job) and keep it at path, with meta as its description.
 
-        verify, given, is called with the written table before it is put in place; when it
-        raises, nothing is kept and its error propagates. A failure of the model on Spark
-        becomes ModelError, any other failure to write DataError.
+        verify, given, is called with the written table before it is marked complete; when it
+        raises, the table is never marked (a classic session also removes it) and its error
+        propagates. A failure of the model on Spark becomes ModelError, any other failure to
+        write DataError.
         """
         require_pyspark()
         spark = frame.sparkSession
+        text = json.dumps(dict(meta or {}))
+        if is_connect(spark):
+            _write_in_place(spark, frame, path, text, verify)
+            return
         fs, final = hadoop_path(spark, path)
         jvm = spark.sparkContext._jvm
         assert jvm is not None
@@ -210,8 +247,10 @@ class ParquetScores:
                 raise _write_error(exc, path) from None
             # Spark's marker says the job committed; the table's own marker comes after the rename
             fs.delete(_child(spark, temporary, SUCCESS), False)
-            if meta is not None:
-                _write_bytes(fs, _child(spark, temporary, META), json.dumps(dict(meta)).encode())
+            # the description as Spark writes a one-line text dataset, so Spark Connect reads it
+            described = _child(spark, temporary, META)
+            _write_bytes(fs, _child(spark, described, _META_PART), text.encode())
+            _write_bytes(fs, _child(spark, described, SUCCESS), b"")
             if verify is not None:
                 # the parts by name: Spark warns when the folder it is given is hidden (".")
                 verify(spark.read.parquet(f"{temporary.toString()}/part-*"))
@@ -222,7 +261,7 @@ class ParquetScores:
 
     @staticmethod
     def _commit(spark: SparkSession, fs: Any, temporary: Any, final: Any, path: str) -> None:
-        if fs.exists(_child(spark, final, SUCCESS)):
+        if complete(spark, path):
             return  # another writer of this key finished first: its table is the same
         if fs.exists(final):
             fs.delete(final, True)  # what an interrupted writer left, never marked complete
@@ -236,6 +275,64 @@ class ParquetScores:
         if not renamed and not fs.exists(final):
             raise DataError(f"cannot move the scores into {path!r}: the file system refused.")
         _write_bytes(fs, _child(spark, final, SUCCESS), b"")
+
+
+def _write_in_place(
+    spark: SparkSession,
+    frame: DataFrame,
+    path: str,
+    text: str,
+    verify: Callable[[DataFrame], None] | None,
+) -> None:
+    """ParquetScores.write over Spark Connect, where the client has the DataFrame API only: no
+    hidden sibling, no rename, no delete. The parts are written straight to path (overwrite:
+    what an interrupted or refused writer left there goes), Spark's own _SUCCESS marks them
+    committed, verify reads them there, and the description is written last, as a one-line
+    JSON text dataset whose own _SUCCESS completes the table (see complete).
+
+    What this gives up against the classic write: the atomic put-in-place. A reader of the
+    key while another process rewrites it can fail (the files vanish under it; it never takes
+    half a table for a whole one, as the description comes last), and the parts of a table
+    that verify refused stay in its folder, never marked complete, until the key is scored
+    again. Two writers of one key write the same scores, so whichever finishes last leaves a
+    complete table.
+    """
+    if complete(spark, path):
+        return  # another writer of this key finished first: its table is the same
+    try:
+        frame.write.mode("overwrite").parquet(path)
+    except Exception as exc:  # the model failed in a Python worker, or the store refused
+        raise _write_error(exc, path) from None
+    if verify is not None:
+        verify(spark.read.parquet(path))
+    description = spark.createDataFrame([(text,)], "value string").coalesce(1)
+    try:
+        description.write.mode("overwrite").text(f"{path}/{META}")
+    except Exception as exc:  # the store refused
+        raise DataError(
+            f"cannot write the description of the scores at {path!r}: {spark_message(exc)}"
+        ) from None
+
+
+def _classic_text(spark: SparkSession, where: str, *, single: bool) -> str | None:
+    """The text of the description at where, through the Hadoop FileSystem: the part files of
+    the folder (single=False), or the one file older tables kept (single=True; None when
+    there is no such file)."""
+    fs, path = hadoop_path(spark, where)
+    if single:
+        files = [path] if fs.isFile(path) else []
+    else:
+        files = [status.getPath() for status in fs.globStatus(_child(spark, path, "part-*"))]
+    if not files:
+        return None
+    jvm = spark.sparkContext._jvm
+    assert jvm is not None
+    texts = []
+    for file in sorted(files, key=lambda f: str(f.toString())):
+        sink = jvm.java.io.ByteArrayOutputStream()
+        jvm.org.apache.hadoop.io.IOUtils.copyBytes(fs.open(file), sink, 65536, True)
+        texts.append(bytes(sink.toByteArray()).decode("utf-8").strip())
+    return "".join(texts)
 
 
 def _child(spark: SparkSession, parent: Any, name: str) -> Any:

@@ -30,7 +30,11 @@ from champion.models.artifact import ModelArtifact, inspect_model_dir
 from champion.models.refs import ResolvedModel
 from champion.models.registry import RegistryClient
 from champion.models.scoring import Scores, score_model
-from champion.models.spark_udf import prepare_model_copy, spark_scoring_udf
+from champion.models.spark_udf import (
+    is_connect_session,
+    prepare_model_copy,
+    spark_scoring_udf,
+)
 from champion.spark.rows import ROW_ID, SparkTestSet, sample_rows
 from champion.spark.scoring import (
     SCORE,
@@ -216,8 +220,24 @@ class SparkScorer:
         try:
             self.store.write(scored, path, meta=meta, verify=verify)
         except ModelError as exc:
-            raise ModelError(f"model {resolved.uri!r}: {exc}") from None
+            hint = _unreachable_copy_hint(str(exc), copy, test_set.frame.sparkSession)
+            raise ModelError(f"model {resolved.uri!r}: {exc}{hint}") from None
         return meta
+
+
+def _unreachable_copy_hint(message: str, copy: Path, spark: Any) -> str:
+    """What to do when, over Spark Connect, the executors could not open the model folder
+    prepared on this machine (they load it from the same path), else ""."""
+    if not is_connect_session(spark):
+        return ""
+    missing = (str(copy), "No such file", "No such artifact")  # what MLflow says of it
+    if not any(text in message for text in missing):
+        return ""
+    return (
+        f". Over Spark Connect the executors load the model from {str(copy)!r}, where this "
+        "machine prepared it: on a remote cluster put the temporary folder on storage mounted "
+        "at the same path on the executors (TMPDIR=/mnt/shared/tmp), see docs/spark.md"
+    )
 
 
 def _scored(
