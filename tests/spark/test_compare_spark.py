@@ -92,7 +92,7 @@ def test_weighted_rows_exact_points_null_intervals(spark: SparkSession) -> None:
     weight = np.random.default_rng(5).gamma(2.0, size=1200)
     weight[:10] = 0.0  # rows of no weight still join their cells
     df = frame(spark, y=data["y"], a=data["good"], b=data["weak"], w=weight)
-    got = compare_frame(df, "y", {"a": "a", "b": "b"}, weight_col="w")
+    got = compare_frame(df, "y", {"a": "a", "b": "b"}, weight_col="w", n_boot=0)
     want = compare(
         data["y"], {"a": data["good"], "b": data["weak"]}, sample_weight=weight, n_boot=0
     )
@@ -117,3 +117,19 @@ def test_bad_input_is_refused(spark: SparkSession) -> None:
         compare_frame(df, "y", {"a": "a", "b": "b"}, labels_only={"b"})
     with pytest.raises(DataError, match="'nope' is not in the DataFrame"):
         compare_frame(df, "y", {"a": "a", "b": "nope"})
+
+
+def test_weighted_rows_get_paired_bootstrap_intervals(spark: SparkSession) -> None:
+    data = _data(1500, 7)
+    weight = np.random.default_rng(7).gamma(2.0, size=1500)
+    df = frame(spark, y=data["y"], a=data["good"], b=data["weak"], c=data["good"], w=weight)
+    got = compare_frame(df, "y", {"a": "a", "b": "b", "c": "c"}, weight_col="w", n_boot=100)
+    worse = got.comparisons["b"].deltas["roc_auc"]
+    assert worse.method == "bootstrap"
+    assert worse.ci_high is not None
+    assert worse.ci_high < 0  # the weak model is clearly worse on every resample's rows
+    assert worse.verdict == "worse"
+    same = got.comparisons["c"].deltas  # the same scores on the same resamples: no difference
+    for metric in ("roc_auc", "accuracy", "f1", "brier"):
+        assert same[metric].ci_low == 0.0
+        assert same[metric].ci_high == 0.0

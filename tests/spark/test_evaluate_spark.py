@@ -50,12 +50,20 @@ def test_unweighted_rows_with_ties_equal_the_in_memory_engine(spark: SparkSessio
 def test_weighted_rows_equal_the_in_memory_engine(spark: SparkSession) -> None:
     label, score, weight = _generated(100_000, seed=2, digits=4)
     df = frame(spark, y=label, s=score, w=weight)
-    report = evaluate_spark(df, "y", "s", weight_col="w")
+    report = evaluate_spark(df, "y", "s", weight_col="w", n_boot=0)
     memory = evaluate(label, score, sample_weight=weight, n_boot=0)
     assert report.counts.weighted
     assert_same_report(report, memory)
     assert all(m.ci_low is None for m in report.metrics.values())
-    assert any("Spark engine does not" in note for note in report.notes)
+    assert any("the bootstrap is off" in note for note in report.notes)
+    resampled = evaluate_spark(df, "y", "s", weight_col="w", n_boot=50, random_state=3)
+    assert (resampled.n_boot, resampled.random_state) == (50, 3)
+    for metric in ("roc_auc", "accuracy", "f1", "log_loss"):
+        estimate = resampled.metrics[metric]
+        assert estimate.method == "bootstrap"
+        assert estimate.ci_low is not None
+        assert estimate.ci_high is not None
+        assert estimate.ci_low <= estimate.value <= estimate.ci_high
 
 
 def test_unit_weights_are_no_weights(spark: SparkSession) -> None:

@@ -264,7 +264,7 @@ def evaluate_models(
             )
             for name, s in scores.items()
         ]
-        seed = _fresh_seed() if config.random_state is None else config.random_state
+        seed = fresh_seed() if config.random_state is None else config.random_state
         distributions = boot.bootstrap(y, prepared, weight, config.n_boot, seed)
     reports = {}
     for i, name in enumerate(scores):
@@ -290,7 +290,8 @@ def _outside(counts: BinaryCounts, score: FloatArray) -> int:
     return outside_unit_interval(score)
 
 
-def _fresh_seed() -> int:
+def fresh_seed() -> int:
+    """A seed for the bootstrap when the caller gave none."""
     return int(np.random.SeedSequence().generate_state(1)[0])
 
 

@@ -9,8 +9,8 @@ its functions do, and raise SparkUnavailable, naming what to install, when pyspa
 missing.
 """
 
-from champion.spark.aggregate import ScoreTable, evaluate_spark, score_table
-from champion.spark.paired import compare_frame
+from champion.spark.aggregate import ScoreTable, score_table
+from champion.spark.paired import compare_frame, evaluate_spark
 from champion.spark.session import SparkUnavailable, local_session, spark_session
 
 __all__ = [

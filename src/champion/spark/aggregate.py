@@ -27,7 +27,7 @@ from champion.evaluation.curves import pr_curve, roc_curve
 from champion.evaluation.delong import delong_interval
 from champion.evaluation.estimates import MetricEstimate, estimate_metrics, optional, point_values
 from champion.evaluation.influence import normal_interval
-from champion.evaluation.inputs import FloatArray, confidence_level, threshold_value
+from champion.evaluation.inputs import FloatArray
 from champion.evaluation.report import EvaluationReport
 from champion.spark.grouped import delta_standard_errors
 from champion.spark.reduced import DRIVER_SCORES, ClusterSums, reduce_table
@@ -238,47 +238,16 @@ def _floats(column: Any) -> FloatArray:
     return np.asarray(column.to_numpy(), dtype=np.float64)
 
 
-def evaluate_spark(
-    df: DataFrame,
-    label_col: str,
-    score_col: str,
-    pos_label: Any = 1,
-    weight_col: str | None = None,
-    threshold: float = 0.5,
-    confidence: float = 0.95,
-    name: str = "model",
-    max_driver_scores: int = DRIVER_SCORES,
-) -> EvaluationReport:
-    """Evaluate one model's scores in a Spark DataFrame exactly: the EvaluationReport that
-    champion.evaluation.evaluate gives for the same rows (so every view draws it unchanged).
+@dataclass(frozen=True)
+class Resampled:
+    """The Poisson bootstrap of weighted rows for one model: distribution (metric -> (n_boot,)
+    values, None when it could not run) with the number of resamples and the seed, or missing,
+    why it did not run."""
 
-    df holds a label column (pos_label marks the positive class; string labels are compared as
-    text), a numeric score column and optionally a weight column. The cluster does the work;
-    the driver holds D distinct scores x 3 float64 (see the module docstring), flat in the
-    number of rows.
-
-    Intervals, unweighted rows: DeLong for ROC AUC, Wilson for accuracy, precision, recall and
-    specificity, and the delta method for the rest, as evaluate(..., ci="analytic") gives them.
-    DeLong's placements are constant within a distinct score s_k: a positive there outscores
-    V10_k = (N_{<s_k} + N_k / 2) / N of the negatives, a negative is outscored by
-    V01_k = (P_{>s_k} + P_k / 2) / P of the positives; so AUC = sum_k P_k V10_k / P and
-    S10 = sum_k P_k (V10_k - AUC)^2 / (P - 1), S01 = sum_k N_k (V01_k - AUC)^2 / (N - 1),
-    var = S10 / P + S01 / N, all from the grouped table (champion.evaluation.delong reads them
-    from the same kernel). The delta-method influences are likewise constant per (score,
-    label) cell (champion.spark.grouped). Weighted rows: intervals need the bootstrap, which
-    this engine does not run yet, so they are null with a note (evaluate(..., n_boot=0)).
-    """
-    t = threshold_value(threshold)
-    level = confidence_level(confidence)
-    table = score_table(
-        df, label_col, score_col, pos_label, weight_col, threshold=t, confidence=level,
-        max_driver_scores=max_driver_scores,
-    )  # fmt: skip
-    try:
-        return report_from_table(table, name, t, level, pos_label)
-    finally:
-        if table.sums is not None:
-            table.sums.release()
+    distribution: dict[str, FloatArray] | None
+    n_boot: int
+    seed: int | None
+    missing: str = ""
 
 
 def report_from_table(
@@ -288,9 +257,12 @@ def report_from_table(
     confidence: float,
     pos_label: Any,
     labels_only: bool = False,
+    resampled: Resampled | None = None,
 ) -> EvaluationReport:
-    """The EvaluationReport of a grouped test set (see evaluate_spark); labels_only: the
-    scores are predicted labels (1.0 / 0.0), as evaluate(..., labels_only=True) takes them."""
+    """The EvaluationReport of a grouped test set (see champion.spark.paired.evaluate_spark);
+    labels_only: the scores are predicted labels (1.0 / 0.0), as evaluate(...,
+    labels_only=True) takes them; resampled: for weighted rows, the bootstrap's distribution
+    (metric -> (B,)) with its size and seed, or why there is none."""
     counts = table.counts
     if labels_only and not np.all((counts.scores == 0.0) | (counts.scores == 1.0)):
         raise DataError(
@@ -305,7 +277,10 @@ def report_from_table(
     sums = table.sums
     if sums is not None:  # a reduced kernel: the ranking and probability metrics summed exactly
         values |= {k: v for k, v in sums.values.items() if not math.isnan(values[k])}
-    estimates, remarks = estimate_metrics(counts, confusion, values, notes, confidence, None)
+    distribution = None if resampled is None else resampled.distribution
+    estimates, remarks = estimate_metrics(
+        counts, confusion, values, notes, confidence, distribution
+    )
     metrics: dict[str, MetricEstimate] = dict(estimates)
     if sums is not None:
         remarks.append(
@@ -320,10 +295,9 @@ def report_from_table(
             )
     if counts.weighted:
         mode = "bootstrap"
-        remarks.append(
-            "weighted rows: their intervals need the bootstrap, which the Spark engine does not "
-            "run yet, so they are null (the in-memory engine resamples weighted rows)"
-        )
+        if resampled is None or resampled.distribution is None:
+            why = "no resamples were asked for" if resampled is None else resampled.missing
+            remarks.append(f"weighted rows: their intervals need the bootstrap; {why}")
     else:
         mode = "analytic"
         errors = delta_standard_errors(counts, threshold, probabilities)
@@ -349,8 +323,8 @@ def report_from_table(
         threshold=threshold,
         confidence=confidence,
         pos_label=pos_label,
-        n_boot=0,
-        random_state=None,
+        n_boot=0 if resampled is None else resampled.n_boot,
+        random_state=None if resampled is None else resampled.seed,
         metrics=metrics,
         confusion=confusion,
         counts=counts,

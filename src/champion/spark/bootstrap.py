@@ -176,7 +176,7 @@ def _check_cells(
 ) -> None:
     """DataError when n_boot x sum_k D_k, the most (resample, score) cells the driver can
     receive, exceeds max_cells."""
-    distinct = [int(table.counts.scores.size) for table in tables]
+    distinct = [table.distinct for table in tables]
     cells = int(n_boot) * sum(distinct)
     if cells <= max_cells:
         return

@@ -26,9 +26,16 @@ from champion.evaluation.compare import Comparison, ModelComparison, PairedTests
 from champion.evaluation.counts import BinaryCounts
 from champion.evaluation.delong import delong_test, group_placements, undefined_delong
 from champion.evaluation.inputs import FloatArray, confidence_level, names_in_order, threshold_value
-from champion.evaluation.report import EvaluationReport
+from champion.evaluation.report import EvaluationReport, fresh_seed
 from champion.evaluation.stats import mcnemar
-from champion.spark.aggregate import ScoreTable, is_positive, report_from_table, score_table
+from champion.spark.aggregate import (
+    Resampled,
+    ScoreTable,
+    is_positive,
+    report_from_table,
+    score_table,
+)
+from champion.spark.bootstrap import MAX_CELLS, poisson_distributions
 from champion.spark.grouped import Cells, cell_influences, cell_placements
 from champion.spark.reduced import DRIVER_SCORES, THRESHOLD_METRICS, threshold_influences
 from champion.spark.session import require_pyspark
@@ -48,13 +55,19 @@ def compare_frame(
     threshold: float = 0.5,
     confidence: float = 0.95,
     labels_only: Collection[str] = (),
+    n_boot: int = 1000,
+    random_state: int | None = 0,
+    row_id: str | None = None,
     max_driver_scores: int = DRIVER_SCORES,
 ) -> Comparison:
     """Compare the models whose scores are columns of df (score_cols: model name -> column,
     the baseline first unless named) on the same rows: the Comparison that
     champion.evaluation.compare gives with ci="analytic" (unweighted rows: DeLong, McNemar and
-    delta-method differences). Weighted rows: exact point values and agreement, null
-    intervals (the in-memory engine resamples them).
+    delta-method differences). Weighted rows: exact point values and agreement, and intervals
+    from n_boot Poisson resamples shared by every model (champion.spark.bootstrap; seeded by
+    random_state, None: a fresh seed; row_id: the column naming each row, which the draws
+    follow), as the in-memory engine resamples weighted rows; null when n_boot is 0 or the
+    resamples would exceed the driver's limit (a note says which).
 
     The cluster makes one checking and one grouping pass per model and one joined pass for all
     the pairs; the driver holds each model's (score, label) cells: at most 2 D_i x (3 + 10)
@@ -79,10 +92,17 @@ def compare_frame(
         )
         for name, column in ordered.items()
     }  # fmt: skip
+    resampled = None
+    if tables[chosen].counts.weighted:
+        resampled = _resampled(df, label_col, ordered, tables, labels_only, t, n_boot,
+                               random_state, row_id, pos_label, weight_col)  # fmt: skip
     reports = {
-        name: report_from_table(table, name, t, level, pos_label, name in labels_only)
+        name: report_from_table(
+            table, name, t, level, pos_label, name in labels_only,
+            None if resampled is None else resampled[name],
+        )
         for name, table in tables.items()
-    }
+    }  # fmt: skip
     try:
         if len(ordered) == 1:
             return Comparison(chosen, reports, {})
@@ -92,9 +112,80 @@ def compare_frame(
             if table.sums is not None:
                 table.sums.release()
     comparisons = {
-        name: _comparison(name, chosen, reports, tables, sums, level) for name in list(ordered)[1:]
+        name: _comparison(name, chosen, reports, tables, sums, level, resampled)
+        for name in list(ordered)[1:]
     }
     return Comparison(chosen, reports, comparisons)
+
+
+def evaluate_spark(
+    df: DataFrame,
+    label_col: str,
+    score_col: str,
+    pos_label: Any = 1,
+    weight_col: str | None = None,
+    threshold: float = 0.5,
+    confidence: float = 0.95,
+    name: str = "model",
+    *,
+    n_boot: int = 1000,
+    random_state: int | None = 0,
+    row_id: str | None = None,
+    max_driver_scores: int = DRIVER_SCORES,
+) -> EvaluationReport:
+    """Evaluate one model's scores in a Spark DataFrame exactly: the EvaluationReport that
+    champion.evaluation.evaluate(..., ci="analytic") gives for the same rows (so every view
+    draws it unchanged). df holds a label column (pos_label marks the positive class; string
+    labels are compared as text), a numeric score column and optionally a weight column.
+
+    Intervals, unweighted rows: DeLong for ROC AUC (from the grouped placements, see
+    champion.spark.aggregate), Wilson for accuracy, precision, recall and specificity, and the
+    delta method for the rest (influence values per (score, label) cell,
+    champion.spark.grouped). Weighted rows: percentiles of n_boot Poisson resamples (see
+    compare_frame).
+    """
+    found = compare_frame(
+        df, label_col, {name: score_col}, pos_label=pos_label, weight_col=weight_col,
+        threshold=threshold, confidence=confidence, n_boot=n_boot, random_state=random_state,
+        row_id=row_id, max_driver_scores=max_driver_scores,
+    )  # fmt: skip
+    return found.models[name]
+
+
+def _resampled(
+    df: DataFrame,
+    label_col: str,
+    ordered: Mapping[str, str],
+    tables: Mapping[str, ScoreTable],
+    labels_only: Collection[str],
+    threshold: float,
+    n_boot: int,
+    random_state: int | None,
+    row_id: str | None,
+    pos_label: Any,
+    weight_col: str | None,
+) -> dict[str, Resampled]:
+    """Each model's Poisson bootstrap of weighted rows (shared resamples), or why there is
+    none: no resamples asked for, or more (resample, score) cells than the driver takes."""
+    cells = n_boot * sum(table.distinct for table in tables.values())
+    seed = fresh_seed() if random_state is None else int(random_state)
+    missing = ""
+    if n_boot <= 0:
+        missing = "the bootstrap is off (n_boot=0)"
+    elif cells > MAX_CELLS:
+        missing = (
+            f"{n_boot} resamples of {cells // n_boot:,} distinct scores would hold {cells:,} "
+            f"cells on the driver, above {MAX_CELLS:,}: use fewer resamples or round the scores"
+        )
+    if missing:
+        return {name: Resampled(None, 0, None, missing) for name in ordered}
+    found = poisson_distributions(
+        df, label_col, list(ordered.values()), pos_label=pos_label, weight_col=weight_col,
+        threshold=threshold, probabilities=[t.outside == 0 for t in tables.values()],
+        labels_only=[name in labels_only for name in ordered], n_boot=n_boot, seed=seed,
+        row_id=row_id,
+    )  # fmt: skip
+    return {name: Resampled(dist, n_boot, seed) for name, dist in zip(ordered, found, strict=True)}
 
 
 def _cell_table(report: EvaluationReport, prefix: str) -> pa.Table:
@@ -212,6 +303,7 @@ def _comparison(
     tables: Mapping[str, ScoreTable],
     sums: Mapping[str, float],
     confidence: float,
+    resampled: Mapping[str, Resampled] | None = None,
 ) -> ModelComparison:
     """The challenger name against baseline from the pass's sums."""
     i = list(reports).index(name)
@@ -244,7 +336,12 @@ def _comparison(
             if key.startswith("psi_") and key.endswith(f"_{i}")
         }
     test_mcnemar = mcnemar(agreement.baseline_only, agreement.challenger_only)
-    tests = PairedTests(agreement, test_delong, test_mcnemar, weighted, None, errors)
+    differences = None
+    base_draws = None if resampled is None else resampled[baseline].distribution
+    chal_draws = None if resampled is None else resampled[name].distribution
+    if base_draws is not None and chal_draws is not None:  # paired: the same resamples
+        differences = {m: chal_draws[m] - base_draws[m] for m in base_draws.keys() & chal_draws}
+    tests = PairedTests(agreement, test_delong, test_mcnemar, weighted, differences, errors)
     return model_comparison(name, baseline, reports, tests, confidence)
 
 
