@@ -65,7 +65,8 @@ def score_store_root(
     """Where Spark keeps the models' scores (Parquet), the same place for the command line and
     the dashboard so that each reads the other's: under the shared cache prefix when one is
     named (s3:// read as s3a://, Hadoop's S3 client), else under the local cache folder, which
-    only a single-machine (local[N]) session shares between its executors."""
+    only a session on this machine (local[N], or a Spark Connect server here) shares between
+    its executors."""
     from champion.cache import default_cache_dir
 
     if shared_cache:
@@ -73,7 +74,13 @@ def score_store_root(
         if prefix.startswith("s3://"):
             prefix = "s3a://" + prefix.removeprefix("s3://")
         return f"{prefix}/{STORE_FOLDER}"
-    if engine.remote is not None or not engine.master.startswith("local"):
+    from champion.spark.session import remote_on_this_machine
+
+    if engine.remote is not None:
+        on_cluster = not remote_on_this_machine(engine.remote)
+    else:
+        on_cluster = not engine.master.startswith("local")
+    if on_cluster:
         raise DataError(
             "--engine spark on a cluster keeps the models' scores on storage every executor "
             "reads: give --cache-dir s3://BUCKET/PREFIX (or gs://, abfs://; or set "

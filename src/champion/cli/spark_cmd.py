@@ -31,6 +31,7 @@ def store_root(scoring: ScoringOptions, engine: EngineOptions) -> str:
 def spark_workspace(scoring: ScoringOptions, engine: EngineOptions) -> Iterator[SparkWorkspace]:
     """The Spark composer over the tracking server (--no-cache: scores kept in a temporary
     folder, gone afterwards)."""
+    from champion.engine_options import score_store_root
     from champion.models import MlflowRegistry
     from champion.options import require_tracking_uri
     from champion.spark.scoring import ParquetScores
@@ -41,7 +42,10 @@ def spark_workspace(scoring: ScoringOptions, engine: EngineOptions) -> Iterator[
     session = engine.session()
     results = None if scoring.no_cache else ResultStore(scoring.cache().root)
     with tempfile.TemporaryDirectory(prefix="champion-spark-scores-") as scratch:
-        root = Path(scratch).as_uri() if scoring.no_cache else store_root(scoring, engine)
+        if scoring.no_cache:  # a temporary folder of this machine: only a Spark here reads it
+            root = score_store_root(engine, None, Path(scratch))
+        else:
+            root = store_root(scoring, engine)
         store = ParquetScores(root)
         yield SparkWorkspace(registry, session, store, scoring.policy(), results)
 

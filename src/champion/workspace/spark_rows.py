@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from champion.evaluation import Agreement
 from champion.spark.aggregate import is_positive
-from champion.spark.rows import ROW_ID
+from champion.spark.rows import ROW_ID, to_pandas
 from champion.workspace.analyses import Disagreements
 
 if TYPE_CHECKING:
@@ -72,7 +72,7 @@ def disagreeing_rows(
     ordered = differ.orderBy(differ[_GAP].desc(), differ[ROW_ID].asc())
     if limit is not None:
         ordered = ordered.limit(int(limit))
-    rows = ordered.drop(*_RIGHT).toPandas()
+    rows = to_pandas(ordered.drop(*_RIGHT))  # without what Spark Connect attaches
     # the order again on this side: a collected sort keeps it, but nothing below relies on that
     rows = rows.sort_values([_GAP, ROW_ID], ascending=[False, True], kind="stable")
     columns = [c for c in data.rows.columns if c != data.target]
