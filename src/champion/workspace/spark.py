@@ -228,6 +228,9 @@ class SparkWorkspace:
                 threshold=stats.threshold,
                 confidence=stats.confidence,
                 labels_only={label for label in order if scored[label].kind == "label"},
+                n_boot=stats.n_boot,  # weighted rows only: the Poisson bootstrap
+                random_state=stats.seed,
+                row_id=ROW_ID,
             )
         finally:
             joined.unpersist()

@@ -161,7 +161,7 @@ def comparison_digest(
     parts = [(label, s.path, s.kind) for label, s in scored.items()]
     return content_key(
         "spark-comparison", data.fingerprint, data.target, repr(data.pos_label),
-        data.weight, parts, baseline, stats.threshold, stats.confidence,
+        data.weight, parts, baseline, stats.threshold, stats.confidence, _resampling(data, stats),
     )  # fmt: skip
 
 
@@ -169,7 +169,7 @@ def report_digest(scored: SparkScored, data: SparkData, stats: Statistics) -> st
     """The key of one model's report."""
     return content_key(
         "spark-report", data.fingerprint, data.target, repr(data.pos_label), data.weight,
-        scored.path, scored.kind, stats.threshold, stats.confidence,
+        scored.path, scored.kind, stats.threshold, stats.confidence, _resampling(data, stats),
     )  # fmt: skip
 
 
@@ -181,3 +181,8 @@ def rows_digest(
         "spark-disagreements", data.fingerprint, data.target, repr(data.pos_label),
         [s.path for s in scored], float(threshold), limit,
     )  # fmt: skip
+
+
+def _resampling(data: SparkData, stats: Statistics) -> tuple[int, int] | None:
+    """What a result of weighted rows also depends on: the bootstrap's size and seed."""
+    return None if data.weight is None else (stats.n_boot, stats.seed)
