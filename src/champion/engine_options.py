@@ -60,13 +60,16 @@ class EngineOptions:
 
 
 def score_store_root(
-    engine: EngineOptions, shared_cache: str | None, cache_dir: Path | None
+    engine: EngineOptions,
+    shared_cache: str | None,
+    cache_dir: Path | None,
+    master: str | None = None,
 ) -> str:
     """Where Spark keeps the models' scores (Parquet), the same place for the command line and
     the dashboard so that each reads the other's: under the shared cache prefix when one is
     named (s3:// read as s3a://, Hadoop's S3 client), else under the local cache folder, which
     only a session on this machine (local[N], or a Spark Connect server here) shares between
-    its executors."""
+    its executors. master: the running session's master URL when known."""
     from champion.cache import default_cache_dir
 
     if shared_cache:
@@ -78,8 +81,8 @@ def score_store_root(
 
     if engine.remote is not None:
         on_cluster = not remote_on_this_machine(engine.remote)
-    else:
-        on_cluster = not engine.master.startswith("local")
+    else:  # master: the session's own, when known (spark-submit's --master decides then)
+        on_cluster = not (master or engine.master).startswith("local")
     if on_cluster:
         raise DataError(
             "--engine spark on a cluster keeps the models' scores on storage every executor "

@@ -20,11 +20,12 @@ if TYPE_CHECKING:
     from champion.workspace.spark import SparkData, SparkWorkspace
 
 
-def store_root(scoring: ScoringOptions, engine: EngineOptions) -> str:
-    """Where Spark keeps the models' scores (champion.engine_options.score_store_root)."""
+def store_root(scoring: ScoringOptions, engine: EngineOptions, master: str | None = None) -> str:
+    """Where Spark keeps the models' scores (champion.engine_options.score_store_root; master:
+    the running session's)."""
     from champion.engine_options import score_store_root
 
-    return score_store_root(engine, scoring.shared_cache, scoring.cache_dir)
+    return score_store_root(engine, scoring.shared_cache, scoring.cache_dir, master)
 
 
 @contextmanager
@@ -35,6 +36,7 @@ def spark_workspace(scoring: ScoringOptions, engine: EngineOptions) -> Iterator[
     from champion.models import MlflowRegistry
     from champion.options import require_tracking_uri
     from champion.spark.scoring import ParquetScores
+    from champion.spark.session import session_master
     from champion.workspace.results import ResultStore
     from champion.workspace.spark import SparkWorkspace
 
@@ -42,10 +44,11 @@ def spark_workspace(scoring: ScoringOptions, engine: EngineOptions) -> Iterator[
     session = engine.session()
     results = None if scoring.no_cache else ResultStore(scoring.cache().root)
     with tempfile.TemporaryDirectory(prefix="champion-spark-scores-") as scratch:
+        master = session_master(session)
         if scoring.no_cache:  # a temporary folder of this machine: only a Spark here reads it
-            root = score_store_root(engine, None, Path(scratch))
+            root = score_store_root(engine, None, Path(scratch), master)
         else:
-            root = store_root(scoring, engine)
+            root = store_root(scoring, engine, master)
         store = ParquetScores(root)
         yield SparkWorkspace(registry, session, store, scoring.policy(), results)
 

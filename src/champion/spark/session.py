@@ -42,6 +42,11 @@ def require_pyspark() -> ModuleType:
         import pyspark
     except ImportError as exc:
         raise SparkUnavailable(f"pyspark is not installed ({exc}). {INSTALL}") from exc
+    # pyspark 4 warns on every pandas conversion that it does not fully support pandas 3;
+    # champion's Spark tests run with the pandas it installs, and under spark-submit these
+    # warnings would land in the command's output (a JSON document, a table)
+    warnings.filterwarnings("ignore", "PySpark does not yet fully support pandas", FutureWarning)
+    warnings.filterwarnings("ignore", "The copy keyword is deprecated", module="pyspark")
     return pyspark
 
 
@@ -133,7 +138,8 @@ def spark_session(
 ) -> SparkSession:
     """The session champion's commands run Spark jobs in: a Spark Connect session when remote
     (sc://HOST:PORT, e.g. Databricks Connect or a Spark Connect server; "local" starts one on
-    this machine), a local one for local / local[N] / local[*] masters (see local_session), else
+    this machine); under spark-submit, the session it configured (master is then spark-submit's
+    --master); a local one for local / local[N] / local[*] masters (see local_session), else
     a session on the cluster manager at master (spark://, yarn, k8s://) with conf applied.
 
     Raises SparkUnavailable when pyspark, its Connect client or Java is missing or the session
@@ -145,6 +151,11 @@ def spark_session(
     if remote:
         return _connect_session(remote, dict(conf or {}))
     settings = {"spark.app.name": "champion", **dict(conf or {})}
+    if submitted():  # spark-submit's master and settings apply; --spark-conf adds to them
+        builder = SparkSession.builder
+        for key, value in dict(conf or {}).items():
+            builder = builder.config(key, value)
+        return builder.getOrCreate()
     if master == "local" or master.startswith("local["):
         return local_session(master, settings)
     require_java()
@@ -158,6 +169,20 @@ def spark_session(
             f"no Spark session at {master} ({exc}). Check the address, and that this machine "
             "can reach it."
         ) from exc
+
+
+def submitted() -> bool:
+    """Whether this process runs under spark-submit, which started the JVM and holds the
+    session's master and settings (it hands the gateway's port to Python)."""
+    return "PYSPARK_GATEWAY_PORT" in os.environ
+
+
+def session_master(session: SparkSession) -> str | None:
+    """The master URL a classic session runs on (local[2], yarn, spark://...), None over
+    Spark Connect (the server's business)."""
+    if type(session).__module__.startswith("pyspark.sql.connect"):
+        return None
+    return str(session.sparkContext.master)
 
 
 def remote_on_this_machine(remote: str) -> bool:
