@@ -133,6 +133,18 @@ def compare_predictions(
         raise DataError(message) from err
 
 
+def require_one_source(model_uris: tuple[str, ...], predictions: str | None) -> None:
+    """DataError unless the models come either from MODEL_URIs or from --predictions (compare
+    and report, either engine)."""
+    if predictions and model_uris:
+        raise DataError("give either MODEL_URIs (with --data) or --predictions, not both.")
+    if not predictions and not model_uris:
+        raise DataError(
+            "name the models to compare (e.g. models:/titanic/1 models:/titanic/2) with "
+            "--data, or give --predictions FILE with --score NAME=COL."
+        )
+
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -197,8 +209,7 @@ def compare(
             model_uris, predictions, score_options, baseline, data, stats, scoring, engine
         )
     elif predictions:
-        if model_uris:
-            raise DataError("give either MODEL_URIs (with --data) or --predictions, not both.")
+        require_one_source(model_uris, predictions)
         patterns = class_patterns(parse_scores(score_options)) if score_options else None
         if patterns is not None:
             multiclass.refuse_operating_points(points)
@@ -212,11 +223,7 @@ def compare(
         columns = parse_scores(score_options)
         matched = points.of_predictions(predictions, columns, result.baseline, data, stats)
     else:
-        if not model_uris:
-            raise DataError(
-                "name the models to compare (e.g. models:/titanic/1 models:/titanic/2) with "
-                "--data, or give --predictions FILE with --score NAME=COL."
-            )
+        require_one_source(model_uris, predictions)
         dataset = data.load(scoring.tracking_uri)
         if dataset.classes is not None:
             multiclass.refuse_operating_points(points)
@@ -269,21 +276,17 @@ def on_spark(
     engine: EngineOptions,
 ) -> tuple[Comparison, dict[str, Any], dict[str, Any]]:
     """(comparison, scored models, what --format json adds) with --engine spark."""
+    require_one_source(model_uris, predictions)
     if predictions:
-        if model_uris:
-            raise DataError("give either MODEL_URIs (with --data) or --predictions, not both.")
         if not score_options:
             raise DataError("--predictions needs --score NAME=COL for each model (at least one).")
         columns = parse_scores(score_options)
         if class_patterns(columns) is not None:
             raise DataError("--engine spark compares binary classifiers; multiclass comes later.")
-        found = spark_cmd.compare_predictions(predictions, columns, baseline, data, stats, engine)
-        return found, {}, {}
-    if not model_uris:
-        raise DataError(
-            "name the models to compare (e.g. models:/titanic/1 models:/titanic/2) with "
-            "--data, or give --predictions FILE with --score NAME=COL."
+        found, _ = spark_cmd.compare_predictions(
+            predictions, columns, baseline, data, stats, engine
         )
+        return found, {}, {}
     return spark_cmd.compare_models(model_uris, baseline, data, stats, scoring, engine)
 
 

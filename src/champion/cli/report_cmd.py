@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import click
 
 from champion.cli import spark_cmd
-from champion.cli.compare_cmd import models_options
+from champion.cli.compare_cmd import models_options, require_one_source
 from champion.cli.compare_gate import gate_lines, gate_options, judge, raise_if_refused
 from champion.cli.report_inputs import (
     Gathered,
@@ -162,15 +162,10 @@ def report(
             )
         )
     elif predictions:
-        if model_uris:
-            raise DataError("give either MODEL_URIs (with --data) or --predictions, not both.")
+        require_one_source(model_uris, predictions)
         found = from_predictions(predictions, score_options, baseline, data, stats, slicing)
     else:
-        if not model_uris:
-            raise DataError(
-                "name the models to compare (e.g. models:/titanic/1 models:/titanic/2) with "
-                "--data, or give --predictions FILE with --score NAME=COL."
-            )
+        require_one_source(model_uris, predictions)
         ui = ui_address(mlflow_ui, scoring.tracking_uri)
         found = from_registry(model_uris, baseline, data, stats, scoring, slicing, ui, quiet)
     cmp = found.comparison

@@ -96,27 +96,29 @@ def compare_predictions(
     data: DataOptions,
     stats: Statistics,
     engine: EngineOptions,
-) -> Comparison:
-    """The comparison of stored score columns of a Parquet table, read by Spark."""
+) -> tuple[Comparison, SparkData]:
+    """The comparison of stored score columns of a Parquet table, read by Spark, and the
+    table as a test set (its summary and class balance for a decision record)."""
     from champion.spark import compare_frame
     from champion.spark.aggregate import typed_label
     from champion.spark.rows import read_test_set
-    from champion.workspace.spark import refuse_bootstrap
+    from champion.workspace.spark import SparkData, refuse_bootstrap
 
     if not data.target:
         raise DataError("--predictions needs --target COL, the column of the true labels.")
     refuse_bootstrap(stats)
-    session = engine.session()
-    rows = read_test_set(session, path, row_id=engine.row_id)
-    return compare_frame(
+    rows = read_test_set(engine.session(), path, row_id=engine.row_id)
+    table = SparkData(rows, data.target, typed_label(rows.frame, data.target, data.pos_label))
+    found = compare_frame(
         rows.frame,
         data.target,
         score_columns,
         baseline=baseline,
-        pos_label=typed_label(rows.frame, data.target, data.pos_label),
+        pos_label=table.pos_label,
         threshold=stats.threshold,
         confidence=stats.confidence,
     )
+    return found, table
 
 
 def refuse_points(points: Any) -> None:
@@ -141,35 +143,17 @@ def report_inputs(
 ) -> tuple[Comparison, DatasetInfo, dict[str, Any]]:
     """``report --engine spark``: the comparison, the test set's summary and the record's other
     fields (the models as the registry describes them; no slices on Spark yet)."""
-    from champion.cli.compare_cmd import parse_scores
+    from champion.cli.compare_cmd import parse_scores, require_one_source
     from champion.reports.collect import prediction_models, registered_models
     from champion.reports.record import DatasetInfo
-    from champion.spark.aggregate import label_balance, typed_label
-    from champion.spark.rows import read_test_set
     from champion.workspace.spark import scored_summary
 
+    require_one_source(model_uris, predictions)
     if predictions:
-        if model_uris:
-            raise DataError("give either MODEL_URIs (with --data) or --predictions, not both.")
         columns = parse_scores(score_options)
-        cmp = compare_predictions(predictions, columns, baseline, data, stats, engine)
-        rows = read_test_set(engine.session(), predictions, row_id=engine.row_id)
-        target = str(data.target)
-        summary = {
-            "source": predictions,
-            "rows": rows.n,
-            "target": target,
-            "fingerprint": rows.fingerprint,
-            "engine": "spark",
-        }
-        label = typed_label(rows.frame, target, data.pos_label)
-        info = DatasetInfo(summary, label, label_balance(rows.frame, target))
+        cmp, table = compare_predictions(predictions, columns, baseline, data, stats, engine)
+        info = DatasetInfo(table.summary(), table.pos_label, table.class_balance())
         return cmp, info, {"models": prediction_models(columns)}
-    if not model_uris:
-        raise DataError(
-            "name the models to compare (e.g. models:/titanic/1 models:/titanic/2) with "
-            "--data, or give --predictions FILE with --score NAME=COL."
-        )
     with spark_workspace(scoring, engine) as workspace:
         dataset = spark_data(workspace, data, engine)
         cmp, scored = workspace.compare(list(model_uris), dataset, stats, baseline)
