@@ -248,9 +248,13 @@ class DashboardBackend:
         champion = self.model().aliases.get(CHAMPION_ALIAS)
         return champion if champion is not None and champion in ready else ready[0]
 
+    def is_ready(self, version: str) -> bool:
+        """Whether the version's scores are at hand (else their scoring is started)."""
+        return self.scored(version) is not None
+
     def ready_and_baseline(self, versions: Sequence[str]) -> tuple[list[str], tuple[str, ...]]:
         """The scored versions, baseline first (empty when none is), and the pending ones."""
-        ready = [v for v in versions if self.scored(v) is not None]
+        ready = [v for v in versions if self.is_ready(v)]
         pending = tuple(v for v in versions if v not in ready)
         if not ready:
             return [], pending

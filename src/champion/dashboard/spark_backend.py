@@ -202,14 +202,9 @@ class SparkDashboardBackend(DashboardBackend):
             self._submit(("scoring", version), lambda: self._score(version))
         return report
 
-    def ready_and_baseline(self, versions: Sequence[str]) -> tuple[list[str], tuple[str, ...]]:
-        """The ready versions, baseline first (empty when none is), and the pending ones."""
-        ready = [v for v in versions if self.version_scores(v) is not None]
-        pending = tuple(v for v in versions if v not in ready)
-        if not ready:
-            return [], pending
-        baseline = self.baseline_of(ready)
-        return [baseline, *(v for v in ready if v != baseline)], pending
+    def is_ready(self, version: str) -> bool:
+        """Whether the version is scored on Spark and its report kept (else that starts)."""
+        return self.version_scores(version) is not None
 
     def _known(self, versions: Sequence[str]) -> dict[str, SparkScored]:
         """The ready versions' scores by URI, in order (a version once)."""
