@@ -91,7 +91,19 @@ def alert(error: ChampionError | str, color: str = "danger") -> dbc.Alert:
     return dbc.Alert(str(error), color=color, className="mb-2")
 
 
-def pending_alert(pending: tuple[str, ...], lang: str) -> list[dbc.Alert]:
+def waiting_alert(what: str, text: str, alert_id: str | None = None) -> html.Div:
+    """An info alert saying work runs in the background and the page updates when done,
+    wrapped in ids.waiting(what): the activity poll keeps running while it is shown, so the
+    page is told when the work it started is done, even when that work was started after
+    the poll's last look found nothing running."""
+    shown = dbc.Alert(text, color="info", className="mb-2")
+    if alert_id is not None:
+        shown.id = alert_id
+    return html.Div(shown, id=ids.waiting(what))
+
+
+def pending_alert(pending: tuple[str, ...], lang: str) -> list[html.Div]:
+    """The versions still being scored in the background."""
     if not pending:
         return []
     names = ", ".join(version_label(v, lang) for v in pending)
@@ -100,7 +112,7 @@ def pending_alert(pending: tuple[str, ...], lang: str) -> list[dbc.Alert]:
         if lang != "ja"
         else f"{names}: テストセットで採点中です。完了すると自動で更新されます。"
     )
-    return [dbc.Alert(text, color="info", className="mb-2")]
+    return [waiting_alert("scoring", text)]
 
 
 def computing_alert(challengers: tuple[str, ...], baseline: str | None, lang: str) -> list[Any]:
@@ -115,7 +127,7 @@ def computing_alert(challengers: tuple[str, ...], baseline: str | None, lang: st
         if lang != "ja"
         else f"{names} と {base} の対応のある比較を計算中です。完了すると自動で更新されます。"
     )
-    return [dbc.Alert(text, color="info", className="mb-2", id=ids.COMPUTING_ALERT)]
+    return [waiting_alert("pair", text, ids.COMPUTING_ALERT)]
 
 
 TONE_CLASSES = {

@@ -15,6 +15,7 @@ PICKER_LABEL = "model-picker-label"
 ALERTS = "alerts"
 JOBS_POLL = "jobs-poll"
 JOBS_STATUS = "jobs-status"
+WAITING = "waiting"
 
 # overview
 VERDICT = "overview-verdict"
@@ -218,3 +219,16 @@ def spark_notes() -> dict[str, object]:
     from dash import ALL
 
     return {"type": SPARK_NOTE, "key": ALL}
+
+
+def waiting(what: str) -> dict[str, str]:
+    """The wrapper of a notice that says "the page updates when done" (what: "scoring",
+    "pair", "rows", "classes"): while one is shown, the activity poll keeps running."""
+    return {"type": WAITING, "what": what}
+
+
+def waitings() -> dict[str, object]:
+    """Every such notice on the page (a pattern-matching input of the activity poll)."""
+    from dash import ALL
+
+    return {"type": WAITING, "what": ALL}

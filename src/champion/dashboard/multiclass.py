@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from champion.dashboard.backend import DashboardBackend
-from champion.dashboard.components import alert, pending_alert
+from champion.dashboard.components import pending_alert, waiting_alert
 from champion.dashboard.views import Prepared
 from champion.data import EvalDataset
 from champion.errors import ChampionError
@@ -158,5 +158,5 @@ def computing_notice(found: Prepared[Any], lang: str) -> list[Any]:
     if found.value is None and found.computing:
         names = {found.baseline or "", *found.computing} - {""}
         listed = ", ".join(version_label(v, lang) for v in sorted(names, key=int))
-        shown.append(alert(t("mc.ui.computing", lang, versions=listed), "info"))
+        shown.append(waiting_alert("classes", t("mc.ui.computing", lang, versions=listed)))
     return shown

@@ -168,13 +168,26 @@ DROPDOWN_LABELS = (
 
 
 def show_jobs(
-    _n: int | None, versions: list[str] | None, lang: str | None = None
+    _n: int | None,
+    versions: list[str] | None,
+    lang: str | None = None,
+    waiting: list[Any] | None = None,
 ) -> tuple[str, bool]:
     """Scoring and comparisons of the selected versions on this host (every worker reads the
-    same records); polling stops when nothing is running."""
+    same records); polling stops when nothing is running and the page waits for nothing
+    (waiting: the ids of its "updates when done" notices, see keep_polling). Each poll
+    makes the pages look again, even when its text is unchanged."""
     activity = backend().activity(versions or [])
     text = " · ".join(activity_text(a, lang or "en") for a in activity)
-    return text, not any(a.running for a in activity)
+    return text, not waiting and not any(a.running for a in activity)
+
+
+def keep_polling(waiting: list[Any]) -> Any:
+    """Restart the activity poll when a page shows a notice that it waits for background work
+    (waiting: their ids). show_jobs cannot see that itself: the page asked for the work in
+    the update its own last poll triggered, and Dash does not call a callback again from the
+    chain it started."""
+    return False if waiting else dash.no_update
 
 
 def activity_text(a: Activity, lang: str = "en") -> str:
@@ -275,7 +288,13 @@ def register(app: dash.Dash, mode: str = BINARY) -> None:
         Input(ids.JOBS_POLL, "n_intervals"),
         Input(ids.VERSIONS_STORE, "data"),
         Input(ids.LANG_STORE, "data"),
+        State(ids.waitings(), "id"),
     )(show_jobs)
+    app.callback(
+        Output(ids.JOBS_POLL, "disabled", allow_duplicate=True),
+        Input(ids.waitings(), "id"),
+        prevent_initial_call=True,
+    )(keep_polling)
     app.callback(
         Output(ids.USER_BOX, "children"),
         Input(ids.URL, "pathname"),

@@ -24,6 +24,7 @@ from champion.dashboard.components import (
     pending_alert,
     send_csv,
     threshold_of,
+    waiting_alert,
 )
 from champion.dashboard.context import backend
 from champion.dashboard.spark_backend import SPARK_CSV_ROWS
@@ -153,7 +154,7 @@ def update(
             return notice, None, "", [], []
         found = disagreeing(ordered[0], str(challenger), threshold, lang)
     except Computing as wait:  # the rows are found in the background (a Spark-scored test set)
-        return alert(wait, "info"), None, "", [], []
+        return waiting_alert("rows", str(wait)), None, "", [], []
     except ChampionError as err:
         return alert(err), None, "", [], []
     table, count = agreement_table(found, lang), count_text(found, lang)
