@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
 DEMO_STAMP := $(VENV)/.installed-demo
 
-.PHONY: demo demo-penguins test lint typecheck unit dist browser postgres java bench clean
+.PHONY: demo demo-penguins test lint typecheck unit dist browser postgres java spark-s3 bench clean
 
 # the version is read from src/champion/__init__.py when installing: a new one reinstalls
 $(STAMP): pyproject.toml src/champion/__init__.py
@@ -53,9 +53,14 @@ postgres:
 java:
 	bash scripts/install-java.sh
 
+# Hadoop's S3A jars for the Spark object-storage tests (tests/spark/test_spark_object_storage.py),
+# into $(VENV)/spark-jars: taken with pip from PyPI (see the script; Maven is not reachable).
+spark-s3: $(STAMP)
+	bash scripts/install-spark-s3.sh $(BIN)/python $(VENV)/spark-jars
+
 # The suite as on a fresh machine (COLUMNS unset: rich lays out for 80 columns, whatever the
 # terminal make runs in), then the command-line tests again on a 40-column terminal.
-unit: $(STAMP) browser postgres java
+unit: $(STAMP) browser postgres java spark-s3
 	env -u COLUMNS -u LINES $(BIN)/pytest
 	env COLUMNS=40 $(BIN)/pytest -m cli tests/unit
 

@@ -17,20 +17,16 @@ import socket
 import subprocess
 import sys
 import time
-import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-import numpy as np
-import pandas as pd
 import pytest
-from click.testing import CliRunner
 
-from champion.cli.main import champion as cli
 from champion.spark.scoring import ParquetScores
 
+from .registry import RUN_TIMEOUT, Setup, champion_json, in_memory, run, two_versions
 from .support import _close
 
 if TYPE_CHECKING:
@@ -38,71 +34,15 @@ if TYPE_CHECKING:
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
 
-FEATURES = ["age", "fare", "income", "visits"]
 MODEL = "connect-model"
 ROWS = 3000
 SERVER_START = 240.0  # seconds the server may take to listen (a busy 2-core machine)
-RUN_TIMEOUT = 600  # seconds a champion subprocess may take
-
-
-@dataclass(frozen=True)
-class Setup:
-    tracking_uri: str
-    data: Path  # a folder of two Parquet files, ROWS rows
-    predictions: Path  # one Parquet file: labels and two models' scores
-    cache: Path
-
-
-def _rows(n: int, seed: int) -> pd.DataFrame:
-    rng = np.random.default_rng(seed)
-    x = rng.normal(size=(n, 4))
-    logit = 0.9 * x[:, 0] - 0.6 * x[:, 1] + 0.3 * x[:, 2] * x[:, 3] + rng.normal(size=n)
-    frame = pd.DataFrame(dict(zip(FEATURES, x.T, strict=True)))
-    frame["visits"] = np.round(frame["visits"] * 3)  # a coarse feature: ties in the scores
-    frame["y"] = (logit > 0.4).astype("int64")
-    return frame
 
 
 @pytest.fixture(scope="module")
 def setup(tmp_path_factory: pytest.TempPathFactory) -> Setup:
-    """Two versions of MODEL in a sqlite store (logistic regressions on two and on four
-    features), a test set of ROWS rows in two Parquet files, and a predictions table."""
-    import mlflow
-    from mlflow.models import infer_signature
-    from sklearn.linear_model import LogisticRegression
-
-    root = tmp_path_factory.mktemp("spark-connect")
-    uri = f"sqlite:///{root / 'mlflow.db'}"
-    train = _rows(2000, seed=1)
-    client = mlflow.MlflowClient(tracking_uri=uri, registry_uri=uri)
-    experiment = client.create_experiment("connect", artifact_location=(root / "art").as_uri())
-    mlflow.set_tracking_uri(uri)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        for columns in (FEATURES[:2], FEATURES):
-            x = train[columns]
-            fitted = LogisticRegression(max_iter=1000).fit(x, train["y"])
-            signature = infer_signature(x, fitted.predict_proba(x)[:, 1])
-            with mlflow.start_run(experiment_id=experiment):
-                info = mlflow.sklearn.log_model(fitted, name="model", signature=signature)
-            mlflow.register_model(info.model_uri, MODEL, await_registration_for=0)
-    mlflow.set_tracking_uri(None)  # type: ignore[arg-type]
-    data = root / "test-set"
-    data.mkdir()
-    test = _rows(ROWS, seed=2)
-    test.iloc[: ROWS // 2].to_parquet(data / "part-0.parquet", index=False)
-    test.iloc[ROWS // 2 :].to_parquet(data / "part-1.parquet", index=False)
-    rng = np.random.default_rng(11)
-    signal_ = test["y"].to_numpy() + rng.normal(size=ROWS)
-    predictions = root / "predictions.parquet"
-    pd.DataFrame(
-        {
-            "y": test["y"],
-            "a": np.round(1 / (1 + np.exp(-0.6 * signal_)), 3),
-            "b": 1 / (1 + np.exp(-(signal_ + 0.5 * rng.normal(size=ROWS)))),
-        }
-    ).to_parquet(predictions, index=False)
-    return Setup(uri, data, predictions, root / "cache")
+    """Two versions of MODEL, a test set of ROWS rows and a predictions table (registry.py)."""
+    return two_versions(tmp_path_factory.mktemp("spark-connect"), MODEL, ROWS)
 
 
 def _free_port() -> int:
@@ -200,45 +140,19 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
             continue
 
 
-def _run(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    """champion run in a fresh Python."""
-    return subprocess.run(
-        [sys.executable, "-m", "champion", *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=RUN_TIMEOUT,
-        check=False,
-    )
-
-
-def _champion(*args: str | Path) -> dict[str, Any]:
-    """champion's --format json answer, run in a fresh Python."""
-    found = _run(*args)
-    assert found.returncode == 0, found.stderr[-4000:]
-    answer: dict[str, Any] = json.loads(found.stdout)
-    return answer
-
-
-def _in_memory(*args: str | Path) -> dict[str, Any]:
-    result = CliRunner().invoke(cli, [str(a) for a in args])
-    assert result.exit_code == 0, result.output
-    answer: dict[str, Any] = json.loads(result.output)
-    return answer
-
-
 def test_predictions_over_connect_equal_memory(server: str, setup: Setup) -> None:
     args: list[str | Path] = [
         "compare", "--predictions", setup.predictions, "--score", "a=a", "--score", "b=b",
         "--target", "y", "--ci", "analytic", "--format", "json",
     ]  # fmt: skip
-    in_memory = _in_memory(*args)
-    over_connect = _champion(*args, "--engine", "spark", "--spark-remote", server)
-    assert over_connect["n"] == in_memory["n"] == ROWS
-    _close(over_connect["comparisons"], in_memory["comparisons"], "comparisons")
-    _close(over_connect["models"], in_memory["models"], "models")
+    memory = in_memory(*args)
+    over_connect = champion_json(*args, "--engine", "spark", "--spark-remote", server)
+    assert over_connect["n"] == memory["n"] == ROWS
+    _close(over_connect["comparisons"], memory["comparisons"], "comparisons")
+    _close(over_connect["models"], memory["models"], "models")
     missing = [str(a) for a in args]
     missing[2] = str(setup.predictions.parent / "nowhere.parquet")
-    refused = _run(*missing, "--engine", "spark", "--spark-remote", server)
+    refused = run(*missing, "--engine", "spark", "--spark-remote", server)
     assert refused.returncode == 2, refused.stderr[-4000:]
     assert "there is no test set at" in refused.stderr
     assert "nowhere.parquet" in refused.stderr
@@ -268,12 +182,12 @@ def test_registered_versions_over_connect_equal_memory(server: str, setup: Setup
         "--target", "y", "--ci", "analytic", "--tracking-uri", setup.tracking_uri,
         "--format", "json",
     ]  # fmt: skip
-    in_memory = _in_memory(*args, "--cache-dir", setup.cache)
+    memory = in_memory(*args, "--cache-dir", setup.cache)
     # --no-cache: the command keeps the scores in a temporary folder of this machine
-    over_connect = _champion(*args, "--engine", "spark", "--spark-remote", server, "--no-cache")
-    assert over_connect["baseline"] == in_memory["baseline"] == f"models:/{MODEL}/1"
-    _close(over_connect["comparisons"], in_memory["comparisons"], "comparisons")
-    _close(over_connect["models"], in_memory["models"], "models")
+    over_connect = champion_json(*args, "--engine", "spark", "--spark-remote", server, "--no-cache")
+    assert over_connect["baseline"] == memory["baseline"] == f"models:/{MODEL}/1"
+    _close(over_connect["comparisons"], memory["comparisons"], "comparisons")
+    _close(over_connect["models"], memory["models"], "models")
     scored = over_connect["scored"][f"models:/{MODEL}/2"]
     assert (scored["kind"], scored["from_cache"]) == ("probability", False)
 
@@ -326,11 +240,11 @@ def test_the_score_store_over_connect(
     assert first["from_cache"] == dict.fromkeys(uris, False)
     assert second["from_cache"] == dict.fromkeys(uris, True)  # read back from the store
     _close(second["comparisons"], first["comparisons"], "again")
-    in_memory = _in_memory(
+    memory = in_memory(
         "compare", *uris, "--data", setup.data, "--target", "y", "--ci", "analytic",
         "--tracking-uri", setup.tracking_uri, "--cache-dir", setup.cache, "--format", "json",
     )  # fmt: skip
-    _close(first["comparisons"], in_memory["comparisons"], "comparisons")
+    _close(first["comparisons"], memory["comparisons"], "comparisons")
     # the layout written over Connect (parts, Spark's _SUCCESS, the description as a one-line
     # JSON dataset with its own _SUCCESS) is one a classic session reads as well
     store = ParquetScores(root)
