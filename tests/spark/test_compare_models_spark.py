@@ -126,9 +126,6 @@ def test_evaluate_on_spark_equals_memory(spark: SparkSession, setup: Setup) -> N
     in_memory = _json(run(setup, *args, "--format", "json"))
     _close(on_spark["models"], in_memory["models"], "models")
     assert on_spark["dataset"]["engine"] == "spark"
-    refused = run(setup, *args, "--engine", "spark", "--log")
-    assert refused.exit_code == 2
-    assert "--log is not available with --engine spark" in refused.output
 
 
 @pytest.mark.slow

@@ -11,7 +11,6 @@ from champion.cli.common import echo_json
 from champion.cli.progress import scoring_progress
 from champion.cli.render import print_comparison, print_scored
 from champion.engine_options import EngineOptions, engine_options
-from champion.errors import DataError
 from champion.evaluation import Comparison
 from champion.options import (
     DataOptions,
@@ -25,6 +24,7 @@ from champion.options import (
 from champion.presentation import comparison_markdown
 
 if TYPE_CHECKING:
+    from champion.cli.spark_cmd import SparkInputs
     from champion.data import EvalDataset
     from champion.evaluation.multiclass import MulticlassComparison
     from champion.models.tracking import RunArtifacts
@@ -101,25 +101,61 @@ def evaluate_on_spark(
     log_run: bool,
     out: OutputOptions,
 ) -> None:
-    """``evaluate --engine spark``: the model scored and evaluated on the cluster."""
-    from champion.cli.spark_cmd import compare_models
+    """``evaluate --engine spark``: the model scored and evaluated on the cluster; with --log,
+    a run as the in-memory engine logs it, whose dataset input names the test set (its path,
+    rows, fingerprint and column types) instead of holding its rows."""
+    from champion.cli import spark_cmd
+    from champion.cli.report_inputs import ui_address
+    from champion.options import require_tracking_uri
 
+    run_id = None
     if log_run:
-        raise DataError(
-            "--log is not available with --engine spark yet (it logs the test set's rows as "
-            "the run's dataset input); log a report instead: champion report MODEL_URI "
-            "--engine spark --output report.html --log."
+        tracking_uri = require_tracking_uri(scoring.tracking_uri)
+        found = spark_cmd.registry_inputs(
+            (model_uri,), model_uri, data, stats, scoring, engine, ui_address(None, tracking_uri)
         )
-    found, scored, extra = compare_models((model_uri,), model_uri, data, stats, scoring, engine)
-    report = found.models[model_uri]
+        cmp, summary, scored = found.comparison, found.dataset.summary, found.scored
+        run_id = _log_spark(tracking_uri, found)
+    else:
+        cmp, scored, extra = spark_cmd.compare_models(
+            (model_uri,), model_uri, data, stats, scoring, engine
+        )
+        summary = extra["dataset"]
+    report = cmp.models[model_uri]
     if out.format == "json":
-        echo_json({**report.to_dict(), "dataset": extra["dataset"], "run_id": None})
-    elif out.format == "markdown":
-        click.echo(comparison_markdown(found), nl=False)
+        echo_json({**report.to_dict(), "dataset": summary, "run_id": run_id})
+        return
+    if out.format == "markdown":
+        click.echo(comparison_markdown(cmp), nl=False)
     else:
         console = Console(highlight=False)
-        print_scored(scored, extra["dataset"], console)
-        print_comparison(found, console)
+        print_scored(scored, summary, console)
+        print_comparison(cmp, console)
+    if run_id:
+        click.echo(f"logged evaluation run {run_id}")
+
+
+def _log_spark(tracking_uri: str, found: SparkInputs) -> str:
+    """The evaluation on Spark as an MLflow run (figures and the decision record included)."""
+    from champion.models.tracking import RunArtifacts, log_evaluation
+    from champion.reports.collect import new_record
+    from champion.reports.logged import evaluation_artifacts, figures_available
+    from champion.workspace.records import spark_evaluation_record, spark_schema
+
+    cmp = found.comparison
+    uri = cmp.baseline
+    record = spark_evaluation_record(
+        cmp.models[uri],
+        found.dataset.summary,
+        found.fields["scored"][uri],
+        spark_schema(found.column_types),
+    )
+    artifacts = RunArtifacts()
+    if figures_available():
+        fields = dict(found.fields)
+        decision = new_record(cmp, found.dataset, fields.pop("models"), None, **fields)
+        artifacts = evaluation_artifacts(decision)
+    return log_evaluation(tracking_uri, found.scored[uri].resolved, record, artifacts=artifacts)
 
 
 def evaluate_multiclass(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
     from champion.reports.record import DatasetInfo
     from champion.workspace import Statistics
     from champion.workspace.spark import SparkData, SparkWorkspace
+    from champion.workspace.spark_scores import SparkScored
 
 
 def store_root(scoring: ScoringOptions, engine: EngineOptions, master: str | None = None) -> str:
@@ -144,9 +146,8 @@ def report_inputs(
     """``report --engine spark``: the comparison, the test set's summary and the record's other
     fields (the models as the registry describes them; no slices on Spark yet)."""
     from champion.cli.compare_cmd import parse_scores, require_one_source
-    from champion.reports.collect import prediction_models, registered_models
+    from champion.reports.collect import prediction_models
     from champion.reports.record import DatasetInfo
-    from champion.workspace.spark import scored_summary
 
     require_one_source(model_uris, predictions)
     if predictions:
@@ -154,16 +155,50 @@ def report_inputs(
         cmp, table = compare_predictions(predictions, columns, baseline, data, stats, engine)
         info = DatasetInfo(table.summary(), table.pos_label, table.class_balance())
         return cmp, info, {"models": prediction_models(columns)}
+    found = registry_inputs(model_uris, baseline, data, stats, scoring, engine, ui)
+    return found.comparison, found.dataset, found.fields
+
+
+@dataclass(frozen=True)
+class SparkInputs:
+    """What a decision record (and ``evaluate --log``) needs of registered versions compared
+    on Spark: the comparison, the test set's summary, the record's other fields, each model's
+    scores (as the registry resolved it) and the test set's columns (name -> Spark SQL
+    type)."""
+
+    comparison: Comparison
+    dataset: DatasetInfo
+    fields: dict[str, Any]
+    scored: dict[str, SparkScored]
+    column_types: dict[str, str]
+
+
+def registry_inputs(
+    model_uris: tuple[str, ...],
+    baseline: str | None,
+    data: DataOptions,
+    stats: Statistics,
+    scoring: ScoringOptions,
+    engine: EngineOptions,
+    ui: str | None,
+) -> SparkInputs:
+    """Registered versions scored and compared on Spark, with what a record says of them."""
+    from champion.reports.collect import registered_models
+    from champion.reports.record import DatasetInfo
+    from champion.spark.rows import ROW_ID
+    from champion.workspace.spark import scored_summary
+
     with spark_workspace(scoring, engine) as workspace:
         dataset = spark_data(workspace, data, engine)
         cmp, scored = workspace.compare(list(model_uris), dataset, stats, baseline)
         ordered = {label: scored[label] for label in cmp.models}
         models, model, champion = registered_models(workspace, ordered, ui)
         info = DatasetInfo(dataset.summary(), dataset.pos_label, dataset.class_balance())
+        types = {name: kind for name, kind in dataset.rows.frame.dtypes if name != ROW_ID}
     fields = {
         "models": models,
         "registered_model": model,
         "champion": champion,
         "scored": scored_summary(scored),
     }
-    return cmp, info, fields
+    return SparkInputs(cmp, info, fields, dict(scored), types)

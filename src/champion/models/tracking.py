@@ -62,17 +62,29 @@ def figure_path(name: str) -> str:
 @dataclass(frozen=True)
 class EvaluationRecord:
     """What to log: metrics (name -> value, CI bounds as NAME_ci_low / NAME_ci_high), params,
-    the evaluated rows (features + target) and the full result as JSON-ready data."""
+    the evaluated rows (features + target) and the full result as JSON-ready data.
+
+    frame None: the rows stay where they are (a test set read by Spark, too large to log);
+    the run's dataset input then names them by their path (source), row count (rows),
+    fingerprint and column types (schema: column -> MLflow type name, "double", "long", ...;
+    None when a column's type has no MLflow name)."""
 
     metrics: Mapping[str, float]
     params: Mapping[str, str]
-    frame: pd.DataFrame
+    frame: pd.DataFrame | None
     target: str
     dataset_name: str
     dataset_source: str
     dataset_digest: str
     result: Mapping[str, Any]
     tags: Mapping[str, str] = field(default_factory=dict)
+    rows: int | None = None
+    schema: Mapping[str, str] | None = None
+
+    @property
+    def n(self) -> int:
+        """The number of rows evaluated."""
+        return len(self.frame) if self.frame is not None else int(self.rows or 0)
 
 
 @dataclass(frozen=True)
@@ -178,7 +190,6 @@ def _log(
     experiment: str,
     artifacts: RunArtifacts,
 ) -> str:
-    from mlflow.data.pandas_dataset import from_pandas
     from mlflow.entities import DatasetInput, InputTag, LoggedModelInput, Metric, Param, RunTag
     from mlflow.exceptions import MlflowException
 
@@ -205,16 +216,10 @@ def _log(
         )
         client.log_text(run_id, json.dumps(record.result, indent=1), ARTIFACT)
         _log_artifacts(client, run_id, artifacts)
-        dataset = from_pandas(
-            record.frame,
-            source=record.dataset_source,
-            targets=record.target,
-            name=record.dataset_name,
-            digest=record.dataset_digest[:36],
-        )
         inputs = [
             DatasetInput(
-                dataset._to_mlflow_entity(), tags=[InputTag("mlflow.data.context", "evaluation")]
+                _dataset(record)._to_mlflow_entity(),
+                tags=[InputTag("mlflow.data.context", "evaluation")],
             )
         ]
         models = [LoggedModelInput(model.model_id)] if model.model_id else None
@@ -223,6 +228,45 @@ def _log(
     except MlflowException as exc:
         raise _refused(tracking_uri, "the evaluation", exc) from exc
     return str(run_id)
+
+
+def _dataset(record: EvaluationRecord) -> Any:
+    """The run's dataset input: the rows themselves (MLflow's pandas dataset, its profile and
+    schema), or, without them, a metadata-only dataset whose source is the Spark path."""
+    if record.frame is not None:
+        from mlflow.data.pandas_dataset import from_pandas
+
+        return from_pandas(
+            record.frame,
+            source=record.dataset_source,
+            targets=record.target,
+            name=record.dataset_name,
+            digest=record.dataset_digest[:36],
+        )
+    from mlflow.data.meta_dataset import MetaDataset
+    from mlflow.data.spark_dataset_source import SparkDatasetSource
+    from mlflow.types import ColSpec, Schema
+
+    class RowsElsewhere(MetaDataset):
+        """MLflow's metadata-only dataset, with the row count as its profile (what MLflow's
+        own datasets give: the UI shows it)."""
+
+        @property
+        def profile(self) -> dict[str, int]:
+            return {"num_rows": record.n}
+
+        def to_dict(self) -> dict[str, str]:
+            return {**super().to_dict(), "profile": json.dumps(self.profile)}
+
+    schema = None
+    if record.schema is not None:
+        schema = Schema([ColSpec(kind, name) for name, kind in record.schema.items()])
+    return RowsElsewhere(
+        SparkDatasetSource(path=record.dataset_source),
+        name=record.dataset_name,
+        digest=record.dataset_digest[:36],
+        schema=schema,
+    )
 
 
 def _local_artifact_location(tracking_uri: str, experiment: str) -> str | None:
@@ -240,5 +284,5 @@ def _local_artifact_location(tracking_uri: str, experiment: str) -> str | None:
 def _note(model: ResolvedModel, record: EvaluationRecord) -> str:
     return (
         f"champion evaluation of {model.uri} on {record.dataset_name} "
-        f"({len(record.frame)} rows, fingerprint {record.dataset_digest[:12]})."
+        f"({record.n:,} rows, fingerprint {record.dataset_digest[:12]})."
     )

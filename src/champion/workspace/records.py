@@ -65,6 +65,76 @@ def multiclass_record(
     return _record(dataset, metrics, params, result)
 
 
+def spark_evaluation_record(
+    report: EvaluationReport,
+    dataset: Mapping[str, Any],
+    scores: Mapping[str, Any],
+    schema: Mapping[str, str] | None,
+) -> EvaluationRecord:
+    """What ``champion evaluate --engine spark --log`` writes: as evaluation_record, but the
+    rows stay on the cluster: the dataset input names the test set by its path, row count,
+    fingerprint and column types. dataset: SparkData.summary(); scores: the model's entry of
+    scored_summary; schema: column -> MLflow type name (spark_schema), or None."""
+    metrics = metric_values(report.metrics)
+    params = {
+        "threshold": str(report.threshold),
+        "confidence": str(report.confidence),
+        "n_boot": str(report.n_boot),
+        "random_state": str(report.random_state),
+        "pos_label": repr(dataset["pos_label"]),
+        "rows": str(dataset["rows"]),
+        "engine": "spark",
+    }
+    result = {
+        **report.to_dict(curves=True),
+        "dataset": dict(dataset),
+        "scores": {"kind": scores["kind"], "note": scores["note"], "table": scores["scores"]},
+    }
+    source = str(dataset["source"])
+    return EvaluationRecord(
+        metrics=metrics,
+        params=params,
+        frame=None,
+        target=str(dataset["target"]),
+        dataset_name=f"test set: {source}"[:500],
+        dataset_source=source,
+        dataset_digest=str(dataset["fingerprint"]),
+        result=result,
+        rows=int(dataset["rows"]),
+        schema=schema,
+    )
+
+
+#: Spark SQL type names -> MLflow's column types (mlflow.types.DataType)
+_MLFLOW_TYPES = {
+    "boolean": "boolean",
+    "tinyint": "integer",
+    "smallint": "integer",
+    "int": "integer",
+    "bigint": "long",
+    "float": "float",
+    "double": "double",
+    "string": "string",
+    "binary": "binary",
+    "date": "datetime",
+    "timestamp": "datetime",
+    "timestamp_ntz": "datetime",
+}
+
+
+def spark_schema(column_types: Mapping[str, str]) -> dict[str, str] | None:
+    """column -> Spark SQL type name ("bigint") as column -> MLflow type name ("long"); None
+    when a type has no MLflow name (a decimal, an array, a struct): a schema that left the
+    column out would misdescribe the test set."""
+    found = {}
+    for name, kind in column_types.items():
+        mapped = _MLFLOW_TYPES.get(kind)
+        if mapped is None:
+            return None
+        found[name] = mapped
+    return found
+
+
 def metric_values(estimates: Mapping[str, MetricEstimate]) -> dict[str, float]:
     """Each metric's value and CI bounds as MLflow metrics: roc_auc, roc_auc_ci_low, ... (the
     undefined ones left out)."""
