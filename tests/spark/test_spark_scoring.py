@@ -225,6 +225,9 @@ def test_missing_unreadable_and_delta_sources_are_data_errors(
         read_test_set(spark, str(tmp_path / "table"))
     with pytest.raises(DataError, match="unknown test-set format"):
         read_test_set(spark, str(tmp_path / "table"), fmt="csv")
+    # a session without Hadoop's S3 file system: what to add, and s3a:// for s3://
+    with pytest.raises(DataError, match=r"hadoop-aws.*give 's3a://bucket/test-set/'"):
+        read_test_set(spark, "s3://bucket/test-set/")
 
 
 # the score column and the store -------------------------------------------------------------

@@ -104,7 +104,10 @@ def hadoop_path(spark: SparkSession, uri: str) -> tuple[Any, Any]:
         fs = path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
     except Exception as exc:  # py4j wraps the JVM's IOException
         # getFileSystem fails when the session has no file system for the scheme
-        raise DataError(f"Spark cannot open {uri!r}: {_no_file_system(exc, True)}") from None
+        why = _no_file_system(exc, True)
+        if uri.startswith("s3://"):
+            why += f" Most Spark sessions read S3 as s3a://: give {'s3a://' + uri[5:]!r}."
+        raise DataError(f"Spark cannot open {uri!r}: {why}") from None
     return fs, path
 
 
