@@ -38,7 +38,7 @@ from champion.evaluation.counts import Confusion, count_by_threshold
 from champion.evaluation.criteria import Criterion, parse_criterion
 from champion.evaluation.estimates import optional
 from champion.evaluation.holdout import Split, choose_and_report
-from champion.evaluation.influence import paired_difference, standard_error
+from champion.evaluation.influence import paired_difference, paired_interval, standard_error
 from champion.evaluation.inputs import BoolArray, FloatArray, binary_labels, confidence_level
 from champion.evaluation.inputs import scores as validated_scores
 from champion.evaluation.inputs import weights as validated_weights
@@ -49,7 +49,7 @@ from champion.evaluation.operating_results import (
     PointEstimate,
 )
 from champion.evaluation.stats import wilson_interval, z_quantile
-from champion.evaluation.sweep import threshold_sweep
+from champion.evaluation.sweep import OperatingPoint, threshold_sweep
 
 __all__ = [
     "MatchedPoint",
@@ -106,17 +106,42 @@ def _reached_terms(criterion: Criterion, c: dict[str, FloatArray]) -> list[Term]
     return None
 
 
-def _value(terms: list[Term], weight: FloatArray | None) -> tuple[float, FloatArray | None]:
+def _mean(values: FloatArray, freq: FloatArray | None) -> float:
+    """The mean over rows: of values (n,), or of cells (c,) holding freq (c,) rows each."""
+    return float(np.mean(values)) if freq is None else float(np.dot(freq, values) / freq.sum())
+
+
+def _total(values: FloatArray, freq: FloatArray | None) -> float:
+    """The sum over rows (see _mean)."""
+    return float(values.sum()) if freq is None else float(np.dot(freq, values))
+
+
+def _se(psi: FloatArray, freq: FloatArray | None) -> float:
+    """standard_error of the influence values psi of rows (n,), or of cells (c,) holding freq
+    (c,) rows each: sqrt(sum of squares) / rows either way."""
+    if freq is None:
+        return standard_error(psi)
+    rows = float(freq.sum())
+    squares = float(np.dot(freq, psi * psi))
+    if rows < 2 or not math.isfinite(squares):
+        return math.nan
+    return math.sqrt(squares) / rows
+
+
+def _value(
+    terms: list[Term], weight: FloatArray | None, freq: FloatArray | None = None
+) -> tuple[float, FloatArray | None]:
     """The quantity (NaN when a denominator is zero) and, unweighted, its influence values
-    (n,): for a ratio R = mean(num) / mean(den), psi_i = (num_i - R den_i) / mean(den)."""
+    (n,): for a ratio R = mean(num) / mean(den), psi_i = (num_i - R den_i) / mean(den).
+    freq: the rows are cells of identical rows, freq (n,) of each (unweighted only)."""
     total = 0.0
     psi = np.zeros(terms[0][1].size)
     for sign, num, den in terms:
         w_num, w_den = (num, den) if weight is None else (weight * num, weight * den)
-        scale = float(np.mean(w_den))
+        scale = _mean(w_den, freq)
         if scale <= 0.0:
             return math.nan, None
-        ratio = float(np.mean(w_num)) / scale
+        ratio = _mean(w_num, freq) / scale
         total += sign * ratio
         psi += sign * (num - ratio * den) / scale
     return total, None if weight is not None else psi
@@ -128,10 +153,12 @@ def _estimate(
     confidence: float,
     bounds: tuple[float, float],
     proportion: bool,
+    freq: FloatArray | None = None,
 ) -> tuple[PointEstimate, FloatArray | None]:
     """The quantity with its interval (Wilson for a plain proportion, else the delta method
-    clipped to bounds), and its influence values (n,) (None when weighted or undefined)."""
-    value, psi = _value(terms, weight)
+    clipped to bounds), and its influence values (n,) (None when weighted or undefined);
+    freq as for _value."""
+    value, psi = _value(terms, weight, freq)
     if not math.isfinite(value):
         reason = "undefined: no report row is predicted positive at this threshold"
         return PointEstimate(None, None, None, None, reason), None
@@ -139,9 +166,9 @@ def _estimate(
         return PointEstimate(value, None, None, None, WEIGHTED_REASON), None
     if proportion:
         _, num, den = terms[0]
-        low, high = wilson_interval(float(num.sum()), float(den.sum()), confidence)
+        low, high = wilson_interval(_total(num, freq), _total(den, freq), confidence)
         return PointEstimate(value, low, high, "wilson"), psi
-    se = standard_error(psi)
+    se = _se(psi, freq)
     half = z_quantile(confidence) * se
     if not math.isfinite(half):
         return PointEstimate(value, None, None, None, "too few report rows for an interval"), psi
@@ -175,19 +202,37 @@ def _measure(
     report rows, and the quantity's influence values there (n_report,)."""
     counts = count_by_threshold(rows.y_choose, rows.s_choose, rows.w_choose)
     chosen = criterion.choose(threshold_sweep(counts))
-    if chosen.threshold is None:
+    predicted = None if chosen.threshold is None else rows.s_report >= chosen.threshold
+    w = rows.w_report
+    return _measured_at(name, chosen, rows.y_report, predicted, w, None, criterion, confidence)
+
+
+def _measured_at(
+    name: str,
+    chosen: OperatingPoint,
+    y: BoolArray,
+    predicted: BoolArray | None,
+    w: FloatArray | None,
+    freq: FloatArray | None,
+    criterion: Criterion,
+    confidence: float,
+) -> tuple[MatchedPoint, FloatArray | None]:
+    """The model at its chosen threshold: its quantity on the report rows (labels y, the
+    predictions there, weights w, each (n,); or cells holding freq (n,) rows each) with its
+    influence values; undefined when no threshold was chosen (predicted None)."""
+    if chosen.threshold is None or predicted is None:
         missing = PointEstimate(None, None, None, None, chosen.reason)
         return MatchedPoint(name, chosen, missing, None, None), None
-    c = _cells(rows.y_report, rows.s_report >= chosen.threshold)
-    w = rows.w_report
+    c = _cells(y, predicted)
     quantity, psi = _estimate(
-        _terms(criterion, c), w, confidence, _bounds(criterion), criterion.proportion
+        _terms(criterion, c), w, confidence, _bounds(criterion), criterion.proportion, freq
     )
     reached_terms = _reached_terms(criterion, c)
     reached = None
     if reached_terms is not None:
-        reached, _ = _estimate(reached_terms, w, confidence, (0.0, 1.0), True)
-    sums = {k: float(v.sum() if w is None else np.dot(w, v)) for k, v in c.items()}
+        reached, _ = _estimate(reached_terms, w, confidence, (0.0, 1.0), True, freq)
+    scale = w if freq is None else freq
+    sums = {k: float(v.sum() if scale is None else np.dot(scale, v)) for k, v in c.items()}
     confusion = Confusion(
         tn=sums["negative"] - sums["fp"], fp=sums["fp"], fn=sums["fn"], tp=sums["tp"]
     )
@@ -199,8 +244,10 @@ def _difference(
     other: tuple[MatchedPoint, FloatArray | None],
     criterion: Criterion,
     confidence: float,
+    freq: FloatArray | None = None,
 ) -> PointDifference:
-    """other - base of the quantity, paired through the rows' influence values."""
+    """other - base of the quantity, paired through the rows' influence values (or cells'
+    holding freq rows each)."""
     (b, b_psi), (c, c_psi) = base, other
     if b.quantity.value is None or c.quantity.value is None:
         lacking = b if b.quantity.value is None else c
@@ -211,8 +258,11 @@ def _difference(
         return PointDifference(
             c.model, b.model, delta, None, None, None, None, "undefined", WEIGHTED_REASON
         )
-    low, high, p = paired_difference(b_psi, c_psi, delta, confidence)
-    rows = f"{b_psi.size:,} report rows"
+    if freq is None:
+        low, high, p = paired_difference(b_psi, c_psi, delta, confidence)
+    else:
+        low, high, p = paired_interval(delta, _se(c_psi - b_psi, freq), confidence)
+    rows = f"{b_psi.size if freq is None else int(freq.sum()):,} report rows"
     if not math.isfinite(p):
         reason = f"undefined: no paired interval on {rows}"
         return PointDifference(c.model, b.model, delta, None, None, None, None, "undefined", reason)
