@@ -98,3 +98,39 @@ def test_bad_spark_conf_is_refused(predictions: Path) -> None:
     )  # fmt: skip
     assert result.exit_code != 0
     assert "is not KEY=VALUE" in result.output
+
+
+@pytest.mark.parametrize("criterion", ["min_cost:1:4", "youden"])
+def test_operating_points_on_spark_equal_memory(
+    spark: SparkSession, predictions: Path, criterion: str
+) -> None:
+    common = [
+        "compare", "--predictions", predictions, "--score", "initial=old", "--score",
+        "new=new", "--target", "survived", "--operating-point", criterion, "--format", "json",
+    ]  # fmt: skip
+    on_spark = _json(run(*common, "--engine", "spark", "--spark-master", "local[2]"))
+    in_memory = _json(run(*common))
+    assert on_spark["operating_points"]["chosen_on"] == "same rows"  # type: ignore[index]
+    _close(on_spark["operating_points"], in_memory["operating_points"], criterion)
+
+
+@pytest.mark.parametrize("width", [None, 40])
+def test_operating_points_table_on_spark(
+    spark: SparkSession, predictions: Path, width: int | None
+) -> None:
+    result = run(
+        "compare", "--predictions", predictions, "--score", "initial=old", "--score", "new=new",
+        "--target", "survived", "--engine", "spark", "--operating-point", "max_f1", width=width,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "Operating points" in result.output
+
+
+def test_a_holdout_split_is_refused_on_spark(spark: SparkSession, predictions: Path) -> None:
+    result = run(
+        "compare", "--predictions", predictions, "--score", "a=old", "--score", "b=new",
+        "--target", "survived", "--engine", "spark", "--operating-point", "youden",
+        "--holdout-split", "0.5",
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert "--holdout-split is not available with --engine spark" in result.output

@@ -46,6 +46,7 @@ from champion.options import (
 from champion.presentation import comparison_markdown
 
 if TYPE_CHECKING:
+    from champion.evaluation.operating_results import MatchedPoints
     from champion.workspace import Statistics
 
 
@@ -204,9 +205,8 @@ def compare(
     scored: dict[str, Any] = {}
     matched = None
     if engine.spark:
-        spark_cmd.refuse_points(points)
-        result, scored, extra = on_spark(
-            model_uris, predictions, score_options, baseline, data, stats, scoring, engine
+        result, scored, extra, matched = on_spark(
+            model_uris, predictions, score_options, baseline, data, stats, scoring, engine, points
         )
     elif predictions:
         require_one_source(model_uris, predictions)
@@ -274,8 +274,10 @@ def on_spark(
     stats: Statistics,
     scoring: ScoringOptions,
     engine: EngineOptions,
-) -> tuple[Comparison, dict[str, Any], dict[str, Any]]:
-    """(comparison, scored models, what --format json adds) with --engine spark."""
+    points: PointOptions,
+) -> tuple[Comparison, dict[str, Any], dict[str, Any], MatchedPoints | None]:
+    """(comparison, scored models, what --format json adds, the matched operating points)
+    with --engine spark."""
     require_one_source(model_uris, predictions)
     if predictions:
         if not score_options:
@@ -283,11 +285,15 @@ def on_spark(
         columns = parse_scores(score_options)
         if class_patterns(columns) is not None:
             raise DataError("--engine spark compares binary classifiers; multiclass comes later.")
-        found, _ = spark_cmd.compare_predictions(
+        found, table = spark_cmd.compare_predictions(
             predictions, columns, baseline, data, stats, engine
         )
-        return found, {}, {}
-    return spark_cmd.compare_models(model_uris, baseline, data, stats, scoring, engine)
+        matched = None
+        if points.criterion is not None:
+            frame = table.rows.frame
+            matched = spark_cmd.spark_points(points, frame, table, columns, found.baseline, stats)
+        return found, {}, {}, matched
+    return spark_cmd.compare_models(model_uris, baseline, data, stats, scoring, engine, points)
 
 
 def judge_gate(cmp: Any, rules: tuple[str, ...], adjust: str) -> Any:

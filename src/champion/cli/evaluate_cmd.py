@@ -117,7 +117,7 @@ def evaluate_on_spark(
         cmp, summary, scored = found.comparison, found.dataset.summary, found.scored
         run_id = _log_spark(tracking_uri, found)
     else:
-        cmp, scored, extra = spark_cmd.compare_models(
+        cmp, scored, extra, _ = spark_cmd.compare_models(
             (model_uri,), model_uri, data, stats, scoring, engine
         )
         summary = extra["dataset"]

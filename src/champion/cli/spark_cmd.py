@@ -13,8 +13,10 @@ from typing import TYPE_CHECKING, Any
 from champion.errors import DataError
 
 if TYPE_CHECKING:
+    from champion.cli.operating_cmd import PointOptions
     from champion.engine_options import EngineOptions
     from champion.evaluation import Comparison
+    from champion.evaluation.operating_results import MatchedPoints
     from champion.options import DataOptions, ScoringOptions
     from champion.reports.record import DatasetInfo
     from champion.workspace import Statistics
@@ -80,15 +82,58 @@ def compare_models(
     stats: Statistics,
     scoring: ScoringOptions,
     engine: EngineOptions,
-) -> tuple[Comparison, dict[str, Any], dict[str, Any]]:
-    """(comparison, scored models, what --format json adds) of registered models on Spark."""
+    points: PointOptions | None = None,
+) -> tuple[Comparison, dict[str, Any], dict[str, Any], MatchedPoints | None]:
+    """(comparison, scored models, what --format json adds, the matched operating points when
+    points asks for them) of registered models on Spark."""
     from champion.workspace.spark import scored_summary
 
     with spark_workspace(scoring, engine) as workspace:
         dataset = spark_data(workspace, data, engine)
         result, scored = workspace.compare(list(uris), dataset, stats, baseline)
+        matched = None
+        if points is not None and points.criterion is not None:
+            ordered = [scored[uri] for uri in result.models]
+            joined = workspace.joined(dataset, ordered)
+            columns = {uri: f"score_{i}" for i, uri in enumerate(result.models)}
+            matched = spark_points(points, joined, dataset, columns, result.baseline, stats)
     extra = {"dataset": dataset.summary(), "scored": scored_summary(scored)}
-    return result, dict(scored), extra
+    return result, dict(scored), extra, matched
+
+
+def spark_points(
+    points: PointOptions,
+    frame: Any,
+    data: SparkData,
+    columns: dict[str, str],
+    baseline: str,
+    stats: Statistics,
+) -> MatchedPoints:
+    """--operating-point on Spark: the models' score columns of frame (name -> column) at the
+    thresholds the criterion chooses, chosen and reported on every row."""
+    from champion.spark.operating import matched_frame
+
+    assert points.criterion is not None
+    if points.holdout is not None:
+        raise DataError(
+            "--holdout-split is not available with --engine spark yet: leave it out (the "
+            "thresholds are then chosen and reported on the same rows, which the output says "
+            "is optimistic), or use the in-memory engine."
+        )
+    if data.weight is not None:
+        raise DataError(
+            "--operating-point with --engine spark takes unweighted rows; leave out the weight "
+            "column or use the in-memory engine."
+        )
+    return matched_frame(
+        frame,
+        data.target,
+        columns,
+        points.criterion,
+        baseline=baseline,
+        pos_label=data.pos_label,
+        confidence=stats.confidence,
+    )
 
 
 def compare_predictions(
@@ -121,15 +166,6 @@ def compare_predictions(
         confidence=stats.confidence,
     )
     return found, table
-
-
-def refuse_points(points: Any) -> None:
-    """DataError for --operating-point with --engine spark."""
-    if points.criterion is not None:
-        raise DataError(
-            "--operating-point is not available with --engine spark yet: compare at one "
-            "--threshold, or use the in-memory engine."
-        )
 
 
 def report_inputs(

@@ -1,7 +1,9 @@
-"""champion evaluate --engine spark --log: a run as the in-memory engine logs it (the same
-metrics and CI bounds, the curve data, the figures and the decision record), whose dataset
-input names the test set Spark read (its path, row count, fingerprint and column types)
-instead of holding its rows."""
+"""Registered versions through the command line on Spark.
+
+evaluate --log: a run as the in-memory engine logs it (the same metrics and CI bounds, the
+curve data, the figures and the decision record), whose dataset input names the test set Spark
+read (its path, row count, fingerprint and column types) instead of holding its rows.
+compare --operating-point: the in-memory engine's matched operating points."""
 
 from __future__ import annotations
 
@@ -97,3 +99,20 @@ def _logged(client: Any, run: Any) -> dict[str, Any]:
     local = Path(client.download_artifacts(run.info.run_id, "champion/evaluation.json"))
     found: dict[str, Any] = json.loads(local.read_text())
     return found
+
+
+def test_operating_points_of_registered_versions_on_spark(
+    spark: SparkSession, setup: Setup
+) -> None:
+    args = ["compare", f"models:/{MODEL}/1", f"models:/{MODEL}/2", "--data", str(setup.data),
+            "--target", "y", "--tracking-uri", setup.tracking_uri, "--cache-dir",
+            str(setup.cache), "--ci", "analytic", "--operating-point", "min_cost:1:3",
+            "--format", "json"]  # fmt: skip
+    runner = CliRunner()
+    on_spark = runner.invoke(cli, [*args, "--engine", "spark", "--spark-master", "local[2]"])
+    memory = runner.invoke(cli, args)
+    assert on_spark.exit_code == 0, on_spark.output
+    assert memory.exit_code == 0, memory.output
+    found, expected = json.loads(on_spark.output), json.loads(memory.output)
+    assert found["operating_points"]["baseline"] == f"models:/{MODEL}/1"
+    _close(found["operating_points"], expected["operating_points"], "operating points")
