@@ -33,6 +33,7 @@ from champion.dashboard.pages import (
     registry,
     slices,
     threshold,
+    threshold_points,
 )
 from champion.dashboard.pages.threshold_points import matched_section
 from champion.dashboard.report_download import report_file
@@ -44,6 +45,7 @@ from champion.engine_options import EngineOptions
 from champion.errors import ChampionError, DataError
 from champion.models import MlflowRegistry
 from champion.presentation import t
+from champion.presentation.point_views import criterion_of
 from champion.workspace import ScoringPolicy, Statistics, Workspace
 from champion.workspace.analyses import MAX_ROWS
 
@@ -352,12 +354,31 @@ def test_the_decision_record_of_a_spark_selection(ctx: None) -> None:
     assert "3,000" in html
 
 
-def test_slices_and_matched_points_say_what_to_use_instead(ctx: None) -> None:
+def test_slices_say_what_to_use_instead(ctx: None) -> None:
     assert "champion report with --slice" in str(slices.layout())
-    assert "--operating-point" in str(matched_section())
-    for key in ("ui.spark_no_slices", "ui.spark_no_matched"):
-        assert t(key, "ja") != t(key, "en")
-        assert "--engine spark" in t(key, "ja")
+    assert t("ui.spark_no_slices", "ja") != t("ui.spark_no_slices", "en")
+    assert "--engine spark" in t("ui.spark_no_slices", "ja")
+
+
+def test_matched_points_on_spark_equal_memory(ctx: None, setup: Setup, memory: Workspace) -> None:
+    evaluated(["1", "2"])
+    assert str(matched_section()).count("Switch") == 1
+
+    def call() -> tuple[Any, ...]:
+        return threshold_points.update_matched(["1", "2"], "cost", 1, 4, 0.8, False, "en", None)
+
+    table, title, _ = settled(call, lambda r: r[1] != "", "matched points")
+    assert title
+    assert "version 2" in str(table)
+    found = backend().matched_points(["1", "2"], criterion_of("cost", (1, 4), 0.8), None, "en")
+    assert found.value is not None
+    dataset = load_dataset(str(setup.data), target="y")
+    scored = {f"version {v}": memory.score(f"models:/{MODEL}/{v}", dataset) for v in ("1", "2")}
+    expected = memory.operating_points(scored, "version 1", dataset, found.value.criterion)
+    _close(found.value.to_dict(), expected.to_dict(), "matched points")
+    # the holdout split is in memory only: the page says so
+    notice, _, _ = threshold_points.update_matched(["1", "2"], "cost", 1, 4, 0.8, True, "ja", None)
+    assert t("ui.spark_no_holdout", "ja") in str(notice)
 
 
 def test_a_multiclass_target_is_refused_clearly(

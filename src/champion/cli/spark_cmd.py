@@ -93,12 +93,25 @@ def compare_models(
         result, scored = workspace.compare(list(uris), dataset, stats, baseline)
         matched = None
         if points is not None and points.criterion is not None:
-            ordered = [scored[uri] for uri in result.models]
-            joined = workspace.joined(dataset, ordered)
-            columns = {uri: f"score_{i}" for i, uri in enumerate(result.models)}
-            matched = spark_points(points, joined, dataset, columns, result.baseline, stats)
+            from champion.workspace.spark_points import operating_points
+
+            refuse_holdout(points)
+            ordered = {uri: scored[uri] for uri in result.models}
+            matched = operating_points(
+                workspace, ordered, result.baseline, dataset, points.criterion, stats
+            )
     extra = {"dataset": dataset.summary(), "scored": scored_summary(scored)}
     return result, dict(scored), extra, matched
+
+
+def refuse_holdout(points: PointOptions) -> None:
+    """DataError for --holdout-split on Spark."""
+    if points.holdout is not None:
+        raise DataError(
+            "--holdout-split is not available with --engine spark yet: leave it out (the "
+            "thresholds are then chosen and reported on the same rows, which the output says "
+            "is optimistic), or use the in-memory engine."
+        )
 
 
 def spark_points(
@@ -114,12 +127,7 @@ def spark_points(
     from champion.spark.operating import matched_frame
 
     assert points.criterion is not None
-    if points.holdout is not None:
-        raise DataError(
-            "--holdout-split is not available with --engine spark yet: leave it out (the "
-            "thresholds are then chosen and reported on the same rows, which the output says "
-            "is optimistic), or use the in-memory engine."
-        )
+    refuse_holdout(points)
     if data.weight is not None:
         raise DataError(
             "--operating-point with --engine spark takes unweighted rows; leave out the weight "

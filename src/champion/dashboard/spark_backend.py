@@ -30,10 +30,12 @@ from champion.dashboard.backend import DashboardBackend, is_version
 from champion.dashboard.config import DashboardConfig
 from champion.dashboard.figure_cache import CURVE_KINDS, Figure, FigureCache, as_json, curve_part
 from champion.dashboard.spark_setup import check_settings, open_spark
-from champion.dashboard.views import Activity, Computing, Evaluated, Reports
+from champion.dashboard.views import Activity, Computing, Evaluated, Prepared, Reports
 from champion.data import EvalDataset
 from champion.errors import ChampionError
 from champion.evaluation import Comparison, EvaluationReport, GateCheck
+from champion.evaluation.criteria import Criterion
+from champion.evaluation.operating_results import MatchedPoints
 from champion.models import MlflowRegistry
 from champion.presentation.i18n import LANGUAGES, t
 from champion.reports.record import DatasetInfo
@@ -47,6 +49,7 @@ from champion.workspace import (
 )
 from champion.workspace.analyses import MAX_ROWS
 from champion.workspace.results import content_key
+from champion.workspace.spark_points import find_operating_points, operating_points
 
 if TYPE_CHECKING:
     from champion.workspace.spark import SparkWorkspace
@@ -63,6 +66,7 @@ JOB_KINDS = {
     "spark-report": "spark-report",
     "spark-comparison": "pair",
     "spark-disagreements": "spark-rows",
+    "spark-operating": "operating",
 }
 #: this process's queued work -> the activity line's kinds
 QUEUED_KINDS = {
@@ -70,6 +74,7 @@ QUEUED_KINDS = {
     "scoring": "spark-scoring",
     "pair": "pair",
     "rows": "spark-rows",
+    "operating": "operating",
 }
 
 
@@ -283,6 +288,29 @@ class SparkDashboardBackend(DashboardBackend):
         stats = dataclasses.replace(self.stats, threshold=DEFAULT_THRESHOLD)
         return spark.gate(base, other, data, stats, pair=pair)
 
+    def matched_points(
+        self, versions: Sequence[str], criterion: Criterion, holdout: float | None, lang: str
+    ) -> Prepared[MatchedPoints]:
+        """The ready versions (the champion first) at their own thresholds under criterion, on
+        every row (no holdout on Spark), if kept; else computed in the background."""
+        if holdout is not None:
+            raise ChampionError(t("ui.spark_no_holdout", lang))
+        ordered, pending = self.ready_and_baseline(versions)
+        if not ordered:
+            return Prepared(None, pending)
+        scored = self.labelled_scores(ordered, lang)
+        spark, data = self._state()
+        args = (spark, scored, next(iter(scored)), data, criterion, self.stats)
+        found = find_operating_points(*args)
+        if found is None:
+
+            def compute() -> None:
+                operating_points(*args)
+
+            self._submit(("operating", ",".join(ordered), criterion.text, lang), compute)
+            return Prepared(None, pending, tuple(ordered[1:]) or (ordered[0],), ordered[0])
+        return Prepared(found, pending)
+
     # disagreements ----------------------------------------------------------------------------
 
     def disagreements(
@@ -372,6 +400,8 @@ class SparkDashboardBackend(DashboardBackend):
             kind, named = QUEUED_KINDS.get(item[0]), tuple(dict.fromkeys(reversed(item[1:3])))
             if item[0] == "start":
                 named = tuple(v for v in versions if is_version(v))
+            elif item[0] == "operating":  # ("operating", "1,3", criterion, lang)
+                named = tuple(item[1].split(","))
             if kind is not None and named and set(named) <= set(versions):
                 found.append((kind, named))
         return found

@@ -14,7 +14,7 @@ from champion.dashboard.context import backend
 from champion.presentation import t
 
 #: the notices there are (i18n keys); a page's id naming anything else gets no text
-NOTES = ("ui.spark_no_slices", "ui.spark_no_matched")
+NOTES = ("ui.spark_no_slices",)
 
 
 def note(key: str) -> dbc.Alert:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 EN: dict[str, str] = {
     "ui.spark_no_slices": "Slices are not available for a Spark-scored test set yet (this dashboard serves one: champion serve --engine spark). To compare the versions slice by slice, run champion report with --slice COLUMN without --engine spark, on a sample of the test set that fits in memory.",
-    "ui.spark_no_matched": "Matched operating points (each version at its own threshold, compared on the same rows) are not on this page for a Spark-scored test set yet; the finder above is exact. The command line computes them on Spark: champion compare MODEL_URIs --engine spark --operating-point youden (or min_cost:FP:FN, recall_at_precision:P, fpr_at_recall:R, max_f1).",
+    "ui.spark_no_holdout": "The holdout split (choosing on half of the rows, reporting on the other half) is not available for a Spark-scored test set yet: turn the switch off to choose and report on every row.",
     "ui.job_spark_start": "starting Spark and reading the test set",
     "ui.job_spark_scoring": "scoring on Spark",
     "ui.job_spark_report": "computing the report on Spark",
@@ -20,7 +20,7 @@ EN: dict[str, str] = {
 
 JA: dict[str, str] = {
     "ui.spark_no_slices": "Spark で採点したテストセットでは、スライス別の比較はまだ利用できません（このダッシュボードは champion serve --engine spark で起動されています）。スライスごとに比較するには、メモリに収まるテストセットのサンプルで、--engine spark を付けずに champion report を --slice COLUMN 付きで実行してください。",
-    "ui.spark_no_matched": "Spark で採点したテストセットでは、動作点の対応比較（各バージョンをそれぞれのしきい値で同じ行について比較）はこのページにはまだありません。上の動作点の探索は厳密です。コマンドラインでは Spark で計算できます: champion compare MODEL_URIs --engine spark --operating-point youden（または min_cost:FP:FN、recall_at_precision:P、fpr_at_recall:R、max_f1）。",
+    "ui.spark_no_holdout": "Spark で採点したテストセットでは、ホールドアウト分割（半分の行でしきい値を選び、残りの半分で報告）はまだ利用できません。スイッチをオフにすると、すべての行で選んで報告します。",
     "ui.job_spark_start": "Spark を起動してテストセットを読み込み中",
     "ui.job_spark_scoring": "Spark で採点中",
     "ui.job_spark_report": "Spark でレポートを計算中",

@@ -10,7 +10,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, html
 
-from champion.dashboard import ids, prepared, spark_notes
+from champion.dashboard import ids, prepared
 from champion.dashboard.components import (
     Export,
     alert,
@@ -21,6 +21,7 @@ from champion.dashboard.components import (
     send_csv,
 )
 from champion.dashboard.context import backend
+from champion.dashboard.spark_backend import SparkDashboardBackend
 from champion.errors import ChampionError
 from champion.evaluation.criteria import Criterion
 from champion.evaluation.operating import MatchedPoints
@@ -31,10 +32,8 @@ HOLDOUT_SHARE = 0.5  # the switch chooses on half of the rows and reports on the
 
 
 def matched_section() -> html.Div:
-    """A title, the holdout switch and the table of matched points (filled by update_matched);
-    for a Spark-scored test set, which does not offer them yet, a notice saying so."""
-    if backend().config.spark:  # paired comparisons at each version's own threshold: in memory
-        return html.Div(spark_notes.note("ui.spark_no_matched"), className="mt-3")
+    """A title, the holdout switch and the table of matched points (filled by
+    update_matched)."""
     return html.Div(
         [
             html.H6(id=ids.OP_MATCHED_TITLE, className="mt-3"),
@@ -50,10 +49,12 @@ def matched(
 ) -> tuple[list[Any], MatchedPoints | None]:
     """A notice while the points compute in the background (the page's top says which
     versions are still scored) and the selected versions that are scored at their own
-    thresholds (None while none is, or computing, or the test set is Spark's)."""
-    if backend().config.spark:
-        return [], None
-    points = prepared.matched_points(backend(), versions, criterion, holdout, lang)
+    thresholds (None while none is, or computing)."""
+    served = backend()
+    if isinstance(served, SparkDashboardBackend):  # on the cluster, every row
+        points = served.matched_points(versions, criterion, holdout, lang)
+    else:
+        points = prepared.matched_points(served, versions, criterion, holdout, lang)
     return computing_alert(points.computing, points.baseline, lang), points.value
 
 
