@@ -44,14 +44,15 @@ def sample_rows(n: int, seed: int) -> pd.DataFrame:
     return frame
 
 
-def two_versions(root: Path, model: str, rows: int) -> Setup:
-    """The store, the test set and the predictions table under root (see the module)."""
+def register_versions(root: Path, model: str, train_rows: int = 2000) -> str:
+    """Two versions of model in a sqlite store under root (logistic regressions trained on
+    train_rows rows: v1 on two features, v2 on all four); returns the tracking URI."""
     import mlflow
     from mlflow.models import infer_signature
     from sklearn.linear_model import LogisticRegression
 
     uri = f"sqlite:///{root / 'mlflow.db'}"
-    train = sample_rows(2000, seed=1)
+    train = sample_rows(train_rows, seed=1)
     client = mlflow.MlflowClient(tracking_uri=uri, registry_uri=uri)
     experiment = client.create_experiment(model, artifact_location=(root / "art").as_uri())
     mlflow.set_tracking_uri(uri)
@@ -65,6 +66,12 @@ def two_versions(root: Path, model: str, rows: int) -> Setup:
                 info = mlflow.sklearn.log_model(fitted, name="model", signature=signature)
             mlflow.register_model(info.model_uri, model, await_registration_for=0)
     mlflow.set_tracking_uri(None)  # type: ignore[arg-type]
+    return uri
+
+
+def two_versions(root: Path, model: str, rows: int) -> Setup:
+    """The store, the test set and the predictions table under root (see the module)."""
+    uri = register_versions(root, model)
     data = root / "test-set"
     data.mkdir()
     test = sample_rows(rows, seed=2)

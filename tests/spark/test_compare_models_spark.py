@@ -6,13 +6,11 @@ takes: these runs go through the two-level reduction (champion.spark.reduced).""
 from __future__ import annotations
 
 import json
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -20,6 +18,7 @@ from click.testing import CliRunner, Result
 
 from champion.cli.main import champion as cli
 
+from .registry import register_versions, sample_rows
 from .support import _close
 
 if TYPE_CHECKING:
@@ -27,7 +26,6 @@ if TYPE_CHECKING:
 
 pytestmark = [pytest.mark.spark, pytest.mark.cli]
 
-FEATURES = ["age", "fare", "income", "visits"]
 MODEL = "big-model"
 ROWS = 1_000_000
 
@@ -39,44 +37,19 @@ class Setup:
     cache: Path
 
 
-def _rows(n: int, seed: int) -> pd.DataFrame:
-    rng = np.random.default_rng(seed)
-    x = rng.normal(size=(n, 4))
-    logit = 0.9 * x[:, 0] - 0.6 * x[:, 1] + 0.3 * x[:, 2] * x[:, 3] + rng.normal(size=n)
-    frame = pd.DataFrame(dict(zip(FEATURES, x.T, strict=True)))
-    frame["visits"] = np.round(frame["visits"] * 3)  # a coarse feature: ties in the scores
-    frame["y"] = (logit > 0.4).astype("int64")
-    return frame
-
-
 @pytest.fixture(scope="module")
 def setup(tmp_path_factory: pytest.TempPathFactory) -> Setup:
     """Two versions of MODEL in a sqlite store (v1: a logistic regression on two features,
     v2: on all four; @champion on v1) and a 1e6-row test set in four Parquet files."""
     import mlflow
-    from mlflow.models import infer_signature
-    from sklearn.linear_model import LogisticRegression
 
     root = tmp_path_factory.mktemp("spark-compare")
-    uri = f"sqlite:///{root / 'mlflow.db'}"
-    train = _rows(5000, seed=1)
+    uri = register_versions(root, MODEL, train_rows=5000)
     client = mlflow.MlflowClient(tracking_uri=uri, registry_uri=uri)
-    experiment = client.create_experiment("big", artifact_location=(root / "art").as_uri())
-    mlflow.set_tracking_uri(uri)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        for columns in (FEATURES[:2], FEATURES):
-            x = train[columns]
-            fitted = LogisticRegression(max_iter=1000).fit(x, train["y"])
-            signature = infer_signature(x, fitted.predict_proba(x)[:, 1])
-            with mlflow.start_run(experiment_id=experiment):
-                info = mlflow.sklearn.log_model(fitted, name="model", signature=signature)
-            mlflow.register_model(info.model_uri, MODEL, await_registration_for=0)
-    mlflow.set_tracking_uri(None)  # type: ignore[arg-type]
     client.set_registered_model_alias(MODEL, "champion", "1")
     data = root / "test-set"
     data.mkdir()
-    test = _rows(ROWS, seed=2)
+    test = sample_rows(ROWS, seed=2)
     for i, part in enumerate(np.array_split(np.arange(ROWS), 4)):
         table = pa.Table.from_pandas(test.iloc[part], preserve_index=False)
         pq.write_table(table, data / f"part-{i}.parquet")

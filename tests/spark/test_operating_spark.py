@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
@@ -13,7 +12,7 @@ from champion.errors import DataError
 from champion.evaluation.operating import matched_points
 from champion.spark.operating import matched_frame
 
-from .support import frame
+from .support import _close, frame
 
 pytestmark = pytest.mark.spark
 
@@ -30,17 +29,6 @@ def _rows(n: int, seed: int) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     }
 
 
-def _same(a: Any, b: Any, where: str) -> None:
-    if isinstance(a, dict):
-        assert a.keys() == b.keys(), where
-        for key in a:
-            _same(a[key], b[key], f"{where}.{key}")
-    elif isinstance(a, float) and isinstance(b, float):
-        assert math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9) or a == b, (where, a, b)
-    else:
-        assert a == b, (where, a, b)
-
-
 @pytest.fixture(scope="module")
 def rows(spark: SparkSession) -> tuple[Any, np.ndarray, dict[str, np.ndarray]]:
     y, scores = _rows(20_000, seed=8)
@@ -52,13 +40,13 @@ def test_matched_points_on_spark_equal_memory(rows: Any, text: str) -> None:
     df, y, scores = rows
     found = matched_frame(df, "y", {"old": "old", "new": "new"}, text)
     expected = matched_points(y, scores, text)
-    _same(found.to_dict(), expected.to_dict(), text)
+    _close(found.to_dict(), expected.to_dict(), text)
 
 
 def test_reduced_tables_choose_youden_exactly_and_refuse_a_cost(rows: Any) -> None:
     df, y, scores = rows
     # "new" has about 20,000 distinct scores: past a limit of 5,000 it is reduced on the cluster
     found = matched_frame(df, "y", {"old": "old", "new": "new"}, "youden", max_driver_scores=5000)
-    _same(found.to_dict(), matched_points(y, scores, "youden").to_dict(), "reduced youden")
+    _close(found.to_dict(), matched_points(y, scores, "youden").to_dict(), "reduced youden")
     with pytest.raises(DataError, match=r"new has 20,000.*youden and max_f1 are exact"):
         matched_frame(df, "y", {"old": "old", "new": "new"}, "min_cost:1:5", max_driver_scores=5000)

@@ -20,12 +20,7 @@ def evaluation_record(
     the evaluated rows and the full result (curves included) as JSON-ready data."""
     metrics = metric_values(report.metrics)
     params = {
-        "threshold": str(report.threshold),
-        "confidence": str(report.confidence),
-        "n_boot": str(report.n_boot),
-        "random_state": str(report.random_state),
-        "pos_label": repr(dataset.pos_label),
-        "rows": str(dataset.n),
+        **report_params(report, dataset.pos_label, dataset.n),
         "recipe": str(dataset.recipe),
     }
     result = {
@@ -34,6 +29,18 @@ def evaluation_record(
         "scores": {"kind": scored.kind, "note": scored.note, "checksum": scored.checksum},
     }
     return _record(dataset, metrics, params, result)
+
+
+def report_params(report: EvaluationReport, pos_label: Any, rows: int) -> dict[str, str]:
+    """The settings of a binary evaluation, as run params."""
+    return {
+        "threshold": str(report.threshold),
+        "confidence": str(report.confidence),
+        "n_boot": str(report.n_boot),
+        "random_state": str(report.random_state),
+        "pos_label": repr(pos_label),
+        "rows": str(rows),
+    }
 
 
 def multiclass_record(
@@ -76,15 +83,7 @@ def spark_evaluation_record(
     fingerprint and column types. dataset: SparkData.summary(); scores: the model's entry of
     scored_summary; schema: column -> MLflow type name (spark_schema), or None."""
     metrics = metric_values(report.metrics)
-    params = {
-        "threshold": str(report.threshold),
-        "confidence": str(report.confidence),
-        "n_boot": str(report.n_boot),
-        "random_state": str(report.random_state),
-        "pos_label": repr(dataset["pos_label"]),
-        "rows": str(dataset["rows"]),
-        "engine": "spark",
-    }
+    params = {**report_params(report, dataset["pos_label"], dataset["rows"]), "engine": "spark"}
     result = {
         **report.to_dict(curves=True),
         "dataset": dict(dataset),
