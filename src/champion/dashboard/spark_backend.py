@@ -22,13 +22,14 @@ import dataclasses
 import logging
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from champion.dashboard.backend import DashboardBackend, is_version
 from champion.dashboard.config import DashboardConfig
 from champion.dashboard.figure_cache import CURVE_KINDS, Figure, FigureCache, as_json, curve_part
+from champion.dashboard.spark_pairs import relabelled, selection
 from champion.dashboard.spark_setup import check_settings, open_spark
 from champion.dashboard.views import Activity, Computing, Evaluated, Prepared, Reports
 from champion.data import EvalDataset
@@ -405,27 +406,3 @@ class SparkDashboardBackend(DashboardBackend):
             if kind is not None and named and set(named) <= set(versions):
                 found.append((kind, named))
         return found
-
-
-def relabelled(comparison: Comparison, names: Mapping[str, str]) -> Comparison:
-    """comparison with its models' names (keys of names) replaced by names' values."""
-    baseline = names[comparison.baseline]
-    models = {names[n]: dataclasses.replace(r, name=names[n]) for n, r in comparison.models.items()}
-    comparisons = {
-        names[n]: dataclasses.replace(c, name=names[n], baseline=baseline)
-        for n, c in comparison.comparisons.items()
-    }
-    return Comparison(baseline, models, comparisons)
-
-
-def selection(pairs: Sequence[Comparison]) -> Comparison:
-    """One comparison of a baseline with several challengers, from its pairs (each the same
-    baseline with one challenger, or the baseline alone), in order: a pair's numbers do not
-    depend on the other models compared (see champion.spark.compare_frame)."""
-    first = pairs[0]
-    models = {first.baseline: first.models[first.baseline]}
-    comparisons = {}
-    for pair in pairs:
-        for name, compared in pair.comparisons.items():
-            models[name], comparisons[name] = pair.models[name], compared
-    return Comparison(first.baseline, models, comparisons)

@@ -32,12 +32,13 @@ HOLDOUT_SHARE = 0.5  # the switch chooses on half of the rows and reports on the
 
 
 def matched_section() -> html.Div:
-    """A title, the holdout switch and the table of matched points (filled by
-    update_matched)."""
+    """A title, the holdout switch (hidden for a Spark-scored test set: in memory only) and
+    the table of matched points (filled by update_matched)."""
+    hidden = " d-none" if backend().config.spark else ""
     return html.Div(
         [
             html.H6(id=ids.OP_MATCHED_TITLE, className="mt-3"),
-            dbc.Switch(id=ids.OP_HOLDOUT, value=False, className="mb-2"),
+            dbc.Switch(id=ids.OP_HOLDOUT, value=False, className="mb-2" + hidden),
             download_button(ids.CSV_MATCHED, backend().config.lang),
             html.Div(id=ids.OP_MATCHED),
         ]
