@@ -279,6 +279,8 @@ def on_spark(
     """(comparison, scored models, what --format json adds, the matched operating points)
     with --engine spark."""
     require_one_source(model_uris, predictions)
+    if points.criterion is not None:
+        spark_cmd.refuse_holdout(points)
     if predictions:
         if not score_options:
             raise DataError("--predictions needs --score NAME=COL for each model (at least one).")

@@ -95,7 +95,6 @@ def compare_models(
         if points is not None and points.criterion is not None:
             from champion.workspace.spark_points import operating_points
 
-            refuse_holdout(points)
             ordered = {uri: scored[uri] for uri in result.models}
             matched = operating_points(
                 workspace, ordered, result.baseline, dataset, points.criterion, stats
@@ -105,7 +104,8 @@ def compare_models(
 
 
 def refuse_holdout(points: PointOptions) -> None:
-    """DataError for --holdout-split on Spark."""
+    """DataError for --holdout-split on Spark (asked before any work: the command refuses it
+    at once rather than after scoring and comparing)."""
     if points.holdout is not None:
         raise DataError(
             "--holdout-split is not available with --engine spark yet: leave it out (the "
@@ -122,17 +122,12 @@ def spark_points(
     baseline: str,
     stats: Statistics,
 ) -> MatchedPoints:
-    """--operating-point on Spark: the models' score columns of frame (name -> column) at the
-    thresholds the criterion chooses, chosen and reported on every row."""
+    """--operating-point on a predictions table read by Spark (data: no weight column): the
+    models' score columns of frame (name -> column) at the thresholds the criterion chooses,
+    chosen and reported on every row (refuse_holdout has been asked)."""
     from champion.spark.operating import matched_frame
 
     assert points.criterion is not None
-    refuse_holdout(points)
-    if data.weight is not None:
-        raise DataError(
-            "--operating-point with --engine spark takes unweighted rows; leave out the weight "
-            "column or use the in-memory engine."
-        )
     return matched_frame(
         frame,
         data.target,

@@ -73,19 +73,18 @@ def matched_frame(
                 "scores, or choose a --threshold."
             )
     chosen = chosen_points({name: t.counts for name, t in tables.items()}, chosen_criterion)
-    named = [name for name, point in chosen.items() if point.threshold is not None]
+    # each model with a threshold predicts in a column of its own: p0, p1, ...
+    thresholds = {name: p.threshold for name, p in chosen.items() if p.threshold is not None}
+    flags = {name: f"p{i}" for i, name in enumerate(thresholds)}
+    key = ["y", *flags.values()]
     columns = [is_positive(df, label_col, pos_label).alias("y")] + [
-        (F.col(score_cols[name]) >= F.lit(float(chosen[name].threshold or 0.0))).alias(f"p{i}")
-        for i, name in enumerate(named)
+        (F.col(score_cols[name]) >= F.lit(float(cut))).alias(flags[name])
+        for name, cut in thresholds.items()
     ]
-    grouped = df.select(*columns).groupBy(*(c for c in ["y", *_names(named)])).count().collect()
-    keys = np.array([[bool(row[c]) for c in ["y", *_names(named)]] for row in grouped])
+    grouped = df.select(*columns).groupBy(*key).count().collect()
+    keys = np.array([[bool(row[c]) for c in key] for row in grouped])
     rows = np.array([float(row["count"]) for row in grouped])
-    predicted = {name: keys[:, i + 1] for i, name in enumerate(named)}
+    predicted = {name: keys[:, i + 1] for i, name in enumerate(thresholds)}
     return matched_points_from_cells(
         keys[:, 0], predicted, rows, chosen, chosen_criterion, baseline=baseline, confidence=level
     )
-
-
-def _names(named: list[str]) -> list[str]:
-    return [f"p{i}" for i in range(len(named))]
